@@ -1,0 +1,101 @@
+// pluma: train and sample autoregressive language models. This file only dispatches to commands.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "tools/command.h"
+
+#ifndef PLUMA_VERSION
+#define PLUMA_VERSION "dev"
+#endif
+
+namespace pluma::cli {
+
+std::vector<command>& command_table() {
+  static std::vector<command> table;
+  return table;
+}
+
+void add_help(cxxopts::Options& opts) { opts.add_options()("h,help", "Show this help"); }
+
+cxxopts::ParseResult parse_or_exit(cxxopts::Options& opts, int argc, char** argv) {
+  try {
+    auto result = opts.parse(argc, argv);
+    if (result.count("help")) {
+      std::cout << opts.help() << std::endl;
+      std::exit(0);
+    }
+    return result;
+  } catch (const cxxopts::exceptions::exception& e) {
+    usage_error(opts, e.what());
+  }
+}
+
+[[noreturn]] void usage_error(const cxxopts::Options& opts, const std::string& message) {
+  std::cerr << "pluma: " << message << "\n" << opts.help() << std::endl;
+  std::exit(2);
+}
+
+[[noreturn]] void fail(const std::string& message) {
+  std::cerr << "pluma: " << message << std::endl;
+  std::exit(1);
+}
+
+}  // namespace pluma::cli
+
+namespace {
+
+std::string build_description() {
+  std::string s = std::string("pluma ") + PLUMA_VERSION;
+#ifdef PLUMA_HAVE_CUDA
+  s += " (CPU + CUDA";
+#else
+  s += " (CPU only";
+#endif
+#ifdef PLUMA_HAVE_MPI
+  s += ", MPI)";
+#else
+  s += ", no MPI)";
+#endif
+  return s;
+}
+
+void print_usage(std::FILE* f) {
+  auto table = pluma::cli::command_table();
+  std::sort(table.begin(), table.end(),
+            [](const auto& a, const auto& b) { return std::strcmp(a.name, b.name) < 0; });
+  std::fprintf(f, "Usage: pluma COMMAND [OPTIONS]   (pluma COMMAND --help for its options)\n\nCommands:\n");
+  for (const auto& c : table) std::fprintf(f, "  %-12s %s\n", c.name, c.summary);
+  std::fprintf(f, "\nOptions:\n  -h, --help     Show this help\n  --version      Show the version and build\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    std::printf("%s\n", build_description().c_str());
+    return 0;
+  }
+  for (const auto& c : pluma::cli::command_table()) {
+    if (cmd == c.name) {
+      std::string prog = std::string("pluma ") + c.name;
+      std::vector<char*> args(argv + 1, argv + argc);
+      args[0] = prog.data();
+      return c.run(static_cast<int>(args.size()), args.data());
+    }
+  }
+  std::fprintf(stderr, "pluma: unknown %s '%s'\n", cmd.rfind("-", 0) == 0 ? "option" : "command", cmd.c_str());
+  print_usage(stderr);
+  return 2;
+}
