@@ -16,11 +16,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A file under a per-process temporary folder, holding exactly `bytes`.
+// A per-process temporary folder, removed when the program ends.
+struct temp_dir {
+  fs::path path = fs::temp_directory_path() / ("pluma_test_bleu_" + std::to_string(getpid()));
+  temp_dir() { fs::create_directories(path); }
+  ~temp_dir() { std::error_code ec; fs::remove_all(path, ec); }
+};
+
+// A file in the temporary folder, holding exactly `bytes`.
 std::string temp_file(const std::string& name, const std::string& bytes) {
-  fs::path dir = fs::temp_directory_path() / ("pluma_test_bleu_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  fs::path p = dir / name;
+  static temp_dir dir;
+  fs::path p = dir.path / name;
   std::ofstream(p, std::ios::binary) << bytes;
   return p.string();
 }
