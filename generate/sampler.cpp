@@ -107,7 +107,16 @@ std::string top_k_stage::name() const { return "top_k(" + std::to_string(k) + ")
 
 void top_k_stage::apply(candidate_array& c, std::span<const int>) const {
   if (k <= 0 || k >= c.size()) return;
-  if (!c.sorted) std::nth_element(c.items.begin(), c.items.begin() + k, c.items.end(), candidate_before);
+  if (!c.sorted) {
+    if (k <= c.size() / 8) {
+      // heap selection: most tokens cost one comparison against the k-th best so far, and the
+      // kept prefix comes out sorted (which spares top-p its sort)
+      std::partial_sort(c.items.begin(), c.items.begin() + k, c.items.end(), candidate_before);
+      c.sorted = true;
+    } else {
+      std::nth_element(c.items.begin(), c.items.begin() + k, c.items.end(), candidate_before);
+    }
+  }
   c.items.resize(static_cast<size_t>(k));
 }
 
@@ -117,19 +126,38 @@ std::string top_p_stage::name() const { return "top_p(" + format_number(p) + ")"
 
 void top_p_stage::apply(candidate_array& c, std::span<const int>) const {
   if (p >= 1.0f || c.items.empty()) return;
-  candidates_sort(c);
   candidates_softmax(c);
   const double target = static_cast<double>(p) - k_rounding_slack;
-  double mass = 0.0;
-  size_t keep = c.items.size();
-  for (size_t i = 0; i < c.items.size(); i++) {
-    mass += c.items[i].prob;
-    if (mass >= target) {
-      keep = i + 1;
-      break;
+  // length of the shortest prefix of the first `limit` items whose mass reaches p; 0 if none does
+  auto prefix_reaching = [&](size_t limit) -> size_t {
+    double mass = 0.0;
+    for (size_t i = 0; i < limit; i++) {
+      mass += c.items[i].prob;
+      if (mass >= target) return i + 1;
+    }
+    return 0;
+  };
+  size_t keep = 0;
+  if (!c.sorted) {
+    // Tokens below (1 - p) / (2 n) hold less than (1 - p) / 2 together, so the prefix that reaches p
+    // never needs them: dropping them first makes the sort short for a peaked distribution.
+    const double floor = 0.5 * (1.0 - p) / static_cast<double>(c.items.size());
+    auto end = std::remove_if(c.items.begin(), c.items.end(), [&](const candidate& x) { return x.prob < floor; });
+    c.items.erase(end, c.items.end());
+    // Then sort only as far as needed: the best 64, 256, 1024, ... until their mass reaches p.
+    for (size_t m = 64; keep == 0; m *= 4) {
+      if (m * 2 >= c.items.size()) {
+        candidates_sort(c);
+        break;
+      }
+      std::partial_sort(c.items.begin(), c.items.begin() + m, c.items.end(), candidate_before);
+      keep = prefix_reaching(m);
     }
   }
+  if (keep == 0) keep = prefix_reaching(c.items.size());
+  if (keep == 0) keep = c.items.size();  // rounding kept the total just under p: keep everything
   c.items.resize(keep);
+  c.sorted = true;
 }
 
 // ---- min-p ----

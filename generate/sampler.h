@@ -1,8 +1,8 @@
 // sampler: picks the next token from logits with a chain of small stages over one candidate array,
 // applied in order, then a seeded draw:
 //   repetition penalty -> temperature -> top-k -> top-p -> min-p -> draw
-// Stages that are off in the config are left out of the chain. Without top-p every stage is O(V)
-// (top-k uses nth_element); top-p sorts the candidates that reach it.
+// Stages that are off in the config are left out of the chain. Every stage but top-p costs about
+// one pass over the candidates; top-p sorts only the part of them it needs.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -58,7 +58,9 @@ struct temperature_stage final : sampler_stage {
   void apply(candidate_array& c, std::span<const int> history) const override;
 };
 
-// Keeps exactly min(k, n) candidates: the highest logits, ties to the lower id. k <= 0: no-op. O(n).
+// Keeps exactly min(k, n) candidates: the highest logits, ties to the lower id. k <= 0: no-op.
+// For k <= n / 8 a heap selection (about one comparison per token; the result is sorted), else
+// nth_element (O(n), unsorted).
 struct top_k_stage final : sampler_stage {
   int k;
   explicit top_k_stage(int k) : k(k) {}
@@ -66,9 +68,11 @@ struct top_k_stage final : sampler_stage {
   void apply(candidate_array& c, std::span<const int> history) const override;
 };
 
-// Sorts, takes the softmax over the current candidates and keeps the shortest prefix whose mass
-// reaches p (at least one token). Leaves the array sorted with prob set (before the cut). p >= 1: no-op.
-// "Reaches" allows 1e-6 of rounding, so a prefix whose exact mass equals p counts.
+// Takes the softmax over the current candidates and keeps the shortest prefix, in candidate_before
+// order, whose mass reaches p (at least one token). Leaves the array sorted with prob set (from before
+// the cut). p >= 1: no-op. "Reaches" allows 1e-6 of rounding, so a prefix whose exact mass equals p
+// counts. Sorts only as far as needed: tokens too improbable to matter are dropped first, then the
+// best 64, 256, ... are selected until their mass reaches p.
 struct top_p_stage final : sampler_stage {
   float p;
   explicit top_p_stage(float p) : p(p) {}

@@ -147,6 +147,12 @@ TEST_CASE("top-k keeps exactly k: the highest logits, ties to the lower id") {
   candidate_array c = array_of({1, 2, 3});
   top_k_stage(0).apply(c, {});
   CHECK(c.size() == 3);
+  // a small k over a large array comes out sorted (heap selection)
+  std::vector<float> l = random_logits(g, 1000);
+  c = array_of(l);
+  top_k_stage(5).apply(c, {});
+  CHECK(c.sorted);
+  CHECK(std::is_sorted(c.items.begin(), c.items.end(), candidate_before));
 }
 
 TEST_CASE("top-p keeps the smallest prefix with mass >= p, boundaries included") {
@@ -176,6 +182,35 @@ TEST_CASE("top-p keeps the smallest prefix with mass >= p, boundaries included")
   top_k_stage(2).apply(c, {});
   top_p_stage(0.72f).apply(c, {});
   CHECK(ids_of(c) == std::vector<int>{1, 2});
+}
+
+TEST_CASE("top-p on large vocabularies keeps the same prefix as a full sort") {
+  rng g(31);
+  for (int trial = 0; trial < 40; trial++) {
+    int V = 100 + static_cast<int>(g.below(20000));
+    float sigma = 0.5f + 4.0f * g.uniform();  // flat to peaked: few or many tokens kept
+    float p = 0.05f + 0.94f * g.uniform();
+    std::vector<float> l(V);
+    for (float& x : l) x = sigma * g.normal();
+    if (trial % 4 == 0)
+      for (float& x : l) x = std::round(x);  // many ties
+    // reference: rank by (logit desc, id asc), double softmax, first prefix with mass >= p
+    std::vector<int> order(V);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return l[a] > l[b]; });
+    double z = 0;
+    for (float x : l) z += std::exp(double(x) - l[order[0]]);
+    double mass = 0;
+    size_t n = 0;
+    while (n < order.size() && mass < p - 1e-6) mass += std::exp(double(l[order[n++]]) - l[order[0]]) / z;
+    std::vector<int> want(order.begin(), order.begin() + n);
+    candidate_array c = array_of(l);
+    top_p_stage(p).apply(c, {});
+    CAPTURE(V);
+    CAPTURE(sigma);
+    CAPTURE(p);
+    CHECK(ids_of(c) == want);
+  }
 }
 
 TEST_CASE("min-p keeps tokens with prob >= min_p * max prob, in order") {
