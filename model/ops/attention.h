@@ -1,0 +1,20 @@
+// attention: causal multi-head self-attention over a fused qkv projection; scale 1/sqrt(C/NH).
+#pragma once
+#include "model/core/exec.h"
+
+namespace pluma {
+
+// out: (B, T, C); att: (B, NH, T, T) softmax probabilities saved for backward (row t holds 0 past t);
+// qkv: (B, T, 3*C) laid out as [q | k | v], head h using columns h*HS..(h+1)*HS-1 of each, HS = C/NH
+void attention_forward(const exec_context& ctx, float* out, float* att, const float* qkv, int B, int T,
+                       int C, int NH);
+// adds into dqkv (B, T, 3*C)
+void attention_backward(const exec_context& ctx, float* dqkv, const float* dout, const float* qkv,
+                        const float* att, int B, int T, int C, int NH);
+
+// One decoding step with a KV cache. q: (B, C) of the new position; kcache, vcache: (B, NH, maxT, HS)
+// already holding positions 0..len-1 (the new token's k and v included, at len-1); out: (B, C).
+void attention_decode(const exec_context& ctx, float* out, const float* q, const float* kcache,
+                      const float* vcache, int B, int len, int maxT, int C, int NH);
+
+}  // namespace pluma

@@ -1,0 +1,15 @@
+// layernorm over the last dimension (eps 1e-5).
+#pragma once
+#include "model/core/exec.h"
+
+namespace pluma {
+
+// out: (N, C); mean, rstd: (N), saved for backward; inp: (N, C); weight, bias: (C) (bias may be nullptr)
+void layernorm_forward(const exec_context& ctx, float* out, float* mean, float* rstd, const float* inp,
+                       const float* weight, const float* bias, int N, int C);
+// adds into dinp (N, C), dweight (C), dbias (C) (skipped when nullptr)
+void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
+                        const float* dout, const float* inp, const float* weight, const float* mean,
+                        const float* rstd, int N, int C);
+
+}  // namespace pluma

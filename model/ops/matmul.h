@@ -1,0 +1,14 @@
+// matmul: out = inp · weightᵀ + bias (a Linear layer). oneDNN on the CPU.
+#pragma once
+#include "model/core/exec.h"
+
+namespace pluma {
+
+// out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nullptr
+void matmul_forward(const exec_context& ctx, float* out, const float* inp, const float* weight,
+                    const float* bias, int N, int C, int OC);
+// adds into dinp (N, C) (skipped when nullptr), dweight (OC, C), dbias (OC) (skipped when nullptr)
+void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
+                     const float* dout, const float* inp, const float* weight, int N, int C, int OC);
+
+}  // namespace pluma
