@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "data/utf8_check.h"
 #include "tokenizer/kinds.h"
 #include "tokenizer/utf8.h"
 
@@ -230,8 +231,7 @@ status word_tokenizer_from_payload(std::string_view payload, std::unique_ptr<tok
   std::vector<std::string> pieces(n);
   for (auto& p : pieces) {
     if (!r.str(p)) return status::error("the word table is truncated");
-    size_t bad = 0;
-    if (!utf8_validate(p, bad)) return status::error("a word in the table is not UTF-8");
+    if (utf8_first_invalid_offset(p) != std::string_view::npos) return status::error("a word in the table is not UTF-8");
   }
   if (!r.at_end()) return status::error("unexpected bytes after the word table");
   out = std::make_unique<word_tokenizer>(std::move(pieces));
