@@ -91,24 +91,20 @@ void word_split(std::string_view text, Emit&& emit) {
     }
     if (is_word_char(cp)) {
       // Extend the word; an apostrophe continues it only between two word characters.
+      const auto peek = [&](size_t at, uint32_t& c) {
+        utf8_next(text, at, c);
+        return at;   // the position after the code point
+      };
       while (pos < text.size()) {
-        size_t next = pos;
-        uint32_t c;
-        utf8_next(text, next, c);
+        uint32_t c, c2;
+        const size_t next = peek(pos, c);
         if (is_word_char(c)) {
           pos = next;
-          continue;
+        } else if ((c == '\'' || c == 0x2019) && next < text.size() && is_word_char((peek(next, c2), c2))) {
+          pos = peek(next, c2);
+        } else {
+          break;
         }
-        if ((c == '\'' || c == 0x2019) && next < text.size()) {
-          size_t after = next;
-          uint32_t c2;
-          utf8_next(text, after, c2);
-          if (is_word_char(c2)) {
-            pos = after;
-            continue;
-          }
-        }
-        break;
       }
     }
     const std::string_view piece = text.substr(start, pos - start);
