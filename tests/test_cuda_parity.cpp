@@ -6,6 +6,7 @@
 // the program prints "skipped: no CUDA device (<reason>)", which ctest reports as a skip.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -258,5 +259,61 @@ TEST_CASE("CUDA matmul: tensor-core precisions within their tolerances, and the 
   }
   cuda::set_matmul_precision(cuda::matmul_precision::fp32);
   cuda::set_matmul_fallback(false);
+}
+#endif
+
+#ifdef PLUMA_HAVE_CUDA
+// The GPT's helpers have no entry in the op registry: checked here against host computations.
+TEST_CASE("CUDA tensor helpers and the KV-cache write match host computations" * doctest::skip(no_gpu())) {
+  gpu_stream s;
+  const exec_context& ctx = s.ctx;
+  const long N = 100003;
+  rng init(5);
+  std::vector<float> x(N);
+  for (auto& v : x) v = init.normal();
+  std::vector<int> targets(N);
+  long expect_count = 0;
+  for (long i = 0; i < N; i++) expect_count += (targets[i] = (i % 7 == 3) ? -1 : int(i % 11)) >= 0;
+  device_buffer dx = to_device(ctx, x), dt = to_device(ctx, targets);
+
+  double expect_sum = 0.0;
+  for (float v : x) expect_sum += v;
+  CHECK(cuda::tensor_sum(ctx, dx.as<float>(), N) == doctest::Approx(expect_sum).epsilon(1e-9));
+  CHECK(cuda::targets_count(ctx, dt.as<int>(), N) == expect_count);
+
+  std::vector<float> back(N);
+  cuda::tensor_fill(ctx, dx.as<float>(), 0.25f, N);
+  device_copy_from(ctx, back.data(), dx.data(), N * sizeof(float));
+  CHECK(std::all_of(back.begin(), back.end(), [](float v) { return v == 0.25f; }));
+
+  // the same normals as rng::normal() drawn one by one, and the generator left where it would be
+  rng g_dev(9), g_host(9);
+  cuda::tensor_fill_normal(ctx, dx.as<float>(), 0.5f, 0.02f, N, g_dev);
+  device_copy_from(ctx, back.data(), dx.data(), N * sizeof(float));
+  std::vector<float> expect(N);
+  for (auto& v : expect) v = 0.5f + 0.02f * g_host.normal();
+  CHECK(g_dev.state == g_host.state);
+  CHECK(parity_error(expect, back) < 1e-6);
+
+  // kv_cache_write: q and the position `pos` of every head's cache
+  const int B = 3, C = 12, NH = 3, HS = C / NH, maxT = 5, pos = 3;
+  std::vector<float> qkv(size_t(B) * 3 * C), q(size_t(B) * C), kc(size_t(B) * NH * maxT * HS, 7.0f), vc = kc;
+  for (size_t i = 0; i < qkv.size(); i++) qkv[i] = float(i) + 0.5f;
+  device_buffer dqkv = to_device(ctx, qkv), dq = to_device(ctx, q), dk = to_device(ctx, kc), dv = to_device(ctx, vc);
+  cuda::kv_cache_write(ctx, dq.as<float>(), dk.as<float>(), dv.as<float>(), dqkv.as<float>(), B, pos, maxT, C, NH);
+  std::vector<float> gq(q.size()), gk(kc.size()), gv(vc.size());
+  device_copy_from(ctx, gq.data(), dq.data(), gq.size() * sizeof(float));
+  device_copy_from(ctx, gk.data(), dk.data(), gk.size() * sizeof(float));
+  device_copy_from(ctx, gv.data(), dv.data(), gv.size() * sizeof(float));
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++) {
+      const int h = c / HS, d = c % HS;
+      const size_t at = ((size_t(b) * NH + h) * maxT + pos) * HS + d;
+      CHECK(gq[size_t(b) * C + c] == qkv[size_t(b) * 3 * C + c]);
+      CHECK(gk[at] == qkv[size_t(b) * 3 * C + C + c]);
+      CHECK(gv[at] == qkv[size_t(b) * 3 * C + 2 * C + c]);
+    }
+  CHECK(gk[0] == 7.0f);   // other positions untouched
+  CHECK(gv[gv.size() - 1] == 7.0f);
 }
 #endif
