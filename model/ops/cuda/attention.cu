@@ -371,8 +371,9 @@ int head_width(int HS) {
   return 0;
 }
 
-void check_heads(int C, int NH, int T) {
+void check_heads(int B, int C, int NH, int T) {
   PLUMA_CHECK(NH > 0 && C % NH == 0, "attention: the number of heads must divide the width");
+  PLUMA_CHECK(static_cast<long>(B) * NH <= 65535, "attention (CUDA): B * NH above 65535 (the grid's y limit)");
   PLUMA_CHECK(head_width(C / NH) != 0, "attention (CUDA): head size C/NH above 128 is not supported");
   PLUMA_CHECK(T >= 0, "attention: bad sequence length");
 }
@@ -426,7 +427,7 @@ struct decode_launch {
 
 void attention_forward(const exec_context& ctx, float* out, float* att, const float* qkv, int B, int T, int C,
                        int NH) {
-  check_heads(C, NH, T);
+  check_heads(B, C, NH, T);
   if (B == 0 || T == 0) return;
   const int HS = C / NH;
   const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
@@ -435,7 +436,7 @@ void attention_forward(const exec_context& ctx, float* out, float* att, const fl
 
 void attention_backward(const exec_context& ctx, float* dqkv, const float* dout, const float* qkv,
                         const float* att, int B, int T, int C, int NH) {
-  check_heads(C, NH, T);
+  check_heads(B, C, NH, T);
   if (B == 0 || T == 0) return;
   const int HS = C / NH;
   const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
@@ -446,7 +447,7 @@ void attention_backward(const exec_context& ctx, float* dqkv, const float* dout,
 
 void attention_decode(const exec_context& ctx, float* out, const float* q, const float* kcache,
                       const float* vcache, int B, int len, int maxT, int C, int NH) {
-  check_heads(C, NH, maxT);
+  check_heads(B, C, NH, maxT);
   PLUMA_CHECK(len >= 1 && len <= maxT, "attention_decode: need 1 <= len <= maxT");
   if (B == 0) return;
   const int HS = C / NH;
