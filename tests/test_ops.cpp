@@ -2,6 +2,7 @@
 // (oneDNN matmul vs plain loops, attention vs a naive per-head version, decode vs full attention) and
 // hand-computed values (cross-entropy, AdamW, dropout statistics).
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -114,6 +115,26 @@ TEST_CASE("every op case: forward and backward are deterministic run to run") {
     CHECK(d1.din == d2.din);
     CHECK(d1.in == d2.in);
   }
+}
+
+TEST_CASE("every op case: one thread and two threads give the same results") {
+  const int threads = omp_get_max_threads();
+  for (const op_case& c : op_cases()) {
+    INFO("case ", c.name);
+    op_host_data d1 = make_host_data(c), d2 = make_host_data(c);
+    op_args a1 = d1.args(), a2 = d2.args();
+    omp_set_num_threads(1);
+    c.forward(host, a1);
+    if (c.backward) c.backward(host, a1);
+    omp_set_num_threads(2);
+    c.forward(host, a2);
+    if (c.backward) c.backward(host, a2);
+    CHECK(d1.out == d2.out);
+    CHECK(d1.saved == d2.saved);
+    CHECK(d1.din == d2.din);
+    CHECK(d1.in == d2.in);
+  }
+  omp_set_num_threads(threads);
 }
 
 TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates") {
