@@ -5,7 +5,13 @@
 //
 // The scalar a case is differentiated through is loss = sum over outputs of dout · out, with dout a fixed
 // random projection; backward is then called with those dout and must add d loss / d input into din.
+//
+// A runner for another device: make_host_data(case), copy each vector into a device buffer of the same size,
+// build op_args from the device pointers, run forward (then backward) with that device's exec_context, copy
+// back, and compare with the CPU run by normalized error <= parity_tol: outputs, saved buffers, input
+// gradients, and inputs marked `updated`.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
