@@ -23,7 +23,8 @@ The file has the .pluma (safetensors) layout, written with struct and json alone
   grad/<parameter name>       d loss / d parameter
   adamw/losses                F32 (steps) loss before each of the AdamW steps (adamw/losses[0] == loss)
   adamw/<parameter name>      parameters after the steps
-  __metadata__: format, config (JSON: vocab_size, context, layers, heads, embd, dropout, bias),
+  __metadata__: format, config (JSON, as the engine's config_json(): kind, vocab_size, context, layers,
+                heads, embd, dropout, bias),
                 adamw (JSON: lr, beta1, beta2, eps, weight_decay, steps; decay on >= 2-D params only), torch
 """
 import argparse
@@ -37,7 +38,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-CONFIG = dict(vocab_size=11, context=8, layers=2, heads=2, embd=12, dropout=0.0, bias=True)
+CONFIG = dict(kind="gpt", vocab_size=11, context=8, layers=2, heads=2, embd=12, dropout=0.0, bias=True)
 B, T = 3, 7
 ADAMW = dict(lr=1e-2, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=0.1, steps=10)
 SEED = 1234
