@@ -1,7 +1,8 @@
 // CPU <-> CUDA parity over the op case registry (tests/op_cases.h), plus larger shapes that reach the GPU
 // kernels' multi-tile paths: the same inputs on both backends; forward outputs, saved buffers, inputs updated
 // in place and every gradient compared by normalized error. Device outputs start as NaN (a poison), so an
-// element a kernel never writes fails the comparison.
+// element a kernel never writes fails the comparison. Then the whole GPT: loss, every gradient, logits, an
+// AdamW step and KV-cache decoding, CPU against GPU from the same weights.
 // Without a usable GPU every parity test is skipped (doctest's skip decorator, so no assertion passes) and
 // the program prints "skipped: no CUDA device (<reason>)", which ctest reports as a skip.
 #include <doctest/doctest.h>
@@ -15,6 +16,7 @@
 
 #include "model/core/device_arena.h"
 #include "model/core/exec.h"
+#include "model/gpt/gpt.h"
 #include "tests/op_cases.h"
 
 #ifdef PLUMA_HAVE_CUDA
@@ -315,5 +317,157 @@ TEST_CASE("CUDA tensor helpers and the KV-cache write match host computations" *
     }
   CHECK(gk[0] == 7.0f);   // other positions untouched
   CHECK(gv[gv.size() - 1] == 7.0f);
+}
+#endif
+
+// ---- the whole GPT: the same weights and batch on both backends -------------------------------------------
+
+namespace {
+
+gpt_config parity_gpt_config(float dropout, bool bias) {
+  gpt_config c;
+  c.vocab_size = 67;
+  c.context = 80;
+  c.layers = 2;
+  c.heads = 4;
+  c.embd = 64;   // head size 16; T up to 80 spans two query blocks and three key tiles
+  c.dropout = dropout;
+  c.bias = bias;
+  return c;
+}
+
+struct gpt_batch {
+  int B = 3, T = 70;
+  std::vector<int> inputs, targets;
+  explicit gpt_batch(int V) {
+    rng gen(17);
+    inputs.resize(size_t(B) * T);
+    targets.resize(inputs.size());
+    for (auto& x : inputs) x = int(gen.below(V));
+    for (size_t i = 0; i < targets.size(); i++) targets[i] = i % 9 == 4 ? -1 : int(gen.below(V));
+  }
+};
+
+// parity_error over one tensor of two arenas laid out by the same size table
+double tensor_error(const arena& a, const arena& b, const tensor_spec& s) {
+  const std::vector<float> x(a.at(s), a.at(s) + s.numel()), y(b.at(s), b.at(s) + s.numel());
+  return parity_error(x, y);
+}
+
+}  // namespace
+
+TEST_CASE("GPT on CUDA matches the CPU: loss, every gradient, logits, an AdamW step" * doctest::skip(no_gpu())) {
+  gpu_stream s;
+  for (const bool bias : {true, false}) {
+    for (const float dropout : {0.0f, 0.1f}) {
+      INFO("bias ", bias, ", dropout ", dropout);
+      const gpt_config cfg = parity_gpt_config(dropout, bias);
+      gpt_model cpu_m(cfg), gpu_m(cfg);
+      cpu_m.init_params(7);
+      const status st = gpu_m.set_device(s.ctx);
+      REQUIRE_MESSAGE(st.is_ok(), st.message());
+      gpu_m.init_params(7);
+      const gpt_batch batch(cfg.vocab_size);
+      const int B = batch.B, T = batch.T;
+
+      cpu_m.zero_grads();
+      gpu_m.zero_grads();
+      rng r_cpu(3), r_gpu(3);   // dropout masks: the same draws on both
+      const float l_cpu = cpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), B, T, 0.5f, r_cpu);
+      const float l_gpu = gpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), B, T, 0.5f, r_gpu);
+      CHECK(std::isfinite(l_gpu));
+      CHECK(std::abs(l_gpu - l_cpu) <= 1e-5 * std::abs(l_cpu));
+      CHECK(r_cpu.state == r_gpu.state);
+      gpu_m.grads_to_host();
+      for (const tensor_spec& spec : cpu_m.param_specs()) {
+        INFO("gradient of ", spec.name);
+        CHECK(tensor_error(cpu_m.grads(), gpu_m.grads(), spec) < 1e-4);
+      }
+
+      std::vector<float> logits_cpu(size_t(B) * T * cfg.vocab_size), logits_gpu(logits_cpu.size(), NAN);
+      cpu_m.forward_logits(batch.inputs.data(), B, T, logits_cpu.data());
+      gpu_m.forward_logits(batch.inputs.data(), B, T, logits_gpu.data());
+      CHECK(parity_error(logits_cpu, logits_gpu) < 1e-5);
+      const float e_cpu = cpu_m.forward_loss(batch.inputs.data(), batch.targets.data(), B, T);
+      const float e_gpu = gpu_m.forward_loss(batch.inputs.data(), batch.targets.data(), B, T);
+      CHECK(std::abs(e_gpu - e_cpu) <= 1e-5 * std::abs(e_cpu));
+
+      // one AdamW step over the whole parameter block on each side, then the loss again
+      const size_t n = cpu_m.params().size();
+      adamw_params hp;
+      hp.lr = 1e-2f;
+      hp.weight_decay = 0.1f;
+      arena m(n), v(n);
+      adamw_update(cpu_context(), cpu_m.param_block(), cpu_m.grad_block(), m.data(), v.data(), n, hp, 1.0f);
+      device_arena dm, dv;
+      REQUIRE(dm.resize(n).is_ok());
+      REQUIRE(dv.resize(n).is_ok());
+      adamw_update(s.ctx, gpu_m.param_block(), gpu_m.grad_block(), dm.data(), dv.data(), n, hp, 1.0f);
+      gpu_m.params_to_host();
+      double worst = 0.0;
+      for (const tensor_spec& spec : cpu_m.param_specs())
+        worst = std::max(worst, tensor_error(cpu_m.params(), gpu_m.params(), spec));
+      CHECK(worst < 1e-4);
+      const float a_cpu = cpu_m.forward_loss(batch.inputs.data(), batch.targets.data(), B, T);
+      const float a_gpu = gpu_m.forward_loss(batch.inputs.data(), batch.targets.data(), B, T);
+      CHECK(std::abs(a_gpu - a_cpu) <= 1e-4 * std::abs(a_cpu));
+    }
+  }
+}
+
+TEST_CASE("GPT KV-cache decoding on CUDA matches the CPU and the GPU's full forward" * doctest::skip(no_gpu())) {
+  gpu_stream s;
+  const gpt_config cfg = parity_gpt_config(0.0f, true);
+  gpt_model cpu_m(cfg), gpu_m(cfg);
+  cpu_m.init_params(11);
+  REQUIRE(gpu_m.set_device(s.ctx).is_ok());
+  gpu_m.init_params(11);
+  const int B = 2, T = 75, V = cfg.vocab_size;
+  rng gen(23);
+  std::vector<int> tokens(size_t(B) * T);
+  for (auto& t : tokens) t = int(gen.below(V));
+  std::vector<float> full(size_t(B) * T * V);
+  gpu_m.forward_logits(tokens.data(), B, T, full.data());
+
+  auto cs = cpu_m.decode_begin(B);
+  auto gs = gpu_m.decode_begin(B);
+  double worst_cpu = 0.0, worst_full = 0.0;
+  std::vector<float> lc(size_t(B) * V), lg(size_t(B) * V, NAN), row(size_t(B) * V);
+  for (int t = 0; t < T; t++) {
+    const int step[2] = {tokens[t], tokens[size_t(T) + t]};
+    cpu_m.decode_step(*cs, step, lc.data());
+    gpu_m.decode_step(*gs, step, lg.data());
+    for (int b = 0; b < B; b++)
+      std::copy_n(&full[(size_t(b) * T + t) * V], V, &row[size_t(b) * V]);
+    worst_cpu = std::max(worst_cpu, parity_error(lc, lg));
+    worst_full = std::max(worst_full, parity_error(row, lg));
+  }
+  CHECK(gs->position == T);
+  CHECK(worst_cpu < 1e-5);
+  CHECK(worst_full < 1e-5);
+}
+
+#ifdef PLUMA_HAVE_CUDA
+TEST_CASE("GPT on CUDA with bf16 matmuls stays within bf16 tolerances of the fp32 CPU" * doctest::skip(no_gpu())) {
+  gpu_stream s;
+  const gpt_config cfg = parity_gpt_config(0.0f, true);
+  gpt_model cpu_m(cfg), gpu_m(cfg);
+  cpu_m.init_params(5);
+  REQUIRE(gpu_m.set_device(s.ctx).is_ok());
+  gpu_m.init_params(5);
+  const gpt_batch batch(cfg.vocab_size);
+  cuda::set_matmul_precision(cuda::matmul_precision::bf16);
+  rng r1(1), r2(1);
+  cpu_m.zero_grads();
+  gpu_m.zero_grads();
+  const float l_cpu = cpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), batch.B, batch.T, 1.0f, r1);
+  const float l_gpu = gpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), batch.B, batch.T, 1.0f, r2);
+  cuda::set_matmul_precision(cuda::matmul_precision::fp32);
+  CHECK(std::abs(l_gpu - l_cpu) <= 1e-2 * std::abs(l_cpu));
+  gpu_m.grads_to_host();
+  for (const tensor_spec& spec : cpu_m.param_specs()) {
+    INFO("gradient of ", spec.name);
+    CHECK(tensor_error(cpu_m.grads(), gpu_m.grads(), spec) < 5e-2);
+  }
 }
 #endif

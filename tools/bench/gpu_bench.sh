@@ -10,12 +10,11 @@
 #                                            THERE, on the GPU machine: unpack the bundle (or, without one,
 #                                            build in place), then
 #                                              1. the device test and the CPU<->CUDA parity tests (every op case,
-#                                                 multi-tile shapes, precisions; the GPT model's parity tests
-#                                                 when their programs exist),
+#                                                 multi-tile shapes, precisions; the whole GPT's loss, gradients,
+#                                                 logits and AdamW step; KV-cache decoding),
 #                                              2. cuda_ops_bench: every op at GPT-2-small and shakespeare-char
 #                                                 shapes (fp32 and bf16 matmuls) against measured ceilings,
-#                                              3. pluma's GPT training step on the GPU when this build has one
-#                                                 (gpt_cuda_bench, or `pluma train --device cuda`),
+#                                              3. pluma's GPT training step on the GPU (gpt_cuda_bench),
 #                                              4. the same models in PyTorch on the same GPU: eager fp32 and bf16
 #                                                 (--all: tf32 too) and torch.compile bf16 (--quick: eager only),
 #                                              5. --full-train: shakespeare-char trained to val loss 1.47 (PyTorch,
@@ -34,7 +33,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUNDLE_DIR=$ROOT/build-gpu-bundle
 BUNDLE=$BUNDLE_DIR/bundle.tar.xz
 # the programs a GPU session needs (those present after the build are packed)
-PROGRAMS="test_cuda_parity test_device cuda_ops_bench pluma test_gpt_cuda gpt_cuda_bench"
+PROGRAMS="test_cuda_parity test_device cuda_ops_bench gpt_cuda_bench pluma"
 
 die() { echo "gpu_bench: $*" >&2; exit 1; }
 
@@ -153,8 +152,7 @@ run() {
 
   # 1. correctness first: every timing below is void if these fail
   stage "test_device" 60 "$bin/test_device"
-  stage "test_cuda_parity (ops, shapes, precisions)" 240 "$bin/test_cuda_parity"
-  [ -x "$bin/test_gpt_cuda" ] && stage "test_gpt_cuda (model + KV-cache parity)" 240 "$bin/test_gpt_cuda"
+  stage "test_cuda_parity (ops, GPT, KV cache)" 240 "$bin/test_cuda_parity"
 
   # 2. every op at the models' shapes
   local preset prec
