@@ -16,7 +16,7 @@ namespace pluma {
 namespace {
 
 [[maybe_unused]] constexpr const char* no_backend =
-    "this build has no CUDA backend (nvcc was not found when it was configured)";
+    "this build has no CUDA backend (configured without nvcc, or with -DPLUMA_CUDA=OFF)";
 
 #ifdef PLUMA_HAVE_CUDA
 cudaStream_t stream_of(const exec_context& ctx) { return static_cast<cudaStream_t>(ctx.stream); }

@@ -2,6 +2,7 @@
 // and stream-ordered scratch memory. Included by model/ops/cuda/*.cu only.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "model/core/check.h"
 #include "model/core/cuda_check.h"
@@ -56,11 +57,27 @@ __device__ inline float block_max(float v, float* shared) {
   return warp_max(lane < nwarps ? shared[lane] : -INFINITY);
 }
 
+// The device's default memory pool keeps what is freed into it (instead of returning it to the driver at
+// every synchronisation), so the per-op scratch below is reused from the pool after the first step.
+inline void keep_pool_memory() {
+  static const bool done = [] {
+    int dev = 0;
+    CUDA_CHECK(cudaGetDevice(&dev));
+    cudaMemPool_t pool;
+    CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, dev));
+    uint64_t threshold = UINT64_MAX;
+    CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold));
+    return true;
+  }();
+  (void)done;
+}
+
 // Temporary device memory ordered on a stream (cudaMallocAsync / cudaFreeAsync from the device's memory
 // pool): no host synchronisation, freed when the work queued before the destructor has used it.
 class stream_scratch {
  public:
   stream_scratch(size_t bytes, cudaStream_t stream) : stream_(stream) {
+    keep_pool_memory();
     if (bytes) CUDA_CHECK(cudaMallocAsync(&ptr_, bytes, stream_));
   }
   ~stream_scratch() {
