@@ -178,7 +178,7 @@ TEST_CASE("the oneDNN LSTM primitive and the own kernels agree, forward and back
       layer_grads d(k, 0.5f);
       run_backward(k, o, u, d, with_state);
 
-      cpu::lstm_dnnl prim(k.T, k.B, k.C, k.H);
+      lstm_primitive prim(cpu_context(), k.T, k.B, k.C, k.H);
       std::vector<float> h(o.h.size()), hT(k.BH()), cT(k.BH());
       const float* h0 = with_state ? k.h0.data() : nullptr;
       const float* c0 = with_state ? k.c0.data() : nullptr;

@@ -94,9 +94,12 @@ std::unique_ptr<lstm_lm> fixture_model(const reference& r) {
 
 }  // namespace
 
-TEST_CASE("LSTM LM matches PyTorch: logits, final state, loss, every gradient, truncated BPTT") {
+static const char* impl_name(lstm_impl i) { return i == lstm_impl::kernels ? "kernels" : "primitive"; }
+
+static void check_fixture_forward_backward(lstm_impl impl) {
   const reference& r = load_reference();
   auto m = fixture_model(r);
+  m->set_impl(impl);
   const int B = r.B, T = r.T, V = m->vocab_size();
   const std::vector<float> h0 = tensor_named(r.ck, "h0"), c0 = tensor_named(r.ck, "c0");
 
@@ -138,9 +141,17 @@ TEST_CASE("LSTM LM matches PyTorch: logits, final state, loss, every gradient, t
   CHECK(max_abs_diff(cs, tensor_named(r.ck, "cT2")) < 1e-6);
 }
 
-TEST_CASE("LSTM LM matches PyTorch over 5 Adam steps") {
+TEST_CASE("LSTM LM matches PyTorch: logits, final state, loss, every gradient, truncated BPTT") {
+  for (lstm_impl impl : {lstm_impl::kernels, lstm_impl::primitive}) {
+    INFO("impl " << impl_name(impl));
+    check_fixture_forward_backward(impl);
+  }
+}
+
+static void check_fixture_adam(lstm_impl impl) {
   const reference& r = load_reference();
   auto m = fixture_model(r);
+  m->set_impl(impl);
   const std::vector<float> h0 = tensor_named(r.ck, "h0"), c0 = tensor_named(r.ck, "c0");
   const std::vector<float> losses = tensor_named(r.ck, "adam.losses");
   const int steps = r.adam.at("steps");
@@ -166,6 +177,13 @@ TEST_CASE("LSTM LM matches PyTorch over 5 Adam steps") {
   for (const tensor_spec& s : m->param_specs()) {
     INFO(s.name);
     CHECK(normalized_error(param_of(*m, s), tensor_named(r.ck, "adam." + s.name)) < 1e-5);
+  }
+}
+
+TEST_CASE("LSTM LM matches PyTorch over 5 Adam steps") {
+  for (lstm_impl impl : {lstm_impl::kernels, lstm_impl::primitive}) {
+    INFO("impl " << impl_name(impl));
+    check_fixture_adam(impl);
   }
 }
 
@@ -242,10 +260,13 @@ std::vector<int> random_tokens(size_t n, int V, uint64_t seed) {
 TEST_CASE("LSTM LM gradients match finite differences through 3 layers, untied and tied") {
   for (bool tie : {false, true}) {
     CAPTURE(tie);
+    const lstm_impl impl = tie ? lstm_impl::primitive : lstm_impl::kernels;   // each implementation once
+    INFO("impl " << impl_name(impl));
     lstm_config cfg;
     cfg.vocab_size = 7, cfg.embd = tie ? 6 : 5, cfg.hidden = 6, cfg.layers = 3, cfg.tie_weights = tie;
     const int B = 2, T = 5;
     lstm_lm m(cfg);
+    m.set_impl(impl);
     randomize(m, 3, 0.6f);
     m.grads().zero();
     rng g(4);
@@ -374,6 +395,35 @@ TEST_CASE("LSTM LM dropout: masks in training only, gradients through them match
       CHECK(std::fabs(num - ana) < 2e-3 + 2e-2 * std::fabs(ana));
     }
   }
+}
+
+TEST_CASE("LSTM LM on the own kernels and on the oneDNN primitive agree, with dropout and carried state") {
+  lstm_config cfg;
+  cfg.vocab_size = 23, cfg.embd = 16, cfg.hidden = 24, cfg.layers = 3, cfg.dropout = 0.2f;
+  lstm_lm a(cfg), b(cfg);
+  a.set_impl(lstm_impl::kernels);
+  b.set_impl(lstm_impl::primitive);
+  a.init_params(17);
+  std::memcpy(b.params().data(), a.params().data(), a.params().size() * sizeof(float));
+  const int B = 4, T = 9;
+  a.grads().zero(), b.grads().zero();
+  rng da(18), db(18);
+  for (int batch = 0; batch < 3; batch++) {   // the second and third start from the carried state
+    const std::vector<int> in = random_tokens(size_t(B) * T, 23, 19 + batch), tg = random_tokens(in.size(), 23, 29 + batch);
+    CAPTURE(batch);
+    const float la = a.forward_backward(in.data(), tg.data(), B, T, 1.0f, da);
+    const float lb = b.forward_backward(in.data(), tg.data(), B, T, 1.0f, db);
+    CHECK(la == doctest::Approx(lb).epsilon(1e-6));
+    CHECK(a.forward_loss(in.data(), tg.data(), B, T) == doctest::Approx(b.forward_loss(in.data(), tg.data(), B, T)).epsilon(1e-6));
+  }
+  for (const tensor_spec& s : a.param_specs()) {
+    INFO(s.name);
+    CHECK(normalized_error(grad_of(a, s), grad_of(b, s)) < 1e-5);
+  }
+  std::vector<float> ha, ca, hb, cb;
+  a.get_state(ha, ca), b.get_state(hb, cb);
+  CHECK(max_abs_diff(ha, hb) < 1e-5);
+  CHECK(max_abs_diff(ca, cb) < 1e-5);
 }
 
 TEST_CASE("LSTM LM init follows PyTorch's defaults, deterministic by seed") {

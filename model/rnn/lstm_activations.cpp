@@ -23,7 +23,7 @@ static_assert(sizeof(int) == sizeof(float));
 }  // namespace
 
 size_t lstm_activations_layout(lstm_activations& a, float* base, const lstm_config& c, int B, int T,
-                               bool training) {
+                               bool training, bool own_kernels) {
   const size_t L = c.layers, E = c.embd, H = c.hidden, V = c.vocab_size, BT = size_t(B) * T;
   const bool drop = training && c.dropout > 0.0f;
   carver k{base};
@@ -32,8 +32,8 @@ size_t lstm_activations_layout(lstm_activations& a, float* base, const lstm_conf
   a.targets = k.take_ints(BT);
   a.emb = k.take(BT * E);
   a.h = k.take(L * BT * H);
-  a.c = k.take(L * BT * H);
-  a.gates = k.take(L * BT * 4 * H);
+  a.c = own_kernels ? k.take(L * BT * H) : nullptr;
+  a.gates = own_kernels ? k.take(L * BT * 4 * H) : nullptr;
   a.drop = drop ? k.take(L * BT * H) : nullptr;
   a.mask = drop ? k.take(L * BT * H) : nullptr;
   a.h0 = k.take(L * B * H);
@@ -43,11 +43,12 @@ size_t lstm_activations_layout(lstm_activations& a, float* base, const lstm_conf
   a.logits = k.take(BT * V);
   a.probs = k.take(BT * V);
   a.losses = k.take(BT);
-  a.scratch = k.take(lstm_forward_scratch_floats(B, c.hidden));
+  a.scratch = own_kernels ? k.take(lstm_forward_scratch_floats(B, c.hidden)) : nullptr;
   return k.used;
 }
 
-size_t lstm_grad_scratch_layout(lstm_grad_scratch& g, float* base, const lstm_config& c, int B, int T) {
+size_t lstm_grad_scratch_layout(lstm_grad_scratch& g, float* base, const lstm_config& c, int B, int T,
+                                bool own_kernels) {
   const size_t L = c.layers, H = c.hidden, V = c.vocab_size, BT = size_t(B) * T;
   const size_t wide = std::max(c.embd, c.hidden);
   carver k{base};
@@ -57,7 +58,7 @@ size_t lstm_grad_scratch_layout(lstm_grad_scratch& g, float* base, const lstm_co
   g.dh = k.take(BT * wide);
   g.dh0 = k.take(L * B * H);
   g.dc0 = k.take(L * B * H);
-  g.scratch = k.take(lstm_backward_scratch_floats(T, B, c.hidden));
+  g.scratch = own_kernels ? k.take(lstm_backward_scratch_floats(T, B, c.hidden)) : nullptr;
   return k.used;
 }
 

@@ -30,9 +30,15 @@ float lstm_lm::forward(const int* inputs, const int* targets, int B, int T, bool
   for (int l = 0; l < L; l++) {
     const layer_index& w = layers_[l];
     float* h = a.h + l * NH;   // (T, B, H)
-    lstm_forward(ctx, h, a.c + l * NH, a.gates + 4 * l * NH, a.hT + l * BH, a.cT + l * BH, x,
-                 from_state ? a.h0 + l * BH : nullptr, from_state ? a.c0 + l * BH : nullptr, param(w.w_ih),
-                 param(w.w_hh), param(w.b_ih), param(w.b_hh), a.scratch, T, B, C, H);
+    const float* h0 = from_state ? a.h0 + l * BH : nullptr;
+    const float* c0 = from_state ? a.c0 + l * BH : nullptr;
+    if (own_kernels()) {
+      lstm_forward(ctx, h, a.c + l * NH, a.gates + 4 * l * NH, a.hT + l * BH, a.cT + l * BH, x, h0, c0,
+                   param(w.w_ih), param(w.w_hh), param(w.b_ih), param(w.b_hh), a.scratch, T, B, C, H);
+    } else {
+      primitive(l, B, T).forward(h, a.hT + l * BH, a.cT + l * BH, x, h0, c0, param(w.w_ih), param(w.w_hh),
+                                 param(w.b_ih), param(w.b_hh), a.training);
+    }
     x = h;
     if (drop) {
       dropout_forward(ctx, a.drop + l * NH, a.mask + l * NH, h, NH, cfg_.dropout, *dropout_rng);
@@ -83,10 +89,17 @@ void lstm_lm::backward(int B, int T, bool from_state, float grad_scale) {
       dh = dout;
     }
     tensor_fill(ctx, dinp, 0.0f, long(N) * C);
-    lstm_backward(ctx, dinp, from_state ? g.dh0 + l * BH : nullptr, from_state ? g.dc0 + l * BH : nullptr,
-                  grad(w.w_ih), grad(w.w_hh), grad(w.b_ih), grad(w.b_hh), dh, nullptr, nullptr, x,
-                  from_state ? a.h0 + l * BH : nullptr, from_state ? a.c0 + l * BH : nullptr, param(w.w_ih),
-                  param(w.w_hh), a.h + l * NH, a.c + l * NH, a.gates + 4 * l * NH, g.scratch, T, B, C, H);
+    float* dh0 = from_state ? g.dh0 + l * BH : nullptr;
+    float* dc0 = from_state ? g.dc0 + l * BH : nullptr;
+    if (own_kernels()) {
+      lstm_backward(ctx, dinp, dh0, dc0, grad(w.w_ih), grad(w.w_hh), grad(w.b_ih), grad(w.b_hh), dh, nullptr,
+                    nullptr, x, from_state ? a.h0 + l * BH : nullptr, from_state ? a.c0 + l * BH : nullptr,
+                    param(w.w_ih), param(w.w_hh), a.h + l * NH, a.c + l * NH, a.gates + 4 * l * NH, g.scratch, T,
+                    B, C, H);
+    } else {
+      primitive(l, B, T).backward(dinp, dh0, dc0, grad(w.w_ih), grad(w.w_hh), grad(w.b_ih), grad(w.b_hh), dh,
+                                  nullptr, nullptr);
+    }
     std::swap(dout, dinp);   // d(layer input) = d(previous layer's output after dropout)
   }
   embedding_backward(ctx, grad(emb_), nullptr, dout, a.tokens, T, B, E);

@@ -13,10 +13,13 @@
 // it where the stream of batches is not contiguous (reset_state). forward_loss, forward_logits and
 // decode_begin start from zeros and leave the training state alone.
 #pragma once
+#include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "model/model.h"
+#include "model/ops/lstm.h"
 #include "model/rnn/lstm_activations.h"
 #include "model/rnn/lstm_config.h"
 
@@ -55,6 +58,11 @@ class lstm_lm final : public lm_model {
 
   size_t training_bytes(int B, int T) const override;
 
+  // The LSTM layers' implementation over whole sequences (lstm_impl_default unless set); results agree to
+  // float rounding.
+  lstm_impl impl() const { return impl_; }
+  void set_impl(lstm_impl impl);
+
   // ---- the truncated-BPTT state, h and c: (L, B, H) each
   int state_batch() const { return state_B_; }   // B of the held state; 0 = none (zeros)
   void reset_state();
@@ -74,6 +82,8 @@ class lstm_lm final : public lm_model {
   int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
   void build_size_table();
   void ensure_activations(int B, int T, bool training);
+  bool own_kernels() const { return impl_ == lstm_impl::kernels; }
+  lstm_primitive& primitive(int l, int B, int T);   // layer l's, built on first use at (B, T)
 
   // The scripts (lstm_lm.cpp). forward writes the logits (B, T, V) into `logits` when non-null and, given
   // targets, returns the mean loss; it starts from acts_.h0/c0 when from_state, else zeros; dropout only
@@ -92,6 +102,8 @@ class lstm_lm final : public lm_model {
   lstm_grad_scratch dacts_;
   arena acts_arena_, dacts_arena_;
   long loss_count_ = 0;
+  lstm_impl impl_ = lstm_impl_default;
+  std::map<std::pair<int, int>, std::vector<std::unique_ptr<lstm_primitive>>> primitives_;   // (B, T) -> per layer
   std::vector<float> state_h_, state_c_;   // (L, B, H) the carried state
   int state_B_ = 0;
 };

@@ -67,14 +67,30 @@ void lstm_lm::init_params(uint64_t seed) {
 
 void lstm_lm::ensure_activations(int B, int T, bool training) {
   PLUMA_CHECK(B > 0 && T > 0, "lstm: B and T must be positive");
-  const size_t need = lstm_activations_layout(acts_, nullptr, cfg_, B, T, training);
+  const bool own = own_kernels();
+  const size_t need = lstm_activations_layout(acts_, nullptr, cfg_, B, T, training, own);
   if (acts_arena_.size() < need) acts_arena_.resize(need);
-  lstm_activations_layout(acts_, acts_arena_.data(), cfg_, B, T, training);
+  lstm_activations_layout(acts_, acts_arena_.data(), cfg_, B, T, training, own);
   if (training) {
-    const size_t dneed = lstm_grad_scratch_layout(dacts_, nullptr, cfg_, B, T);
+    const size_t dneed = lstm_grad_scratch_layout(dacts_, nullptr, cfg_, B, T, own);
     if (dacts_arena_.size() < dneed) dacts_arena_.resize(dneed);
-    lstm_grad_scratch_layout(dacts_, dacts_arena_.data(), cfg_, B, T);
+    lstm_grad_scratch_layout(dacts_, dacts_arena_.data(), cfg_, B, T, own);
   }
+}
+
+void lstm_lm::set_impl(lstm_impl impl) {
+  impl_ = impl;
+  primitives_.clear();
+}
+
+lstm_primitive& lstm_lm::primitive(int l, int B, int T) {
+  auto& layers = primitives_[{B, T}];
+  if (layers.empty()) {
+    for (int k = 0; k < cfg_.layers; k++)
+      layers.push_back(std::make_unique<lstm_primitive>(cpu_context(), T, B, k == 0 ? cfg_.embd : cfg_.hidden,
+                                                        cfg_.hidden));
+  }
+  return *layers[l];
 }
 
 float lstm_lm::forward_backward(const int* inputs, const int* targets, int B, int T, float grad_scale,
@@ -150,8 +166,8 @@ void lstm_lm::set_state(const float* h, const float* c, int B) {
 size_t lstm_lm::training_bytes(int B, int T) const {
   lstm_activations a;
   lstm_grad_scratch g;
-  const size_t n_acts = lstm_activations_layout(a, nullptr, cfg_, B, T, true) +
-                        lstm_grad_scratch_layout(g, nullptr, cfg_, B, T);
+  const size_t n_acts = lstm_activations_layout(a, nullptr, cfg_, B, T, true, true) +
+                        lstm_grad_scratch_layout(g, nullptr, cfg_, B, T, true);   // the larger of the two
   const size_t n_state = 2 * size_t(cfg_.layers) * B * cfg_.hidden;
   return (4 * n_floats_ + n_acts + n_state) * sizeof(float);   // params, grads, two Adam moments, buffers
 }

@@ -1,12 +1,11 @@
-// The CPU backend's LSTM: the same signatures as model/ops/lstm.h (which dispatches here on
-// ctx.dev == device::cpu), plus the oneDNN LSTM primitive (lstm_dnnl.cpp), the second implementation
-// each is checked against.
+// The CPU backend's LSTM kernels: the same signatures as model/ops/lstm.h (which dispatches here on
+// ctx.dev == device::cpu), and the cell's vectorizable activations. The oneDNN LSTM primitive
+// (lstm_primitive in model/ops/lstm.h) is in lstm_dnnl.cpp.
 #pragma once
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <memory>
 
 #include "model/core/exec.h"
 
@@ -24,33 +23,6 @@ void lstm_backward(const exec_context& ctx, float* dx, float* dh0, float* dc0, f
 void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
                const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                float* scratch, int B, int C, int H);
-
-// ---- the oneDNN LSTM primitive (lstm_dnnl.cpp) for one layer at fixed (T, B, C, H): forward and backward
-// over a whole sequence; it owns the primitives, the reordered weights and the workspace. Time-major as above.
-class lstm_dnnl {
- public:
-  lstm_dnnl(int T, int B, int C, int H);
-  ~lstm_dnnl();
-  lstm_dnnl(const lstm_dnnl&) = delete;
-  lstm_dnnl& operator=(const lstm_dnnl&) = delete;
-
-  // h: (T, B, H); hT, cT: (B, H) or nullptr; x: (T, B, C); h0, c0: (B, H) or nullptr (zeros);
-  // w_ih: (4H, C); w_hh: (4H, H); b_ih, b_hh: (4H). training = keep the workspace for backward().
-  void forward(float* h, float* hT, float* cT, const float* x, const float* h0, const float* c0,
-               const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, bool training);
-  // After forward(training = true), with every buffer it read or wrote unchanged. Adds into dx (T, B, C),
-  // dh0, dc0 (B, H) (each skipped when nullptr), dw_ih, dw_hh, db_ih, db_hh. dh: (T, B, H); dhT, dcT: (B, H)
-  // or nullptr.
-  void backward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh,
-                const float* dh, const float* dhT, const float* dcT);
-
-  int T() const;
-  int B() const;
-
- private:
-  struct impl;
-  std::unique_ptr<impl> p_;
-};
 
 // ---- the cell's activations: branch-free so the pointwise loops vectorize (a few ulp of std::exp/tanh)
 // e^x split as 2^n * e^r, |r| <= ln2/2; returns e^r - 1 (polynomial, accurate near 0) and 2^n

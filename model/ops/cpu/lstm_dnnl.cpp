@@ -10,9 +10,9 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "model/core/check.h"
-#include "model/ops/cpu/lstm.h"
+#include "model/ops/lstm.h"
 
-namespace pluma::cpu {
+namespace pluma {
 namespace {
 
 using dt = dnnl::memory::data_type;
@@ -30,7 +30,7 @@ void add_into(float* dst, const float* src, size_t n) {
 
 }  // namespace
 
-struct lstm_dnnl::impl {
+struct lstm_primitive::impl {
   int T, B, C, H;
   dnnl::stream strm{cpu_engine()};
   dnnl::memory::desc src_md, iter_md, dst_md, bias_md, wl_user_md, wi_user_md;
@@ -60,8 +60,9 @@ struct lstm_dnnl::impl {
   }
 };
 
-lstm_dnnl::lstm_dnnl(int T, int B, int C, int H) : p_(std::make_unique<impl>()) {
-  PLUMA_CHECK(T > 0 && B > 0 && C > 0 && H > 0, "lstm_dnnl: dimensions must be positive");
+lstm_primitive::lstm_primitive(const exec_context& ctx, int T, int B, int C, int H) : p_(std::make_unique<impl>()) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "lstm_primitive: oneDNN's LSTM runs on the CPU only");
+  PLUMA_CHECK(T > 0 && B > 0 && C > 0 && H > 0, "lstm_primitive: dimensions must be positive");
   impl& s = *p_;
   s.T = T, s.B = B, s.C = C, s.H = H;
   using md = dnnl::memory::desc;
@@ -109,11 +110,13 @@ lstm_dnnl::lstm_dnnl(int T, int B, int C, int H) : p_(std::make_unique<impl>()) 
   s.dbias.resize(4 * size_t(H));
 }
 
-lstm_dnnl::~lstm_dnnl() = default;
-int lstm_dnnl::T() const { return p_->T; }
-int lstm_dnnl::B() const { return p_->B; }
+lstm_primitive::~lstm_primitive() = default;
 
-void lstm_dnnl::forward(float* h, float* hT, float* cT, const float* x, const float* h0, const float* c0,
+bool lstm_primitive::fits(int T, int B, int C, int H) const {
+  return p_->T == T && p_->B == B && p_->C == C && p_->H == H;
+}
+
+void lstm_primitive::forward(float* h, float* hT, float* cT, const float* x, const float* h0, const float* c0,
                         const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                         bool training) {
   impl& s = *p_;
@@ -142,10 +145,10 @@ void lstm_dnnl::forward(float* h, float* hT, float* cT, const float* x, const fl
   s.trained = training;
 }
 
-void lstm_dnnl::backward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
+void lstm_primitive::backward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
                          float* db_hh, const float* dh, const float* dhT, const float* dcT) {
   impl& s = *p_;
-  PLUMA_CHECK(s.trained, "lstm_dnnl::backward needs a forward(training = true) first");
+  PLUMA_CHECK(s.trained, "lstm_primitive::backward needs a forward(training = true) first");
   s.reorder_in(s.wl_user_md, s.w_ih, s.wl_bwd);
   s.reorder_in(s.wi_user_md, s.w_hh, s.wi_bwd);
   // the primitive accumulates into its weight gradients: start them from zero
@@ -189,4 +192,4 @@ void lstm_dnnl::backward(float* dx, float* dh0, float* dc0, float* dw_ih, float*
   add_into(db_hh, s.dbias.data(), G);
 }
 
-}  // namespace pluma::cpu
+}  // namespace pluma
