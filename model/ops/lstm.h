@@ -42,7 +42,7 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
 
 // How a model runs its LSTM layers over whole sequences: the kernels above, or the oneDNN primitive below
 // (decoding always steps with lstm_step). Both give the same results to float rounding; the default is the
-// faster on our CPUs (tools/bench/bench_lstm, docs/BENCHMARKS.md).
+// faster on our CPUs (tools/bench/bench_lstm).
 enum class lstm_impl { kernels, primitive };
 constexpr lstm_impl lstm_impl_default = lstm_impl::primitive;
 
