@@ -49,10 +49,14 @@ inline op_case lstm_step_case(std::string name, uint64_t seed, int B, int C, int
 }
 
 inline void add_lstm_cases(std::vector<op_case>& cases) {
-  cases.push_back(lstm_case("lstm", 101, 5, 3, 4, 6, true));
-  cases.push_back(lstm_case("lstm_zero_state", 102, 3, 2, 5, 3, false));
-  cases.push_back(lstm_case("lstm_t1", 103, 1, 1, 3, 2, true));
-  cases.push_back(lstm_step_case("lstm_step", 104, 3, 5, 4));
+  cases.push_back(lstm_case("lstm", 201, 5, 3, 4, 6, true));
+  cases.push_back(lstm_case("lstm_zero_state", 202, 3, 2, 5, 3, false));
+  cases.push_back(lstm_case("lstm_t1", 203, 1, 1, 3, 2, true));
+  cases.push_back(lstm_step_case("lstm_step", 204, 3, 5, 4));
+  // above the kernels' thresholds for starting threads (cells per step, weights per decoding step)
+  cases.push_back(lstm_case("lstm_threads", 205, 3, 32, 16, 256, true));
+  cases.back().fd_max = 24;
+  cases.push_back(lstm_step_case("lstm_step_threads", 206, 2, 300, 256));
 }
 
 }  // namespace pluma::op_test::detail
