@@ -1,0 +1,282 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace pluma {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+std::string u64_hex(uint64_t x) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
+  return buf;
+}
+
+bool hex_u64(const std::string& s, uint64_t& out) {
+  if (s.empty() || s.size() > 16) return false;
+  out = 0;
+  for (char c : s) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return false;
+    out = out << 4 | static_cast<uint64_t>(d);
+  }
+  return true;
+}
+
+std::string num(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+}  // namespace
+
+void checkpoint_put_arena(checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs,
+                          const arena& a) {
+  for (const auto& t : specs) ck.add_f32(prefix + t.name, t.shape, a.at(t));
+}
+
+status checkpoint_get_arena(const checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs,
+                            arena& a) {
+  for (const auto& t : specs) {
+    const checkpoint_tensor* ct = ck.find(prefix + t.name);
+    if (!ct) return status::error("the checkpoint has no tensor '" + prefix + t.name + "'");
+    if (ct->dtype != tensor_dtype::f32 || ct->shape != t.shape || ct->bytes.size() != t.numel() * sizeof(float))
+      return status::error("tensor '" + prefix + t.name + "' in the checkpoint has another type or shape than the model's");
+    std::memcpy(a.at(t), ct->bytes.data(), ct->bytes.size());
+  }
+  return status::ok();
+}
+
+trainer::trainer(lm_model& model, batch_sampler& sampler, const fixed_batches& train_eval,
+                 const fixed_batches& val_eval, const train_config& cfg, checkpoint base)
+    : model_(model),
+      sampler_(sampler),
+      train_eval_(train_eval),
+      val_eval_(val_eval),
+      cfg_(cfg),
+      base_(std::move(base)),
+      opt_(cfg.optim, model.param_specs(), model.params().size()),
+      dropout_rng_(cfg.seed ^ 0x5deece66dULL) {
+  if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
+  if (cfg_.checkpoint_interval == 0) cfg_.checkpoint_interval = cfg_.eval_interval;
+  size_t n = static_cast<size_t>(sampler.batch()) * sampler.context();
+  inputs_.resize(n);
+  targets_.resize(n);
+}
+
+status trainer::save_checkpoint(const std::string& path) {
+  checkpoint ck = base_;
+  const auto& specs = model_.param_specs();
+  checkpoint_put_arena(ck, "", specs, model_.params());
+  checkpoint_put_arena(ck, "optimizer.m.", specs, opt_.m());
+  checkpoint_put_arena(ck, "optimizer.v.", specs, opt_.v());
+  ck.metadata["format"] = "pluma-1";
+  ck.metadata["config"] = model_.config_json().dump();
+  nlohmann::json training = {
+      {"step", step_},
+      {"optimizer_steps", opt_.step_count()},
+      {"dropout_rng", u64_hex(dropout_rng_.state)},
+      {"sampler", sampler_.state()},
+      {"train_loss", last_train_loss_},
+      {"val_loss", last_val_loss_},
+      {"settings", train_config_to_json(cfg_)},
+  };
+  ck.metadata["training"] = training.dump();
+  return checkpoint_write(path, ck);
+}
+
+status trainer::restore(const checkpoint& ck) {
+  auto it = ck.metadata.find("training");
+  if (it == ck.metadata.end())
+    return status::error("the checkpoint holds no training state (it was not written by pluma train); "
+                         "it can be sampled from but not resumed");
+  nlohmann::json t = nlohmann::json::parse(it->second, nullptr, false);
+  if (t.is_discarded() || !t.is_object() || !t.contains("step") || !t.contains("dropout_rng") ||
+      !t.contains("sampler") || !t.contains("optimizer_steps"))
+    return status::error("the checkpoint's training state is malformed");
+  const auto& specs = model_.param_specs();
+  PLUMA_TRY(checkpoint_get_arena(ck, "", specs, model_.params()));
+  PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.m.", specs, opt_.m()));
+  PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.v.", specs, opt_.v()));
+  uint64_t state = 0;
+  if (!t["dropout_rng"].is_string() || !hex_u64(t["dropout_rng"].get<std::string>(), state))
+    return status::error("the checkpoint's dropout rng state is malformed");
+  PLUMA_TRY(sampler_.restore(t["sampler"]).with_context("restoring the batch sampler"));
+  dropout_rng_.state = state;
+  step_ = t["step"].get<int>();
+  opt_.set_step_count(t["optimizer_steps"].get<int>());
+  last_train_loss_ = t.value("train_loss", 0.0f);
+  last_val_loss_ = t.value("val_loss", 0.0f);
+  return status::ok();
+}
+
+float trainer::eval_loss(const fixed_batches& fb) {
+  // Each batch is evaluated in micro-batches of the training micro-batch size (same memory as training).
+  int micro = fb.B % cfg_.grad_accum == 0 ? fb.B / cfg_.grad_accum : fb.B;
+  double sum = 0;
+  int n = 0;
+  for (int i = 0; i < fb.count; i++)
+    for (int r = 0; r < fb.B; r += micro, n++) {
+      size_t off = static_cast<size_t>(r) * fb.T;
+      sum += model_.forward_loss(fb.inputs_of(i) + off, fb.targets_of(i) + off, micro, fb.T);
+    }
+  return n ? static_cast<float>(sum / n) : 0.0f;
+}
+
+status trainer::evaluate(float& train_loss, float& val_loss) {
+  train_loss = eval_loss(train_eval_);
+  val_loss = eval_loss(val_eval_);
+  last_train_loss_ = train_loss;
+  last_val_loss_ = val_loss;
+  return status::ok();
+}
+
+status trainer::train_step(int it, float& loss, float& norm, double& lr) {
+  const int B = sampler_.batch(), T = sampler_.context();
+  const int micro = B / cfg_.grad_accum;
+  sampler_.next(inputs_.data(), targets_.data());
+  model_.grads().zero();
+  double loss_sum = 0;
+  const float scale = 1.0f / cfg_.grad_accum;
+  for (int m = 0; m < cfg_.grad_accum; m++) {
+    size_t off = static_cast<size_t>(m) * micro * T;
+    loss_sum += model_.forward_backward(inputs_.data() + off, targets_.data() + off, micro, T, scale, dropout_rng_);
+  }
+  loss = static_cast<float>(loss_sum / cfg_.grad_accum);
+  double gnorm = grad_global_norm(model_.grads().data(), model_.grads().size());
+  norm = static_cast<float>(gnorm);
+  lr = lr_at(cfg_.schedule, it);
+  if (!std::isfinite(loss) || !std::isfinite(gnorm))
+    return status::error(std::string(std::isfinite(loss) ? "the gradient norm" : "the loss") + " became " +
+                         (std::isnan(std::isfinite(loss) ? gnorm : loss) ? "NaN" : "infinite") + " at iteration " +
+                         std::to_string(it) + " (lr " + num(lr) + "); training stopped before the update");
+  opt_.step(ctx_, model_.params(), model_.grads(), static_cast<float>(lr), grad_clip_scale(gnorm, cfg_.grad_clip));
+  step_ = it + 1;
+  return status::ok();
+}
+
+status trainer::run(const train_callback& callback, train_result& result) {
+  const auto t0 = clock_type::now();
+  const int iters = cfg_.iters;
+  const double tokens_per_step = static_cast<double>(sampler_.batch()) * sampler_.context();
+  metrics_writer metrics;
+  if (!cfg_.metrics.empty()) PLUMA_TRY(metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1));
+
+  result = train_result{};
+  const int start = step_;
+  int last_saved = -1;
+  double train_time = 0, eval_time = 0, window_time = 0, tokens_per_s = 0;
+  int steps_run = 0, evals_run = 0, window_steps = 0;
+  auto eta = [&](int it) {
+    if (steps_run == 0) return 0.0;
+    int evals_left = (iters - it) / cfg_.eval_interval + 1;
+    double per_eval = evals_run ? eval_time / evals_run : 0.0;
+    return (iters - it) * (train_time / steps_run) + evals_left * per_eval;
+  };
+  auto report = [&](train_progress p) {
+    p.iters = iters;
+    p.elapsed_s = seconds_since(t0);
+    return callback ? callback(p) : true;
+  };
+
+  bool stop = false;
+  for (int it = step_;; it++) {
+    if (!stop && cfg_.max_time_s > 0 && seconds_since(t0) >= cfg_.max_time_s) {
+      stop = true;
+      result.stop_reason = "time budget of " + num(cfg_.max_time_s) + " s reached";
+    }
+    const bool last = stop || it >= iters;
+    if (it % cfg_.eval_interval == 0 || last) {
+      auto te = clock_type::now();
+      train_progress p;
+      p.event = train_progress::kind::eval;
+      p.iter = it;
+      PLUMA_TRY(evaluate(p.train_loss, p.val_loss));
+      eval_time += seconds_since(te);
+      evals_run++;
+      p.lr = lr_at(cfg_.schedule, it);
+      p.tokens_per_s = tokens_per_s;
+      p.eta_s = eta(it);
+      if (metrics.is_open()) {
+        metrics_record r;
+        r.iter = it;
+        r.train_loss = p.train_loss;
+        r.val_loss = p.val_loss;
+        r.lr = p.lr;
+        r.tokens_per_s = tokens_per_s;
+        PLUMA_TRY(metrics.write(r));
+      }
+      if (!report(p) && !last) {
+        stop = true;
+        result.stop_reason = "stopped on request";
+      }
+    }
+    if (last || stop || (it > start && it % cfg_.checkpoint_interval == 0)) {
+      if (it != last_saved) {
+        PLUMA_TRY(save_checkpoint(cfg_.out).with_context("saving the checkpoint at iteration " + std::to_string(it)));
+        last_saved = it;
+        train_progress p;
+        p.event = train_progress::kind::checkpoint;
+        p.iter = it;
+        p.path = cfg_.out;
+        if (!report(p) && !last && !stop) {
+          stop = true;
+          result.stop_reason = "stopped on request";
+        }
+      }
+    }
+    if (last || stop) break;
+
+    auto ts = clock_type::now();
+    train_progress p;
+    p.event = train_progress::kind::step;
+    p.iter = it;
+    status st = train_step(it, p.loss, p.grad_norm, p.lr);
+    if (!st) {
+      std::string kept = last_saved >= 0 ? "the last good checkpoint '" + cfg_.out + "' (iteration " +
+                                               std::to_string(last_saved) + ") is kept"
+                         : !cfg_.resume.empty() ? "the checkpoint resumed from, '" + cfg_.resume + "', is unchanged"
+                                                : "no checkpoint was written";
+      return status::error(st.message() + "; " + kept + "; try a lower --lr or a tighter --grad-clip");
+    }
+    double dt = seconds_since(ts);
+    train_time += dt;
+    window_time += dt;
+    steps_run++;
+    window_steps++;
+    double window_tps = window_steps * tokens_per_step / window_time;
+    if (tokens_per_s == 0 || window_steps >= cfg_.log_interval) tokens_per_s = window_tps;
+    p.tokens_per_s = tokens_per_s;
+    p.eta_s = eta(it + 1);
+    if (metrics.is_open() && it % cfg_.log_interval == 0) {
+      metrics_record r;
+      r.iter = it;
+      r.loss = p.loss;
+      r.lr = p.lr;
+      r.tokens_per_s = tokens_per_s;
+      PLUMA_TRY(metrics.write(r));
+    }
+    if (window_steps >= cfg_.log_interval) window_time = 0, window_steps = 0;
+    if (!report(p)) {
+      stop = true;
+      result.stop_reason = "stopped on request";
+    }
+  }
+  result.steps = step_;
+  result.train_loss = last_train_loss_;
+  result.val_loss = last_val_loss_;
+  result.stopped_early = step_ < iters;
+  return status::ok();
+}
+
+}  // namespace pluma
