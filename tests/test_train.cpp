@@ -509,3 +509,62 @@ TEST_CASE("a NaN loss stops training with a message and leaves the last good che
   REQUIRE(checkpoint_read(c.out, ck));
   CHECK(nlohmann::json::parse(ck.metadata.at("training"))["step"] == 10);
 }
+
+// ---------------------------------------------------------------- plot
+
+#include "train/loss_plot.h"
+
+TEST_CASE("nice ticks are round numbers inside the range") {
+  CHECK(nice_ticks(0, 2000, 8) == std::vector<double>{0, 250, 500, 750, 1000, 1250, 1500, 1750, 2000});
+  auto t = nice_ticks(1.73, 4.21, 6);   // raw step 0.41 -> 0.5
+  REQUIRE(t.size() == 5);
+  CHECK(t.front() == doctest::Approx(2.0));
+  CHECK(t.back() == doctest::Approx(4.0));
+  CHECK(nice_ticks(0, 1, 4) == std::vector<double>{0, 0.25, 0.5, 0.75, 1});
+  CHECK(nice_ticks(1, 1, 5).empty());
+}
+
+TEST_CASE("the loss plot is an SVG with axes, labels, legend and one polyline per series") {
+  std::vector<metrics_record> rs;
+  for (int i = 0; i <= 100; i += 10) {
+    metrics_record r;
+    r.iter = i;
+    r.loss = 4.0 - i * 0.02;
+    rs.push_back(r);
+    if (i % 50 == 0) {
+      metrics_record e;
+      e.iter = i;
+      e.train_loss = 4.1 - i * 0.02;
+      e.val_loss = 4.2 - i * 0.015;
+      rs.push_back(e);
+    }
+  }
+  loss_plot_options o;
+  o.title = "run <1> & co";
+  std::string svg;
+  REQUIRE(loss_plot_svg(rs, o, svg));
+  auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t p = svg.find(needle); p != std::string::npos; p = svg.find(needle, p + 1)) n++;
+    return n;
+  };
+  CHECK(svg.rfind("<?xml", 0) == 0);
+  CHECK(svg.find("</svg>") != std::string::npos);
+  CHECK(count("<polyline") == 3);
+  CHECK(count("<circle") == 6);   // 3 evaluations x (train, val)
+  CHECK(svg.find(">iteration</text>") != std::string::npos);
+  CHECK(svg.find(">loss (cross-entropy, nats)</text>") != std::string::npos);
+  CHECK(svg.find(">train loss</text>") != std::string::npos);
+  CHECK(svg.find(">val loss</text>") != std::string::npos);
+  CHECK(svg.find(">batch loss</text>") != std::string::npos);
+  CHECK(svg.find("run &lt;1&gt; &amp; co") != std::string::npos);
+  CHECK(svg.find(">100</text>") != std::string::npos);   // the last x tick
+
+  o.batch_loss = false;
+  REQUIRE(loss_plot_svg(rs, o, svg));
+  CHECK(count("<polyline") == 2);
+  CHECK(svg.find("batch loss") == std::string::npos);
+
+  std::vector<metrics_record> empty(1);
+  CHECK(loss_plot_svg(empty, o, svg).message() == "the metrics log holds no loss values to plot");
+}
