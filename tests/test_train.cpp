@@ -290,7 +290,8 @@ constexpr int toy_V = 7;
 struct toy_run {
   train_config cfg;
   toy::bigram_model model{toy_V};
-  std::unique_ptr<toy::window_sampler> sampler;
+  std::vector<int> train_part, val_part;
+  std::unique_ptr<window_batches> sampler;
   fixed_batches train_eval, val_eval;
   std::unique_ptr<trainer> tr;
   std::vector<float> losses;             // by iteration, NaN where not run
@@ -298,11 +299,14 @@ struct toy_run {
 
   explicit toy_run(const train_config& c) : cfg(c), losses(c.iters, NAN) {
     auto tokens = toy::toy_tokens(toy_V, 2000, 99);
-    std::vector<int> train_part(tokens.begin(), tokens.begin() + 1800), val_part(tokens.begin() + 1800, tokens.end());
-    sampler = std::make_unique<toy::window_sampler>(train_part, cfg.batch, cfg.context, cfg.seed);
-    toy::window_sampler e1(train_part, cfg.batch, cfg.context, cfg.seed + 1), e2(val_part, cfg.batch, cfg.context, cfg.seed + 2);
-    train_eval = fixed_batches_draw(e1, cfg.eval_iters);
-    val_eval = fixed_batches_draw(e2, cfg.eval_iters);
+    train_part.assign(tokens.begin(), tokens.begin() + 1800);
+    val_part.assign(tokens.begin() + 1800, tokens.end());
+    std::unique_ptr<window_batches> e1, e2;
+    REQUIRE(window_batches::create(token_view::of(train_part), cfg.batch, cfg.context, cfg.seed, "train", sampler));
+    REQUIRE(window_batches::create(token_view::of(train_part), cfg.batch, cfg.context, cfg.seed + 1, "train", e1));
+    REQUIRE(window_batches::create(token_view::of(val_part), cfg.batch, cfg.context, cfg.seed + 2, "val", e2));
+    train_eval = fixed_batches_draw(*e1, cfg.eval_iters);
+    val_eval = fixed_batches_draw(*e2, cfg.eval_iters);
     model.init_params(cfg.seed);
     checkpoint base;
     base.add_u8("tokenizer", "toy tokenizer bytes");
@@ -447,6 +451,35 @@ TEST_CASE("a resumed run continues exactly: 30 + 30 iterations equal 60 straight
   REQUIRE(metrics_read(c.metrics, m));
   for (size_t i = 1; i < m.size(); i++) CHECK(m[i].iter >= m[i - 1].iter);
   CHECK(m.back().iter == 60);
+}
+
+TEST_CASE("sampler states round-trip and refuse the other kind") {
+  std::vector<int> ids = toy::toy_tokens(toy_V, 500, 1);
+  std::unique_ptr<window_batches> w, w2;
+  std::unique_ptr<stream_batches> s;
+  REQUIRE(window_batches::create(token_view::of(ids), 2, 5, 7, "training split", w));
+  REQUIRE(window_batches::create(token_view::of(ids), 2, 5, 8, "training split", w2));
+  REQUIRE(stream_batches::create(token_view::of(ids), 2, 5, "training split", s));
+  int x1[10], y1[10], x2[10], y2[10];
+  w->next(x1, y1);
+  REQUIRE(w2->restore(w->state()));
+  w->next(x1, y1);
+  w2->next(x2, y2);
+  CHECK(std::equal(x1, x1 + 10, x2));
+  CHECK(std::equal(y1, y1 + 10, y2));
+  CHECK(w->restore(s->state()).message() == "the saved sampler state is not a random-window state");
+  CHECK(s->next(x1, y1));    // the first batch starts a pass
+  CHECK(!s->next(x1, y1));
+  auto st = s->state();
+  CHECK(st["position"] == 10);
+  CHECK(s->restore(w->state()).message() == "the saved sampler state is not a contiguous-stream state");
+  REQUIRE(s->restore(st));
+  s->next(x2, y2);
+  CHECK(x2[0] == ids[10]);
+  std::unique_ptr<window_batches> tiny;
+  std::vector<int> few = {1, 2, 3};
+  status e = window_batches::create(token_view::of(few), 2, 5, 7, "validation split", tiny);
+  CHECK(e.message().rfind("validation split: ", 0) == 0);
 }
 
 TEST_CASE("a restore rejects a checkpoint that does not fit the model") {

@@ -1,4 +1,4 @@
-// A toy language model and batch sampler for the trainer's tests: a bigram table W (V, V) plus a bias b (V),
+// A toy language model for the trainer's tests: a bigram table W (V, V) plus a bias b (V),
 // logits(n) = dropout(W[input n]) + b. Small, exact, and it draws from the dropout rng, so tests see whether
 // that rng is restored on resume. poison_at makes forward_backward return NaN at that call.
 #pragma once
@@ -83,35 +83,6 @@ class bigram_model : public lm_model {
   float dropout_;
   std::vector<tensor_spec> specs_;
   arena params_, grads_;
-};
-
-// Random windows of T+1 tokens from a token sequence.
-class window_sampler : public batch_sampler {
- public:
-  window_sampler(std::vector<int> tokens, int B, int T, uint64_t seed)
-      : tokens_(std::move(tokens)), B_(B), T_(T), gen_(seed) {}
-  void next(int* inputs, int* targets) override {
-    for (int b = 0; b < B_; b++) {
-      size_t start = gen_.below(tokens_.size() - T_);
-      for (int t = 0; t < T_; t++) {
-        inputs[b * T_ + t] = tokens_[start + t];
-        targets[b * T_ + t] = tokens_[start + t + 1];
-      }
-    }
-  }
-  int batch() const override { return B_; }
-  int context() const override { return T_; }
-  nlohmann::json state() const override { return {{"rng", std::to_string(gen_.state)}}; }
-  status restore(const nlohmann::json& s) override {
-    if (!s.contains("rng")) return status::error("no rng in the sampler state");
-    gen_.state = std::stoull(s["rng"].get<std::string>());
-    return status::ok();
-  }
-
- private:
-  std::vector<int> tokens_;
-  int B_, T_;
-  rng gen_;
 };
 
 // A corpus with structure to learn: a repeating walk over V symbols with some noise.

@@ -1,6 +1,62 @@
 #include "train/batches.h"
 
+#include <cstdio>
+
 namespace pluma {
+
+status window_batches::create(token_view tokens, int B, int T, uint64_t seed, const std::string& what,
+                              std::unique_ptr<window_batches>& out) {
+  auto b = std::make_unique<window_batches>();
+  PLUMA_TRY(window_sampler::create(tokens, B, T, seed, b->s_).with_context(what));
+  out = std::move(b);
+  return status::ok();
+}
+
+bool window_batches::next(int* inputs, int* targets) {
+  s_.next(inputs, targets);
+  return true;
+}
+
+nlohmann::json window_batches::state() const {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(s_.generator().state));
+  return {{"kind", "window"}, {"rng", buf}};
+}
+
+status window_batches::restore(const nlohmann::json& st) {
+  if (!st.is_object() || st.value("kind", "") != "window" || !st.contains("rng") || !st["rng"].is_string())
+    return status::error("the saved sampler state is not a random-window state");
+  rng g;
+  try {
+    size_t used = 0;
+    std::string hex = st["rng"].get<std::string>();
+    g.state = std::stoull(hex, &used, 16);
+    if (used != hex.size()) throw std::invalid_argument(hex);
+  } catch (const std::exception&) {
+    return status::error("the saved sampler rng state is malformed");
+  }
+  s_.set_generator(g);
+  return status::ok();
+}
+
+status stream_batches::create(token_view tokens, int B, int T, const std::string& what,
+                              std::unique_ptr<stream_batches>& out) {
+  auto b = std::make_unique<stream_batches>();
+  PLUMA_TRY(stream_sampler::create(tokens, B, T, b->s_).with_context(what));
+  out = std::move(b);
+  return status::ok();
+}
+
+bool stream_batches::next(int* inputs, int* targets) { return s_.next(inputs, targets); }
+
+nlohmann::json stream_batches::state() const { return {{"kind", "stream"}, {"position", s_.position()}}; }
+
+status stream_batches::restore(const nlohmann::json& st) {
+  if (!st.is_object() || st.value("kind", "") != "stream" || !st.contains("position") ||
+      !st["position"].is_number_unsigned())
+    return status::error("the saved sampler state is not a contiguous-stream state");
+  return s_.set_position(st["position"].get<size_t>());
+}
 
 fixed_batches fixed_batches_draw(batch_sampler& sampler, int count) {
   fixed_batches fb;
