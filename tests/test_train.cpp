@@ -290,6 +290,7 @@ constexpr int toy_V = 7;
 struct toy_run {
   train_config cfg;
   toy::bigram_model model{toy_V};
+  toy::letters tok{toy_V};
   std::vector<int> train_part, val_part;
   std::unique_ptr<window_batches> sampler;
   fixed_batches train_eval, val_eval;
@@ -308,9 +309,7 @@ struct toy_run {
     train_eval = fixed_batches_draw(*e1, cfg.eval_iters);
     val_eval = fixed_batches_draw(*e2, cfg.eval_iters);
     model.init_params(cfg.seed);
-    checkpoint base;
-    base.add_u8("tokenizer", "toy tokenizer bytes");
-    tr = std::make_unique<trainer>(model, *sampler, train_eval, val_eval, cfg, base);
+    tr = std::make_unique<trainer>(model, tok, *sampler, train_eval, val_eval, cfg);
   }
   status run(int stop_after = -1, train_result* res = nullptr) {
     train_result r;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/model.h"
+#include "tokenizer/tokenizer.h"
 #include "train/batches.h"
 
 namespace pluma::toy {
@@ -83,6 +84,30 @@ class bigram_model : public lm_model {
   float dropout_;
   std::vector<tensor_spec> specs_;
   arena params_, grads_;
+};
+
+// Token ids as letters; enough of a tokenizer for checkpoints.
+class letters : public tokenizer {
+ public:
+  explicit letters(int V) : V_(V) {}
+  tokenizer_kind kind() const override { return tokenizer_kind::chars; }
+  int vocab_size() const override { return V_; }
+  std::vector<int> encode(std::string_view text) const override {
+    std::vector<int> ids;
+    for (char c : text) ids.push_back(c - 'a');
+    return ids;
+  }
+  std::string decode(const std::vector<int>& ids) const override {
+    std::string s;
+    for (int i : ids) s += static_cast<char>('a' + i);
+    return s;
+  }
+  std::string id_to_piece(int id) const override { return std::string(1, static_cast<char>('a' + id)); }
+  int piece_to_id(std::string_view p) const override { return p.size() == 1 ? p[0] - 'a' : unk_id; }
+  std::string serialize() const override { return "toy letters " + std::to_string(V_); }
+
+ private:
+  int V_;
 };
 
 // A corpus with structure to learn: a repeating walk over V symbols with some noise.

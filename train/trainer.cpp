@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "model/model_io.h"
+
 namespace pluma {
 
 namespace {
@@ -57,14 +59,14 @@ status checkpoint_get_arena(const checkpoint& ck, const std::string& prefix, con
   return status::ok();
 }
 
-trainer::trainer(lm_model& model, batch_sampler& sampler, const fixed_batches& train_eval,
-                 const fixed_batches& val_eval, const train_config& cfg, checkpoint base)
+trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, const fixed_batches& train_eval,
+                 const fixed_batches& val_eval, const train_config& cfg)
     : model_(model),
+      tok_(tok),
       sampler_(sampler),
       train_eval_(train_eval),
       val_eval_(val_eval),
       cfg_(cfg),
-      base_(std::move(base)),
       opt_(cfg.optim, model.param_specs(), model.params().size()),
       dropout_rng_(cfg.seed ^ 0x5deece66dULL) {
   if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
@@ -75,13 +77,11 @@ trainer::trainer(lm_model& model, batch_sampler& sampler, const fixed_batches& t
 }
 
 status trainer::save_checkpoint(const std::string& path) {
-  checkpoint ck = base_;
+  checkpoint ck;
+  checkpoint_add_model(ck, model_, tok_);
   const auto& specs = model_.param_specs();
-  checkpoint_put_arena(ck, "", specs, model_.params());
   checkpoint_put_arena(ck, "optimizer.m.", specs, opt_.m());
   checkpoint_put_arena(ck, "optimizer.v.", specs, opt_.v());
-  ck.metadata["format"] = "pluma-1";
-  ck.metadata["config"] = model_.config_json().dump();
   nlohmann::json training = {
       {"step", step_},
       {"optimizer_steps", opt_.step_count()},

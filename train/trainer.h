@@ -15,6 +15,7 @@
 #include "model/core/exec.h"
 #include "model/core/rng.h"
 #include "model/model.h"
+#include "tokenizer/tokenizer.h"
 #include "train/batches.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
@@ -50,11 +51,10 @@ struct train_result {
 
 class trainer {
  public:
-  // `base` holds what every checkpoint carries besides the training state (the tokenizer tensor and its
-  // metadata); the trainer adds parameters, moments, "config" and "training". The model's parameters must be
-  // initialized (or restored) before run().
-  trainer(lm_model& model, batch_sampler& sampler, const fixed_batches& train_eval, const fixed_batches& val_eval,
-          const train_config& cfg, checkpoint base);
+  // The model's parameters must be initialized (or restored) before run(). Checkpoints carry the model and
+  // `tok` (model_io's layout) plus the optimizer moments and the metadata "training".
+  trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, const fixed_batches& train_eval,
+          const fixed_batches& val_eval, const train_config& cfg);
 
   // Continues from a checkpoint written by save_checkpoint: parameters, moments, step, dropout rng and the
   // sampler's position. Errors name what is missing or of the wrong shape.
@@ -72,11 +72,11 @@ class trainer {
   status train_step(int it, float& loss, float& norm, double& lr);
 
   lm_model& model_;
+  const tokenizer& tok_;
   batch_sampler& sampler_;
   const fixed_batches& train_eval_;
   const fixed_batches& val_eval_;
   train_config cfg_;
-  checkpoint base_;
   optimizer opt_;
   exec_context ctx_ = cpu_context();
   rng dropout_rng_;
