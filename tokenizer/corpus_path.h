@@ -1,0 +1,25 @@
+// Finding and reading corpus files. A corpus is named by a path or, when no such file exists,
+// by a short name ("tinyshakespeare", "multi30k/train.de") looked up in the data directories:
+// $PLUMA_DATA, then ../shared/data beside the current directory, then ../shared/data beside the
+// source tree that holds the executable (BUILD_DIR/..).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model/core/status.h"
+
+namespace pluma {
+
+// The data directories searched for corpus names, in order (existing or not; deduplicated).
+std::vector<std::string> corpus_search_dirs();
+
+// path_out = name_or_path when that file exists; else the first DIR/NAME or DIR/NAME.txt found in
+// corpus_search_dirs(). When nothing is found the message says where it looked and where the
+// corpus can be had.
+status corpus_resolve(const std::string& name_or_path, std::string& path_out);
+
+// Reads a corpus file whole. Rejects a file that cannot be opened (naming it), an empty file,
+// and invalid UTF-8 (giving the byte offset).
+status corpus_read(const std::string& path, std::string& text_out);
+
+}  // namespace pluma
