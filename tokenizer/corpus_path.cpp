@@ -1,13 +1,7 @@
 #include "tokenizer/corpus_path.h"
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "tokenizer/utf8.h"
 
 namespace pluma {
 
@@ -50,16 +44,22 @@ std::vector<std::string> corpus_search_dirs() {
 }
 
 status corpus_resolve(const std::string& name_or_path, std::string& path_out) {
+  return corpus_resolve_in(name_or_path, corpus_search_dirs(), path_out);
+}
+
+status corpus_resolve_in(const std::string& name_or_path, const std::vector<std::string>& dirs,
+                         std::string& path_out) {
   if (name_or_path.empty()) return status::error("empty corpus name: give a file path or a corpus name");
-  if (is_file(name_or_path)) {
+  std::error_code ec;
+  if (fs::exists(name_or_path, ec)) {   // a directory or special file too: corpus_read says what is wrong
     path_out = name_or_path;
     return status::ok();
   }
   const fs::path name(name_or_path);
   if (name.is_absolute())
-    return status::error("cannot open corpus '" + name_or_path + "': no such file");
+    return status::error("corpus file '" + name_or_path + "' not found");
   std::string looked;
-  for (const auto& dir : corpus_search_dirs()) {
+  for (const auto& dir : dirs) {
     for (const std::string suffix : {"", ".txt"}) {
       const fs::path candidate = fs::path(dir) / (name_or_path + suffix);
       if (is_file(candidate)) {
@@ -71,25 +71,9 @@ status corpus_resolve(const std::string& name_or_path, std::string& path_out) {
   }
   const bool env_set = std::getenv("PLUMA_DATA") && *std::getenv("PLUMA_DATA");
   return status::error("corpus '" + name_or_path + "' not found: no such file, and no " + name_or_path +
-                       " or " + name_or_path + ".txt in " + looked +
+                       " or " + name_or_path + ".txt in " + (looked.empty() ? "no data directory" : looked) +
                        (env_set ? "" : " (PLUMA_DATA is not set)") + "; " +
                        corpus_origin_hint(name_or_path));
-}
-
-status corpus_read(const std::string& path, std::string& text_out) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return status::error("cannot read corpus '" + path + "': it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return status::error("cannot open corpus '" + path + "': " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return status::error("error reading corpus '" + path + "'");
-  std::string text = std::move(buf).str();
-  if (text.empty()) return status::error("corpus '" + path + "' is empty: give a file with some text");
-  size_t bad_offset = 0;
-  PLUMA_TRY(utf8_validate(text, bad_offset).with_context("corpus '" + path + "' is not UTF-8 text"));
-  text_out = std::move(text);
-  return status::ok();
 }
 
 }  // namespace pluma

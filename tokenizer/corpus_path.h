@@ -1,4 +1,4 @@
-// Finding and reading corpus files. A corpus is named by a path or, when no such file exists,
+// Finding corpus files (reading them is data/corpus.h's corpus_read). A corpus is named by a path or, when no such file exists,
 // by a short name ("tinyshakespeare", "multi30k/train.de") looked up in the data directories:
 // $PLUMA_DATA, then ../shared/data beside the current directory, then ../shared/data beside the
 // source tree that holds the executable (BUILD_DIR/..).
@@ -17,9 +17,8 @@ std::vector<std::string> corpus_search_dirs();
 // corpus_search_dirs(). When nothing is found the message says where it looked and where the
 // corpus can be had.
 status corpus_resolve(const std::string& name_or_path, std::string& path_out);
-
-// Reads a corpus file whole. Rejects a file that cannot be opened (naming it), an empty file,
-// and invalid UTF-8 (giving the byte offset).
-status corpus_read(const std::string& path, std::string& text_out);
+// The same, searching `dirs` instead of corpus_search_dirs().
+status corpus_resolve_in(const std::string& name_or_path, const std::vector<std::string>& dirs,
+                         std::string& path_out);
 
 }  // namespace pluma

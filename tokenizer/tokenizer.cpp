@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/corpus.h"
 #include "tokenizer/corpus_path.h"
 #include "tokenizer/kinds.h"
 
@@ -77,13 +78,24 @@ int special_id_of(std::string_view piece) {
 
 // ---- byte helpers ----
 
-void byte_writer::u32(uint32_t v) {
-  for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+namespace {
+
+void write_le(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
-void byte_writer::u64(uint64_t v) {
-  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+bool read_le(std::string_view in, size_t& pos, int bytes, uint64_t& v) {
+  if (in.size() - pos < static_cast<size_t>(bytes)) return false;
+  v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
+  pos += bytes;
+  return true;
 }
+
+}  // namespace
+
+void byte_writer::u32(uint32_t v) { write_le(out, v, 4); }
+void byte_writer::u64(uint64_t v) { write_le(out, v, 8); }
 
 void byte_writer::str(std::string_view s) {
   u32(static_cast<uint32_t>(s.size()));
@@ -91,20 +103,13 @@ void byte_writer::str(std::string_view s) {
 }
 
 bool byte_reader::u32(uint32_t& v) {
-  if (in.size() - pos < 4) return false;
-  v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
-  pos += 4;
+  uint64_t w;
+  if (!read_le(in, pos, 4, w)) return false;
+  v = static_cast<uint32_t>(w);
   return true;
 }
 
-bool byte_reader::u64(uint64_t& v) {
-  if (in.size() - pos < 8) return false;
-  v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
-  pos += 8;
-  return true;
-}
+bool byte_reader::u64(uint64_t& v) { return read_le(in, pos, 8, v); }
 
 bool byte_reader::bytes(size_t n, std::string_view& s) {
   if (in.size() - pos < n) return false;

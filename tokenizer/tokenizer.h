@@ -11,6 +11,9 @@
 
 namespace pluma {
 
+// chars: code points (lossless for seen characters). words: words and punctuation, spacing coded
+// against a default so decode(encode(x)) == x when no <unk> occurs (word_tokenizer.cpp).
+// bpe/unigram: SentencePiece, configured to be lossless byte for byte (sp_tokenizer.cpp).
 enum class tokenizer_kind { chars, words, bpe, unigram };
 
 constexpr int pad_id = 0;
@@ -38,7 +41,7 @@ struct tokenizer_train_config {
   tokenizer_kind kind = tokenizer_kind::chars;
   std::vector<std::string> inputs;   // corpus files (UTF-8)
   int vocab_size = 0;                // 0: kind's default (char: all seen; word: 10000; bpe/unigram: 8000)
-  int min_count = 1;                 // word: minimum count to enter the vocabulary
+  int min_count = 1;                 // char/word: minimum count to enter the vocabulary
 };
 
 // bpe/unigram carry 4 specials, the newline piece and 256 byte-fallback pieces (so nothing is ever

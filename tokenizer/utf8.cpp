@@ -1,7 +1,5 @@
 #include "tokenizer/utf8.h"
 
-#include <cstdio>
-
 namespace pluma {
 
 namespace {
@@ -36,28 +34,6 @@ size_t utf8_sequence_length(std::string_view text, size_t pos, uint32_t& cp) {
 }
 
 }  // namespace
-
-status utf8_validate(std::string_view text, size_t& bad_offset) {
-  size_t pos = 0;
-  uint32_t cp;
-  while (pos < text.size()) {
-    // Fast path over ASCII.
-    if (static_cast<unsigned char>(text[pos]) < 0x80) {
-      ++pos;
-      continue;
-    }
-    const size_t len = utf8_sequence_length(text, pos, cp);
-    if (len == 0) {
-      bad_offset = pos;
-      char msg[96];
-      std::snprintf(msg, sizeof msg, "invalid UTF-8 at byte offset %zu (byte 0x%02X)", pos,
-                    static_cast<unsigned>(static_cast<unsigned char>(text[pos])));
-      return status::error(msg);
-    }
-    pos += len;
-  }
-  return status::ok();
-}
 
 bool utf8_next(std::string_view text, size_t& pos, uint32_t& cp) {
   const size_t len = utf8_sequence_length(text, pos, cp);

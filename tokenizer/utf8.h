@@ -1,18 +1,12 @@
-// UTF-8: strict validation (for corpus files and user text) and code point stepping.
-// Strict means: no overlong forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF.
+// UTF-8 code point stepping for the tokenizers. Validation of whole texts is data/utf8_check.h;
+// utf8_next applies the same strict rules (no overlong forms, no surrogates, nothing above U+10FFFF).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "model/core/status.h"
-
 namespace pluma {
-
-// ok when `text` is valid UTF-8. Otherwise bad_offset is the byte offset of the first invalid
-// sequence and the message says "invalid UTF-8 at byte offset N (byte 0xNN)".
-status utf8_validate(std::string_view text, size_t& bad_offset);
 
 // Decodes the code point at text[pos] and advances pos past it. Returns false (and advances
 // by one byte, setting cp to 0xFFFD) on an invalid sequence, so callers can map it to <unk>.

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "data/utf8_check.h"
 #include "tokenizer/kinds.h"
 #include "tokenizer/utf8.h"
 
@@ -90,24 +91,20 @@ void word_split(std::string_view text, Emit&& emit) {
     }
     if (is_word_char(cp)) {
       // Extend the word; an apostrophe continues it only between two word characters.
+      const auto peek = [&](size_t at, uint32_t& c) {
+        utf8_next(text, at, c);
+        return at;   // the position after the code point
+      };
       while (pos < text.size()) {
-        size_t next = pos;
-        uint32_t c;
-        utf8_next(text, next, c);
+        uint32_t c, c2;
+        const size_t next = peek(pos, c);
         if (is_word_char(c)) {
           pos = next;
-          continue;
+        } else if ((c == '\'' || c == 0x2019) && next < text.size() && is_word_char((peek(next, c2), c2))) {
+          pos = peek(next, c2);
+        } else {
+          break;
         }
-        if ((c == '\'' || c == 0x2019) && next < text.size()) {
-          size_t after = next;
-          uint32_t c2;
-          utf8_next(text, after, c2);
-          if (is_word_char(c2)) {
-            pos = after;
-            continue;
-          }
-        }
-        break;
       }
     }
     const std::string_view piece = text.substr(start, pos - start);
@@ -230,8 +227,7 @@ status word_tokenizer_from_payload(std::string_view payload, std::unique_ptr<tok
   std::vector<std::string> pieces(n);
   for (auto& p : pieces) {
     if (!r.str(p)) return status::error("the word table is truncated");
-    size_t bad = 0;
-    if (!utf8_validate(p, bad)) return status::error("a word in the table is not UTF-8");
+    if (utf8_first_invalid_offset(p) != std::string_view::npos) return status::error("a word in the table is not UTF-8");
   }
   if (!r.at_end()) return status::error("unexpected bytes after the word table");
   out = std::make_unique<word_tokenizer>(std::move(pieces));
