@@ -297,6 +297,7 @@ struct toy_run {
   std::unique_ptr<trainer> tr;
   std::vector<float> losses;             // by iteration, NaN where not run
   std::vector<train_progress> events;    // evals and checkpoints
+  std::function<void(const train_progress&)> on_event;
 
   explicit toy_run(const train_config& c) : cfg(c), losses(c.iters, NAN) {
     auto tokens = toy::toy_tokens(toy_V, 2000, 99);
@@ -317,6 +318,7 @@ struct toy_run {
         [&](const train_progress& p) {
           if (p.event != train_progress::kind::step) {
             events.push_back(p);
+            if (on_event) on_event(p);
             return true;
           }
           losses[p.iter] = p.loss;
@@ -363,6 +365,10 @@ TEST_CASE("the trainer learns, evaluates on schedule, logs metrics and saves at 
     (e.event == train_progress::kind::eval ? eval_iters : ckpt_iters).push_back(e.iter);
   CHECK(eval_iters == std::vector<int>{0, 20, 40, 45});
   CHECK(ckpt_iters == std::vector<int>{20, 40, 45});   // checkpoint_interval 0 = every evaluation
+  // the order of events: the checkpoint of iteration 20 after its evaluation
+  CHECK(r.events[1].event == train_progress::kind::eval);
+  CHECK(r.events[2].event == train_progress::kind::checkpoint);
+  CHECK(r.events[2].iter == 20);
   CHECK(res.steps == 45);
   CHECK(!res.stopped_early);
   CHECK(r.events.back().path == c.out);
@@ -481,6 +487,43 @@ TEST_CASE("sampler states round-trip and refuse the other kind") {
   CHECK(e.message().rfind("validation split: ", 0) == 0);
 }
 
+TEST_CASE("a periodic checkpoint (written mid-run) resumes exactly too") {
+  train_config c = toy_config("periodic");
+  c.checkpoint_interval = 10;
+  toy_run straight(c);
+  std::string copy = tmp_path("periodic_at_30.pluma");
+  straight.on_event = [&](const train_progress& p) {
+    if (p.event == train_progress::kind::checkpoint && p.iter == 30)
+      std::filesystem::copy_file(c.out, copy, std::filesystem::copy_options::overwrite_existing);
+  };
+  REQUIRE(straight.run());
+  c.resume = copy;
+  c.out = tmp_path("periodic_resumed.pluma");
+  c.metrics = "";
+  toy_run second(c);
+  checkpoint ck;
+  REQUIRE(checkpoint_read(copy, ck));
+  REQUIRE(second.tr->restore(ck));
+  CHECK(second.tr->step() == 30);
+  REQUIRE(second.run());
+  for (int i = 30; i < 60; i++) {
+    CAPTURE(i);
+    CHECK(std::isfinite(second.losses[i]));
+    CHECK(same_bits(second.losses[i], straight.losses[i]));
+  }
+  CHECK(same_params(second.model, straight.model));
+}
+
+TEST_CASE("a non-finite evaluation loss stops the run before anything is saved") {
+  train_config c = toy_config("eval_inf");
+  std::filesystem::remove(c.out);
+  toy_run r(c);
+  r.model.poison_eval = true;
+  CHECK(r.run().message() == "the training loss became infinite at iteration 0; no checkpoint was written; try a "
+                             "lower --lr or a tighter --grad-clip");
+  CHECK(!std::filesystem::exists(c.out));
+}
+
 TEST_CASE("a restore rejects a checkpoint that does not fit the model") {
   toy_run a(toy_config("fit"));
   checkpoint ck;
@@ -529,17 +572,18 @@ TEST_CASE("a NaN loss stops training with a message and leaves the last good che
   c.checkpoint_interval = 5;
   std::filesystem::remove(c.out);
   toy_run r(c);
-  r.model.poison_at = 13;   // the 13th forward_backward: iteration 12
+  r.model.poison_at = 11;   // the 11th forward_backward: iteration 10, whose checkpoint is then not written
   status st = r.run();
-  CHECK(st.message() == "the loss became NaN at iteration 12 (lr " + [] {
+  CHECK(st.message() == "the loss became NaN at iteration 10 (lr " + [] {
           char b[32];
-          std::snprintf(b, sizeof b, "%g", lr_at(lr_schedule{lr_schedule_kind::cosine, 0.05, 0.005, 5, 60}, 12));
+          std::snprintf(b, sizeof b, "%g", lr_at(lr_schedule{lr_schedule_kind::cosine, 0.05, 0.005, 5, 60}, 10));
           return std::string(b);
         }() + "); training stopped before the update; the last good checkpoint '" + c.out +
-                                 "' (iteration 10) is kept; try a lower --lr or a tighter --grad-clip");
+                                 "' (iteration 5) is kept; try a lower --lr or a tighter --grad-clip");
   checkpoint ck;
   REQUIRE(checkpoint_read(c.out, ck));
-  CHECK(nlohmann::json::parse(ck.metadata.at("training"))["step"] == 10);
+  CHECK(nlohmann::json::parse(ck.metadata.at("training"))["step"] == 5);
+  CHECK(r.tr->step() == 10);   // no update was applied at iteration 10
 }
 
 // ---------------------------------------------------------------- plot

@@ -1,6 +1,7 @@
 // A toy language model for the trainer's tests: a bigram table W (V, V) plus a bias b (V),
 // logits(n) = dropout(W[input n]) + b. Small, exact, and it draws from the dropout rng, so tests see whether
-// that rng is restored on resume. poison_at makes forward_backward return NaN at that call.
+// that rng is restored on resume. poison_at makes forward_backward return NaN at that call;
+// poison_eval makes forward_loss return inf.
 #pragma once
 #include <cmath>
 #include <cstdio>
@@ -40,6 +41,7 @@ class bigram_model : public lm_model {
     return run(inputs, targets, B * T, grad_scale, &dropout_rng);
   }
   float forward_loss(const int* inputs, const int* targets, int B, int T) override {
+    if (poison_eval) return INFINITY;
     return run(inputs, targets, B * T, 0.0f, nullptr);
   }
   void forward_logits(const int*, int, int, float*) override {}
@@ -49,6 +51,7 @@ class bigram_model : public lm_model {
 
   int calls = 0;
   int poison_at = -1;
+  bool poison_eval = false;
 
  private:
   float run(const int* inputs, const int* targets, int N, float grad_scale, rng* drop) {

@@ -179,6 +179,22 @@ std::string rate_text(double tps) {
   return buf;
 }
 
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(static_cast<float>(v)));
+  return buf;
+}
+
+// 809856 -> "809,856"
+std::string count_text(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); i++) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 // The live progress: one line rewritten with \r on a terminal, plain lines every log interval otherwise.
 struct progress_printer {
   bool tty = isatty(STDOUT_FILENO);
@@ -239,7 +255,7 @@ int cmd_train(int argc, char** argv) {
     st = check_resume_overrides(given, saved, wanted);
     if (!st) cli::usage_error(opts, st.message());
     if (!given.count("out")) cfg.out = resume;
-    if (!given.count("tokenizer")) cfg.tokenizer.clear();   // the checkpoint's
+    s.check_tokenizer = given.count("tokenizer") > 0;
   } else if (!preset.empty()) {
     cfg = train_config{};
     st = train_preset_apply(preset, cfg);
@@ -255,8 +271,13 @@ int cmd_train(int argc, char** argv) {
   const train_config& c = s.cfg;
   std::printf("data: %s: %zu train / %zu val tokens; tokenizer %s (%d tokens)\n", s.corpus_path.c_str(),
               s.train_tokens.size(), s.val_tokens.size(), s.tokenizer_origin.c_str(), s.tok->vocab_size());
-  std::printf("model: %s, %.2fM parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
-              s.model->config_json().dump().c_str(), s.n_params / 1e6, bytes_human(s.training_bytes).c_str(),
+  std::string shape;
+  const nlohmann::json model_json = s.model->config_json();
+  for (const auto& [key, value] : model_json.items())
+    if (key != "kind" && key != "vocab_size")
+      shape += (shape.empty() ? "" : ", ") + key + " " + (value.is_number_float() ? number_text(value.get<double>()) : value.dump());
+  std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
+              model_kind_name(s.model->kind()), shape.c_str(), count_text(s.n_params).c_str(), bytes_human(s.training_bytes).c_str(),
               c.batch, c.context, c.grad_accum > 1 ? (" in " + std::to_string(c.grad_accum) + " micro-batches").c_str() : "",
               omp_get_max_threads());
   if (s.resumed) std::printf("resuming from %s at iteration %d of %d\n", c.resume.c_str(), s.tr->step(), c.iters);

@@ -52,7 +52,6 @@ status make_tokenizer(const train_config& cfg, const std::string& corpus, bool p
 
 // A resumed run uses the checkpoint's tokenizer; one named on the command line must be the same.
 status check_resume_tokenizer(const train_config& cfg, const tokenizer& saved) {
-  if (cfg.tokenizer.empty()) return status::ok();
   const std::string hint = "; a resumed run uses the checkpoint's tokenizer (leave out --tokenizer)";
   tokenizer_kind kind;
   if (tokenizer_kind_parse(cfg.tokenizer, kind)) {
@@ -92,30 +91,21 @@ status load_tokens(const train_config& cfg, bool prepared, train_session& s) {
   return status::ok();
 }
 
-std::string too_short_hint(const train_config& cfg) {
-  return "; use a shorter --context (now " + std::to_string(cfg.context) + ")" +
-         (cfg.model == model_kind::lstm ? std::string(" or a smaller --batch") : std::string()) +
-         ", a larger --val-fraction or a longer corpus";
-}
-
 status make_samplers(const train_config& cfg, train_session& s) {
   const int B = cfg.batch, T = cfg.context;
   std::unique_ptr<window_batches> ev_train, ev_val;
-  const std::string hint = too_short_hint(cfg);
   if (cfg.model == model_kind::lstm) {
     std::unique_ptr<stream_batches> st;
-    status e = stream_batches::create(s.train_tokens, B, T, "the training split", st);
-    if (!e) return status::error(e.message() + hint);
+    PLUMA_TRY(stream_batches::create(s.train_tokens, B, T, "the training split", st));
     s.sampler = std::move(st);
   } else {
     std::unique_ptr<window_batches> w;
-    status e = window_batches::create(s.train_tokens, B, T, cfg.seed, "the training split", w);
-    if (!e) return status::error(e.message() + hint);
+    PLUMA_TRY(window_batches::create(s.train_tokens, B, T, cfg.seed, "the training split", w));
     s.sampler = std::move(w);
   }
-  status e = window_batches::create(s.train_tokens, B, T, cfg.seed + 1, "the training split", ev_train);
-  if (e) e = window_batches::create(s.val_tokens, B, T, cfg.seed + 2, "the validation split", ev_val);
-  if (!e) return status::error(e.message() + hint);
+  PLUMA_TRY(window_batches::create(s.train_tokens, B, T, cfg.seed + 1, "the training split", ev_train));
+  status e = window_batches::create(s.val_tokens, B, T, cfg.seed + 2, "the validation split", ev_val);
+  if (!e) return status::error(e.message() + " (or a larger --val-fraction)");
   s.train_eval = fixed_batches_draw(*ev_train, cfg.eval_iters);
   s.val_eval = fixed_batches_draw(*ev_val, cfg.eval_iters);
   return status::ok();
@@ -183,7 +173,7 @@ status train_session_open(const train_config& cfg, train_session& s) {
 
   if (s.resumed) {
     PLUMA_TRY(checkpoint_load_model(s.resume_ck, s.model, s.tok).with_context("'" + cfg.resume + "'"));
-    PLUMA_TRY(check_resume_tokenizer(cfg, *s.tok));
+    if (s.check_tokenizer) PLUMA_TRY(check_resume_tokenizer(cfg, *s.tok));
     s.tokenizer_origin = std::string(tokenizer_kind_name(s.tok->kind())) + ", from the checkpoint";
   } else {
     PLUMA_TRY(make_tokenizer(cfg, s.corpus_path, prepared, s));

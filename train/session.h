@@ -35,6 +35,8 @@ struct train_session {
   fixed_batches train_eval, val_eval;
   std::unique_ptr<trainer> tr;
   checkpoint resume_ck;                  // read by train_session_read_resume
+  bool check_tokenizer = false;          // set by the caller: a resumed run compares cfg.tokenizer with the
+                                         // checkpoint's (the option was given on the command line)
   bool resumed = false;
 };
 
@@ -43,7 +45,7 @@ struct train_session {
 status train_session_read_resume(const std::string& path, train_session& s, train_config& saved);
 
 // Sets everything up. cfg.resume non-empty: continues from s.resume_ck (read first); the model and tokenizer
-// come from it, and a cfg.tokenizer that is non-empty must match the checkpoint's (kind or file: hash and
+// come from it, and with s.check_tokenizer cfg.tokenizer must match the checkpoint's (kind or file: hash and
 // vocabulary). Errors say what was wrong and what to do.
 status train_session_open(const train_config& cfg, train_session& s);
 

@@ -76,7 +76,9 @@ trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, 
   targets_.resize(n);
 }
 
-status trainer::save_checkpoint(const std::string& path) {
+status trainer::save_checkpoint(const std::string& path) { return save_at(path, here()); }
+
+status trainer::save_at(const std::string& path, const position& pos) {
   checkpoint ck;
   checkpoint_add_model(ck, model_, tok_);
   const auto& specs = model_.param_specs();
@@ -85,8 +87,8 @@ status trainer::save_checkpoint(const std::string& path) {
   nlohmann::json training = {
       {"step", step_},
       {"optimizer_steps", opt_.step_count()},
-      {"dropout_rng", u64_hex(dropout_rng_.state)},
-      {"sampler", sampler_.state()},
+      {"dropout_rng", u64_hex(pos.dropout_rng)},
+      {"sampler", pos.sampler},
       {"train_loss", last_train_loss_},
       {"val_loss", last_val_loss_},
       {"settings", train_config_to_json(cfg_)},
@@ -133,17 +135,10 @@ float trainer::eval_loss(const fixed_batches& fb) {
   return n ? static_cast<float>(sum / n) : 0.0f;
 }
 
-status trainer::evaluate(float& train_loss, float& val_loss) {
-  train_loss = eval_loss(train_eval_);
-  val_loss = eval_loss(val_eval_);
-  last_train_loss_ = train_loss;
-  last_val_loss_ = val_loss;
-  return status::ok();
-}
-
-status trainer::train_step(int it, float& loss, float& norm, double& lr) {
+void trainer::compute_gradients(float& loss, double& norm) {
   const int B = sampler_.batch(), T = sampler_.context();
   const int micro = B / cfg_.grad_accum;
+  // A recurrent model would reset its carried state here when next() reports a fresh batch.
   sampler_.next(inputs_.data(), targets_.data());
   model_.grads().zero();
   double loss_sum = 0;
@@ -153,129 +148,162 @@ status trainer::train_step(int it, float& loss, float& norm, double& lr) {
     loss_sum += model_.forward_backward(inputs_.data() + off, targets_.data() + off, micro, T, scale, dropout_rng_);
   }
   loss = static_cast<float>(loss_sum / cfg_.grad_accum);
-  double gnorm = grad_global_norm(model_.grads().data(), model_.grads().size());
-  norm = static_cast<float>(gnorm);
-  lr = lr_at(cfg_.schedule, it);
-  if (!std::isfinite(loss) || !std::isfinite(gnorm))
-    return status::error(std::string(std::isfinite(loss) ? "the gradient norm" : "the loss") + " became " +
-                         (std::isnan(std::isfinite(loss) ? gnorm : loss) ? "NaN" : "infinite") + " at iteration " +
-                         std::to_string(it) + " (lr " + num(lr) + "); training stopped before the update");
-  opt_.step(ctx_, model_.params(), model_.grads(), static_cast<float>(lr), grad_clip_scale(gnorm, cfg_.grad_clip));
-  step_ = it + 1;
-  return status::ok();
+  norm = grad_global_norm(model_.grads().data(), model_.grads().size());
 }
 
-status trainer::run(const train_callback& callback, train_result& result) {
-  const auto t0 = clock_type::now();
-  const int iters = cfg_.iters;
-  const double tokens_per_step = static_cast<double>(sampler_.batch()) * sampler_.context();
-  metrics_writer metrics;
-  if (!cfg_.metrics.empty()) PLUMA_TRY(metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1));
+void trainer::apply_update(int it, double norm) {
+  float lr = static_cast<float>(lr_at(cfg_.schedule, it));
+  opt_.step(ctx_, model_.params(), model_.grads(), lr, grad_clip_scale(norm, cfg_.grad_clip));
+  step_ = it + 1;
+}
 
-  result = train_result{};
-  const int start = step_;
+// One run(): timing, the metrics log, the callback, and where the last good checkpoint is.
+struct trainer::loop {
+  trainer& t;
+  const train_callback& callback;
+  train_result& result;
+  const clock_type::time_point t0 = clock_type::now();
+  const int start;
+  const double tokens_per_step;
+  metrics_writer metrics;
   int last_saved = -1;
+  bool stop = false;
   double train_time = 0, eval_time = 0, window_time = 0, tokens_per_s = 0;
   int steps_run = 0, evals_run = 0, window_steps = 0;
-  auto eta = [&](int it) {
-    if (steps_run == 0) return 0.0;
-    int evals_left = (iters - it) / cfg_.eval_interval + 1;
-    double per_eval = evals_run ? eval_time / evals_run : 0.0;
-    return (iters - it) * (train_time / steps_run) + evals_left * per_eval;
-  };
-  auto report = [&](train_progress p) {
-    p.iters = iters;
+
+  loop(trainer& tr, const train_callback& cb, train_result& res)
+      : t(tr), callback(cb), result(res), start(tr.step_),
+        tokens_per_step(static_cast<double>(tr.sampler_.batch()) * tr.sampler_.context()) {}
+
+  bool report(train_progress p) {
+    p.iters = t.cfg_.iters;
     p.elapsed_s = seconds_since(t0);
-    return callback ? callback(p) : true;
-  };
-
-  bool stop = false;
-  for (int it = step_;; it++) {
-    if (!stop && cfg_.max_time_s > 0 && seconds_since(t0) >= cfg_.max_time_s) {
+    if (callback && !callback(p) && !stop) {
       stop = true;
-      result.stop_reason = "time budget of " + num(cfg_.max_time_s) + " s reached";
+      result.stop_reason = "stopped on request";
     }
-    const bool last = stop || it >= iters;
-    if (it % cfg_.eval_interval == 0 || last) {
-      auto te = clock_type::now();
-      train_progress p;
-      p.event = train_progress::kind::eval;
-      p.iter = it;
-      PLUMA_TRY(evaluate(p.train_loss, p.val_loss));
-      eval_time += seconds_since(te);
-      evals_run++;
-      p.lr = lr_at(cfg_.schedule, it);
-      p.tokens_per_s = tokens_per_s;
-      p.eta_s = eta(it);
-      if (metrics.is_open()) {
-        metrics_record r;
-        r.iter = it;
-        r.train_loss = p.train_loss;
-        r.val_loss = p.val_loss;
-        r.lr = p.lr;
-        r.tokens_per_s = tokens_per_s;
-        PLUMA_TRY(metrics.write(r));
-      }
-      if (!report(p) && !last) {
-        stop = true;
-        result.stop_reason = "stopped on request";
-      }
-    }
-    if (last || stop || (it > start && it % cfg_.checkpoint_interval == 0)) {
-      if (it != last_saved) {
-        PLUMA_TRY(save_checkpoint(cfg_.out).with_context("saving the checkpoint at iteration " + std::to_string(it)));
-        last_saved = it;
-        train_progress p;
-        p.event = train_progress::kind::checkpoint;
-        p.iter = it;
-        p.path = cfg_.out;
-        if (!report(p) && !last && !stop) {
-          stop = true;
-          result.stop_reason = "stopped on request";
-        }
-      }
-    }
-    if (last || stop) break;
+    return !stop;
+  }
+  double eta(int it) const {
+    if (steps_run == 0) return 0.0;
+    int left = t.cfg_.iters - it;
+    double per_eval = evals_run ? eval_time / evals_run : 0.0;
+    return left * (train_time / steps_run) + (left / t.cfg_.eval_interval + 1) * per_eval;
+  }
+  status failure(const std::string& what) const {
+    std::string kept = last_saved >= 0 ? "the last good checkpoint '" + t.cfg_.out + "' (iteration " +
+                                             std::to_string(last_saved) + ") is kept"
+                       : !t.cfg_.resume.empty() ? "the checkpoint resumed from, '" + t.cfg_.resume + "', is unchanged"
+                                                : "no checkpoint was written";
+    return status::error(what + "; " + kept + "; try a lower --lr or a tighter --grad-clip");
+  }
+  status log(const metrics_record& r) { return metrics.is_open() ? metrics.write(r) : status::ok(); }
 
+  status evaluate(int it) {
+    auto te = clock_type::now();
+    train_progress p;
+    p.event = train_progress::kind::eval;
+    p.iter = it;
+    p.train_loss = t.last_train_loss_ = t.eval_loss(t.train_eval_);
+    p.val_loss = t.last_val_loss_ = t.eval_loss(t.val_eval_);
+    eval_time += seconds_since(te);
+    evals_run++;
+    for (auto [name, v] : {std::pair{"training", p.train_loss}, std::pair{"validation", p.val_loss}})
+      if (!std::isfinite(v))
+        return failure(std::string("the ") + name + " loss became " + (std::isnan(v) ? "NaN" : "infinite") +
+                       " at iteration " + std::to_string(it));
+    p.lr = lr_at(t.cfg_.schedule, it);
+    p.tokens_per_s = tokens_per_s;
+    p.eta_s = eta(it);
+    metrics_record r;
+    r.iter = it;
+    r.train_loss = p.train_loss;
+    r.val_loss = p.val_loss;
+    r.lr = p.lr;
+    r.tokens_per_s = tokens_per_s;
+    PLUMA_TRY(log(r));
+    report(p);
+    return status::ok();
+  }
+
+  status save(int it, const position& pos) {
+    PLUMA_TRY(t.save_at(t.cfg_.out, pos).with_context("saving the checkpoint at iteration " + std::to_string(it)));
+    last_saved = it;
+    train_progress p;
+    p.event = train_progress::kind::checkpoint;
+    p.iter = it;
+    p.path = t.cfg_.out;
+    report(p);
+    return status::ok();
+  }
+
+  status step(int it, bool save_first) {
     auto ts = clock_type::now();
     train_progress p;
     p.event = train_progress::kind::step;
     p.iter = it;
-    status st = train_step(it, p.loss, p.grad_norm, p.lr);
-    if (!st) {
-      std::string kept = last_saved >= 0 ? "the last good checkpoint '" + cfg_.out + "' (iteration " +
-                                               std::to_string(last_saved) + ") is kept"
-                         : !cfg_.resume.empty() ? "the checkpoint resumed from, '" + cfg_.resume + "', is unchanged"
-                                                : "no checkpoint was written";
-      return status::error(st.message() + "; " + kept + "; try a lower --lr or a tighter --grad-clip");
+    p.lr = lr_at(t.cfg_.schedule, it);
+    position before = t.here();
+    double norm = 0;
+    t.compute_gradients(p.loss, norm);
+    p.grad_norm = static_cast<float>(norm);
+    if (!std::isfinite(p.loss) || !std::isfinite(norm)) {
+      float bad = std::isfinite(p.loss) ? static_cast<float>(norm) : p.loss;
+      char lr[32];
+      std::snprintf(lr, sizeof lr, "%g", p.lr);
+      return failure(std::string(std::isfinite(p.loss) ? "the gradient norm" : "the loss") + " became " +
+                     (std::isnan(bad) ? "NaN" : "infinite") + " at iteration " + std::to_string(it) + " (lr " + lr +
+                     "); training stopped before the update");
     }
+    if (save_first) {   // the parameters and moments are still those of iteration it, their loss finite
+      train_time += seconds_since(ts);
+      PLUMA_TRY(save(it, before));
+      ts = clock_type::now();
+    }
+    t.apply_update(it, norm);
     double dt = seconds_since(ts);
     train_time += dt;
     window_time += dt;
     steps_run++;
     window_steps++;
-    double window_tps = window_steps * tokens_per_step / window_time;
-    if (tokens_per_s == 0 || window_steps >= cfg_.log_interval) tokens_per_s = window_tps;
+    if (tokens_per_s == 0 || window_steps >= t.cfg_.log_interval) tokens_per_s = window_steps * tokens_per_step / window_time;
     p.tokens_per_s = tokens_per_s;
     p.eta_s = eta(it + 1);
-    if (metrics.is_open() && it % cfg_.log_interval == 0) {
+    if (it % t.cfg_.log_interval == 0) {
       metrics_record r;
       r.iter = it;
       r.loss = p.loss;
       r.lr = p.lr;
       r.tokens_per_s = tokens_per_s;
-      PLUMA_TRY(metrics.write(r));
+      PLUMA_TRY(log(r));
     }
-    if (window_steps >= cfg_.log_interval) window_time = 0, window_steps = 0;
-    if (!report(p)) {
-      stop = true;
-      result.stop_reason = "stopped on request";
+    if (window_steps >= t.cfg_.log_interval) window_time = 0, window_steps = 0;
+    report(p);
+    return status::ok();
+  }
+};
+
+status trainer::run(const train_callback& callback, train_result& result) {
+  result = train_result{};
+  loop lp(*this, callback, result);
+  if (!cfg_.metrics.empty()) PLUMA_TRY(lp.metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1));
+  for (int it = step_;; it++) {
+    if (!lp.stop && cfg_.max_time_s > 0 && seconds_since(lp.t0) >= cfg_.max_time_s) {
+      lp.stop = true;
+      result.stop_reason = "time budget of " + num(cfg_.max_time_s) + " s reached";
     }
+    const bool end = lp.stop || it >= cfg_.iters;
+    if (it % cfg_.eval_interval == 0 || end) PLUMA_TRY(lp.evaluate(it));
+    if (end || lp.stop) {
+      PLUMA_TRY(lp.save(it, here()));
+      break;
+    }
+    PLUMA_TRY(lp.step(it, it > lp.start && it % cfg_.checkpoint_interval == 0));
   }
   result.steps = step_;
   result.train_loss = last_train_loss_;
   result.val_loss = last_val_loss_;
-  result.stopped_early = step_ < iters;
+  result.stopped_early = step_ < cfg_.iters;
   return status::ok();
 }
 

@@ -1,12 +1,13 @@
 // trainer: the training loop over an lm_model.
 //   for it in [step, iters]:
 //     evaluate when it % eval_interval == 0 or it == iters (the same fixed batches every time, train and val)
-//     checkpoint when it % checkpoint_interval == 0 (after at least one step) or it == iters
-//     stop at iters, at the time budget, or when the callback asks (evaluate and save first)
+//     stop at iters, at the time budget, or when the callback asks: save and return
 //     zero grads; grad_accum micro-batches of one global batch, each adding grad/grad_accum;
+//     checkpoint when it % checkpoint_interval == 0 (it > the first iteration), once the loss is known finite;
 //     global norm (double) -> clip factor -> Adam(W) step at lr_at(it)
-// A non-finite loss or gradient norm stops the run with an error before the update, and no checkpoint is
-// written, so the last good one stays. The trainer never prints: it reports through the callback.
+// A non-finite loss, gradient norm or evaluation loss stops the run with an error before any update and
+// before the checkpoint of that iteration, so the last checkpoint written holds parameters with a finite loss.
+// The trainer never prints: it reports through the callback.
 #pragma once
 #include <functional>
 #include <string>
@@ -67,9 +68,18 @@ class trainer {
   optimizer& optim() { return opt_; }
 
  private:
-  status evaluate(float& train_loss, float& val_loss);
+  struct loop;   // one run()'s counters, timers and reporting (trainer.cpp)
+  // Where the stream of batches and dropout stands: what a checkpoint of the current step records.
+  struct position {
+    nlohmann::json sampler;
+    uint64_t dropout_rng = 0;
+  };
+  position here() const { return {sampler_.state(), dropout_rng_.state}; }
+  status save_at(const std::string& path, const position& pos);
   float eval_loss(const fixed_batches& fb);
-  status train_step(int it, float& loss, float& norm, double& lr);
+  // Iteration it's forward and backward over one global batch (no update); the mean loss and the gradient norm.
+  void compute_gradients(float& loss, double& norm);
+  void apply_update(int it, double norm);   // the optimizer step at lr_at(it); step_ = it + 1
 
   lm_model& model_;
   const tokenizer& tok_;
