@@ -287,7 +287,16 @@ namespace {
 
 constexpr int toy_V = 7;
 
+// The toy runs are tiny and single-threaded in substance: one OpenMP thread keeps the optimizer's parallel
+// regions from waiting on a busy machine.
+struct one_thread {
+  int saved = omp_get_max_threads();
+  one_thread() { omp_set_num_threads(1); }
+  ~one_thread() { omp_set_num_threads(saved); }
+};
+
 struct toy_run {
+  one_thread threads;
   train_config cfg;
   toy::bigram_model model{toy_V};
   toy::letters tok{toy_V};
@@ -643,4 +652,102 @@ TEST_CASE("the loss plot is an SVG with axes, labels, legend and one polyline pe
 
   std::vector<metrics_record> empty(1);
   CHECK(loss_plot_svg(empty, o, svg).message() == "the metrics log holds no loss values to plot");
+}
+
+// ---------------------------------------------------------------- a real GPT through the session
+
+#include "train/session.h"
+
+namespace {
+
+std::string write_corpus() {
+  std::string path = tmp_path("corpus.txt");
+  std::ofstream out(path);
+  rng g(5);
+  const char* words[] = {"the ", "king ", "and ", "queen ", "of ", "verona ", "speak ", "softly\n"};
+  for (int i = 0; i < 800; i++) out << words[g.below(8)];
+  return path;
+}
+
+train_config gpt_config_for(const std::string& corpus, const std::string& name) {
+  train_config c;
+  c.layers = 1, c.heads = 2, c.embd = 16, c.context = 8, c.batch = 3;
+  c.dropout = 0.1f;
+  c.iters = 12;
+  c.schedule.warmup_iters = 2;
+  c.eval_interval = 4;
+  c.eval_iters = 2;
+  c.data = corpus;
+  c.out = tmp_path(name + ".pluma");
+  return c;
+}
+
+std::vector<float> run_losses(train_session& s) {
+  std::vector<float> losses;
+  train_result res;
+  status st = s.tr->run(
+      [&](const train_progress& p) {
+        if (p.event == train_progress::kind::step) losses.push_back(p.loss);
+        return true;
+      },
+      res);
+  REQUIRE(st);
+  return losses;
+}
+
+}  // namespace
+
+TEST_CASE("a tiny GPT resumes exactly through the session: 6 + 6 iterations equal 12 straight, bit for bit") {
+  one_thread threads;
+  std::string corpus = write_corpus();
+
+  train_session straight;
+  REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_straight"), straight));
+  CHECK(straight.model->kind() == model_kind::gpt);
+  CHECK(straight.tok->vocab_size() == 4 + 21);   // the specials and the corpus's 21 distinct characters
+  std::vector<float> all = run_losses(straight);
+  REQUIRE(all.size() == 12);
+
+  train_config c1 = gpt_config_for(corpus, "gpt_split");
+  c1.iters = 6;
+  c1.schedule.decay_iters = 12;
+  train_session first;
+  REQUIRE(train_session_open(c1, first));
+  std::vector<float> part1 = run_losses(first);
+
+  train_session second;
+  train_config saved;
+  REQUIRE(train_session_read_resume(c1.out, second, saved));
+  CHECK(saved.iters == 6);
+  CHECK(saved.schedule.decay_iters == 12);
+  saved.iters = 12;
+  REQUIRE(train_session_open(saved, second));
+  CHECK(second.resumed);
+  CHECK(second.tr->step() == 6);
+  std::vector<float> part2 = run_losses(second);
+  REQUIRE(part1.size() == 6);
+  REQUIRE(part2.size() == 6);
+  for (int i = 0; i < 12; i++) {
+    CAPTURE(i);
+    CHECK(same_bits(i < 6 ? part1[i] : part2[i - 6], all[i]));
+  }
+  CHECK(same_params(*second.model, *straight.model));
+  CHECK(all.back() < all.front());
+}
+
+TEST_CASE("the session refuses a context longer than a split and a too-large model, with what to do") {
+  std::string corpus = write_corpus();
+  train_config c = gpt_config_for(corpus, "gpt_bad");
+  c.context = 2000;   // the validation split holds ~450 characters
+  train_session s;
+  status st = train_session_open(c, s);
+  CHECK(st.message().rfind("the validation split: ", 0) == 0);
+  CHECK(st.message().find("(or a larger --val-fraction)") != std::string::npos);
+
+  CHECK(memory_check(3ull << 30, 1ull << 30, c).message().rfind(
+            "the model needs about 3.00 GiB to train (parameters, gradients, optimizer moments and activations at "
+            "micro-batch 3, context 2000) but only 1.00 GiB of memory is available; ",
+            0) == 0);
+  CHECK(memory_check(3ull << 30, 0, c));   // unknown availability: accepted
+  CHECK(memory_available_bytes() > 0);
 }

@@ -14,6 +14,7 @@
 
 #include "tools/command.h"
 #include "train/session.h"
+#include "train/text_format.h"
 #include "train/train_config.h"
 
 namespace {
@@ -179,12 +180,6 @@ std::string rate_text(double tps) {
   return buf;
 }
 
-std::string number_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(static_cast<float>(v)));
-  return buf;
-}
-
 // 809856 -> "809,856"
 std::string count_text(size_t n) {
   std::string digits = std::to_string(n), out;
@@ -275,7 +270,7 @@ int cmd_train(int argc, char** argv) {
   const nlohmann::json model_json = s.model->config_json();
   for (const auto& [key, value] : model_json.items())
     if (key != "kind" && key != "vocab_size")
-      shape += (shape.empty() ? "" : ", ") + key + " " + (value.is_number_float() ? number_text(value.get<double>()) : value.dump());
+      shape += (shape.empty() ? "" : ", ") + key + " " + (value.is_number_float() ? format_g(static_cast<float>(value.get<double>())) : value.dump());
   std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
               model_kind_name(s.model->kind()), shape.c_str(), count_text(s.n_params).c_str(), bytes_human(s.training_bytes).c_str(),
               c.batch, c.context, c.grad_accum > 1 ? (" in " + std::to_string(c.grad_accum) + " micro-batches").c_str() : "",

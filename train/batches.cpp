@@ -1,6 +1,6 @@
 #include "train/batches.h"
 
-#include <cstdio>
+#include "train/text_format.h"
 
 namespace pluma {
 
@@ -18,23 +18,15 @@ bool window_batches::next(int* inputs, int* targets) {
 }
 
 nlohmann::json window_batches::state() const {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(s_.generator().state));
-  return {{"kind", "window"}, {"rng", buf}};
+  return {{"kind", "window"}, {"rng", format_hex64(s_.generator().state)}};
 }
 
 status window_batches::restore(const nlohmann::json& st) {
   if (!st.is_object() || st.value("kind", "") != "window" || !st.contains("rng") || !st["rng"].is_string())
     return status::error("the saved sampler state is not a random-window state");
   rng g;
-  try {
-    size_t used = 0;
-    std::string hex = st["rng"].get<std::string>();
-    g.state = std::stoull(hex, &used, 16);
-    if (used != hex.size()) throw std::invalid_argument(hex);
-  } catch (const std::exception&) {
+  if (!parse_hex64(st["rng"].get<std::string>(), g.state))
     return status::error("the saved sampler rng state is malformed");
-  }
   s_.set_generator(g);
   return status::ok();
 }

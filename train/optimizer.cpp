@@ -38,7 +38,7 @@ void optimizer::step(const exec_context& ctx, arena& params, arena& grads, float
     float scale = grad_scale;
     if (cfg_.kind == optimizer_kind::adam && wd != 0.0f) {
       // classic Adam: the L2 term joins the (clipped) gradient before the moments see it
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (s.n > 32768)
       for (long i = 0; i < static_cast<long>(s.n); i++) g[i] = g[i] * grad_scale + wd * p[i];
       scale = 1.0f;
       wd = 0.0f;
@@ -58,7 +58,7 @@ double grad_global_norm(const float* g, size_t n) {
   constexpr size_t block = 8192;
   const long nblocks = static_cast<long>((n + block - 1) / block);
   std::vector<double> partial(nblocks);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nblocks > 4)
   for (long b = 0; b < nblocks; b++) {
     size_t lo = b * block, hi = std::min(n, lo + block);
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};

@@ -8,18 +8,13 @@
 #include "data/split.h"
 #include "model/model_io.h"
 #include "tokenizer/corpus_path.h"
+#include "train/text_format.h"
 
 namespace pluma {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string hex64(uint64_t x) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
-  return buf;
-}
 
 bool is_prepared_dir(const std::string& p) {
   std::error_code ec;
@@ -64,9 +59,9 @@ status check_resume_tokenizer(const train_config& cfg, const tokenizer& saved) {
   PLUMA_TRY(tokenizer_load(cfg.tokenizer, given));
   if (tokenizer_hash(*given) != tokenizer_hash(saved))
     return status::error("the tokenizer file '" + cfg.tokenizer + "' (" + tokenizer_kind_name(given->kind()) + ", " +
-                         std::to_string(given->vocab_size()) + " tokens, hash " + hex64(tokenizer_hash(*given)) +
+                         std::to_string(given->vocab_size()) + " tokens, hash " + format_hex64(tokenizer_hash(*given)) +
                          ") differs from the checkpoint's (" + tokenizer_kind_name(saved.kind()) + ", " +
-                         std::to_string(saved.vocab_size()) + " tokens, hash " + hex64(tokenizer_hash(saved)) + ")" +
+                         std::to_string(saved.vocab_size()) + " tokens, hash " + format_hex64(tokenizer_hash(saved)) + ")" +
                          hint);
   return status::ok();
 }

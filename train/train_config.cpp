@@ -1,26 +1,21 @@
 #include "train/train_config.h"
 
 #include <cmath>
-#include <cstdio>
+
+#include "train/text_format.h"
 
 namespace pluma {
 
 namespace {
 
-std::string num(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
 status positive(const char* option, double value) {
   if (std::isfinite(value) && value > 0) return status::ok();
-  return status::error(std::string(option) + " must be positive (got " + num(value) + ")");
+  return status::error(std::string(option) + " must be positive (got " + format_g(value) + ")");
 }
 
 status non_negative(const char* option, double value) {
   if (std::isfinite(value) && value >= 0) return status::ok();
-  return status::error(std::string(option) + " must be 0 or more (got " + num(value) + ")");
+  return status::error(std::string(option) + " must be 0 or more (got " + format_g(value) + ")");
 }
 
 }  // namespace
@@ -64,10 +59,10 @@ status train_config_check(const train_config& c) {
     PLUMA_TRY(non_negative("--embd", c.embd));
   }
   if (!(c.dropout >= 0 && c.dropout < 1))
-    return status::error("--dropout must be in [0, 1) (got " + num(c.dropout) + ")");
+    return status::error("--dropout must be in [0, 1) (got " + format_g(c.dropout) + ")");
   if (c.vocab_size < 0) return status::error("--vocab-size must be 0 (the default) or more");
   if (!(c.val_fraction > 0 && c.val_fraction < 1))
-    return status::error("--val-fraction must be between 0 and 1 (got " + num(c.val_fraction) + ")");
+    return status::error("--val-fraction must be between 0 and 1 (got " + format_g(c.val_fraction) + ")");
   PLUMA_TRY(positive("--batch", c.batch));
   PLUMA_TRY(positive("--grad-accum", c.grad_accum));
   if (c.batch % c.grad_accum != 0)
@@ -77,12 +72,12 @@ status train_config_check(const train_config& c) {
   PLUMA_TRY(positive("--lr", c.schedule.lr_max));
   PLUMA_TRY(non_negative("--lr-min", c.schedule.lr_min));
   if (c.schedule.kind == lr_schedule_kind::cosine && c.schedule.lr_min > c.schedule.lr_max)
-    return status::error("--lr-min (" + num(c.schedule.lr_min) + ") is above --lr (" + num(c.schedule.lr_max) +
+    return status::error("--lr-min (" + format_g(c.schedule.lr_min) + ") is above --lr (" + format_g(c.schedule.lr_max) +
                          "); the cosine schedule decays from --lr down to --lr-min");
   PLUMA_TRY(non_negative("--warmup", c.schedule.warmup_iters));
   PLUMA_TRY(non_negative("--lr-decay-iters", c.schedule.decay_iters));
-  if (!(c.optim.beta1 >= 0 && c.optim.beta1 < 1)) return status::error("--beta1 must be in [0, 1) (got " + num(c.optim.beta1) + ")");
-  if (!(c.optim.beta2 >= 0 && c.optim.beta2 < 1)) return status::error("--beta2 must be in [0, 1) (got " + num(c.optim.beta2) + ")");
+  if (!(c.optim.beta1 >= 0 && c.optim.beta1 < 1)) return status::error("--beta1 must be in [0, 1) (got " + format_g(c.optim.beta1) + ")");
+  if (!(c.optim.beta2 >= 0 && c.optim.beta2 < 1)) return status::error("--beta2 must be in [0, 1) (got " + format_g(c.optim.beta2) + ")");
   PLUMA_TRY(positive("--eps", c.optim.eps));
   PLUMA_TRY(non_negative("--weight-decay", c.optim.weight_decay));
   PLUMA_TRY(non_negative("--grad-clip", c.grad_clip));

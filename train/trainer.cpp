@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "model/model_io.h"
+#include "train/text_format.h"
 
 namespace pluma {
 
@@ -15,29 +16,6 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-std::string u64_hex(uint64_t x) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
-  return buf;
-}
-
-bool hex_u64(const std::string& s, uint64_t& out) {
-  if (s.empty() || s.size() > 16) return false;
-  out = 0;
-  for (char c : s) {
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (d < 0) return false;
-    out = out << 4 | static_cast<uint64_t>(d);
-  }
-  return true;
-}
-
-std::string num(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
 }
 
 }  // namespace
@@ -87,7 +65,7 @@ status trainer::save_at(const std::string& path, const position& pos) {
   nlohmann::json training = {
       {"step", step_},
       {"optimizer_steps", opt_.step_count()},
-      {"dropout_rng", u64_hex(pos.dropout_rng)},
+      {"dropout_rng", format_hex64(pos.dropout_rng)},
       {"sampler", pos.sampler},
       {"train_loss", last_train_loss_},
       {"val_loss", last_val_loss_},
@@ -111,7 +89,7 @@ status trainer::restore(const checkpoint& ck) {
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.m.", specs, opt_.m()));
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.v.", specs, opt_.v()));
   uint64_t state = 0;
-  if (!t["dropout_rng"].is_string() || !hex_u64(t["dropout_rng"].get<std::string>(), state))
+  if (!t["dropout_rng"].is_string() || !parse_hex64(t["dropout_rng"].get<std::string>(), state))
     return status::error("the checkpoint's dropout rng state is malformed");
   PLUMA_TRY(sampler_.restore(t["sampler"]).with_context("restoring the batch sampler"));
   dropout_rng_.state = state;
@@ -249,10 +227,8 @@ struct trainer::loop {
     p.grad_norm = static_cast<float>(norm);
     if (!std::isfinite(p.loss) || !std::isfinite(norm)) {
       float bad = std::isfinite(p.loss) ? static_cast<float>(norm) : p.loss;
-      char lr[32];
-      std::snprintf(lr, sizeof lr, "%g", p.lr);
       return failure(std::string(std::isfinite(p.loss) ? "the gradient norm" : "the loss") + " became " +
-                     (std::isnan(bad) ? "NaN" : "infinite") + " at iteration " + std::to_string(it) + " (lr " + lr +
+                     (std::isnan(bad) ? "NaN" : "infinite") + " at iteration " + std::to_string(it) + " (lr " + format_g(p.lr) +
                      "); training stopped before the update");
     }
     if (save_first) {   // the parameters and moments are still those of iteration it, their loss finite
@@ -290,7 +266,7 @@ status trainer::run(const train_callback& callback, train_result& result) {
   for (int it = step_;; it++) {
     if (!lp.stop && cfg_.max_time_s > 0 && seconds_since(lp.t0) >= cfg_.max_time_s) {
       lp.stop = true;
-      result.stop_reason = "time budget of " + num(cfg_.max_time_s) + " s reached";
+      result.stop_reason = "time budget of " + format_g(cfg_.max_time_s) + " s reached";
     }
     const bool end = lp.stop || it >= cfg_.iters;
     if (it % cfg_.eval_interval == 0 || end) PLUMA_TRY(lp.evaluate(it));
