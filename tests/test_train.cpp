@@ -607,6 +607,7 @@ TEST_CASE("nice ticks are round numbers inside the range") {
   CHECK(t.back() == doctest::Approx(4.0));
   CHECK(nice_ticks(0, 1, 4) == std::vector<double>{0, 0.25, 0.5, 0.75, 1});
   CHECK(nice_ticks(1, 1, 5).empty());
+  CHECK(!std::signbit(nice_ticks(-0.0001, 10, 5).front()));   // a 0 tick is printed "0", never "-0"
 }
 
 TEST_CASE("the loss plot is an SVG with axes, labels, legend and one polyline per series") {

@@ -54,7 +54,7 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   double frac = raw / mag;
   double step = (frac < 1.5 ? 1 : frac < 2.25 ? 2 : frac < 3.5 ? 2.5 : frac < 7 ? 5 : 10) * mag;
   for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1)
-    ticks.push_back(k * step);
+    ticks.push_back(k * step + 0.0);   // + 0.0: no "-0"
   return ticks;
 }
 
