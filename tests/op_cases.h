@@ -5,7 +5,13 @@
 //
 // The scalar a case is differentiated through is loss = sum over outputs of dout · out, with dout a fixed
 // random projection; backward is then called with those dout and must add d loss / d input into din.
+//
+// A runner for another device: make_host_data(case), copy each vector into a device buffer of the same size,
+// build op_args from the device pointers, run forward (then backward) with that device's exec_context, copy
+// back, and compare with the CPU run by normalized error <= parity_tol: outputs, saved buffers, input
+// gradients, and inputs marked `updated`.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -63,7 +69,7 @@ struct op_case {
   double fd_step = 1e-2;      // central-difference step
   double grad_tol = 2e-3;     // normalized error allowed between analytic and finite-difference gradients
   double parity_tol = 1e-5;   // normalized error allowed between backends (outputs, saved, gradients)
-  size_t fd_max = 160;        // at most this many elements of each input are perturbed
+  size_t fd_max = 96;         // at most this many elements of each input are perturbed
   op_fn forward;
   op_fn backward;             // empty when the op has no gradient (decode step, optimizer)
 };
@@ -278,6 +284,7 @@ inline std::vector<op_case> op_cases() {
   cases.push_back(matmul_case("matmul_bias", 11, 3 * 5, 12, 7, true));
   cases.push_back(matmul_case("matmul_odd_nobias", 12, 7, 13, 5, false));
   cases.push_back(matmul_case("matmul_model", 13, 64, 128, 384, true));
+  cases.back().fd_max = 32;  // a model-sized product: probe a sample of each input
   cases.push_back(embedding_case("embedding_pos", 21, 3, 5, 12, 11, 7, true));
   cases.push_back(embedding_case("embedding_nopos", 22, 2, 9, 5, 3, 9, false));
   cases.push_back(layernorm_case("layernorm_bias", 31, 3 * 5, 12, true));
@@ -294,6 +301,19 @@ inline std::vector<op_case> op_cases() {
   cases.push_back(softmax_xent_case("softmax_xent_smoothing", 82, 7, 13, 0.1f));
   adamw_params hp{.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f, .weight_decay = 0.1f, .step = 3};
   cases.push_back(adamw_case("adamw", 91, 37, hp, 0.5f));
+
+  // Sizes above the CPU backend's threshold for starting threads, so the threaded paths are checked too.
+  const size_t n_cases = cases.size();
+  cases.push_back(embedding_case("embedding_threads", 101, 4, 64, 160, 50, 64, true));
+  cases.push_back(layernorm_case("layernorm_threads", 102, 300, 130, true));
+  cases.push_back(attention_case("attention_threads", 103, 2, 70, 64, 4));
+  cases.push_back(attention_decode_case("attention_decode_threads", 104, 4, 300, 320, 64, 2));
+  cases.push_back(unary_case("gelu_threads", 105, 40009, 2.0f, gelu_forward, gelu_backward));
+  cases.push_back(residual_case("residual_threads", 106, 40009));
+  cases.push_back(dropout_case("dropout_threads", 107, 40009, 0.1f));
+  cases.push_back(softmax_xent_case("softmax_xent_threads", 108, 401, 97, 0.05f));
+  cases.push_back(adamw_case("adamw_threads", 109, 40009, hp, 1.0f));
+  for (size_t i = n_cases; i < cases.size(); i++) cases[i].fd_max = 24;
   return cases;
 }
 

@@ -304,7 +304,7 @@ TEST_CASE("gpt config_json round trips through model_create") {
   }
 }
 
-TEST_CASE("gpt init follows nanoGPT and is bit-identical for the same seed") {
+TEST_CASE("gpt init (N(0, 0.02), scaled residual projections) is bit-identical for the same seed") {
   gpt_config cfg = small_config(50, 16, 4, 4, 32);
   gpt_model a(cfg), b(cfg), c(cfg);
   a.init_params(7);

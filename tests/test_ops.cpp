@@ -2,6 +2,7 @@
 // (oneDNN matmul vs plain loops, attention vs a naive per-head version, decode vs full attention) and
 // hand-computed values (cross-entropy, AdamW, dropout statistics).
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,8 @@
 #include "model/core/exec.h"
 #include "model/core/rng.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/gemm.h"
+#include "model/ops/cpu/vec_math.h"
 #include "tests/op_cases.h"
 
 using namespace pluma;
@@ -114,6 +117,26 @@ TEST_CASE("every op case: forward and backward are deterministic run to run") {
   }
 }
 
+TEST_CASE("every op case: one thread and two threads give the same results") {
+  const int threads = omp_get_max_threads();
+  for (const op_case& c : op_cases()) {
+    INFO("case ", c.name);
+    op_host_data d1 = make_host_data(c), d2 = make_host_data(c);
+    op_args a1 = d1.args(), a2 = d2.args();
+    omp_set_num_threads(1);
+    c.forward(host, a1);
+    if (c.backward) c.backward(host, a1);
+    omp_set_num_threads(2);
+    c.forward(host, a2);
+    if (c.backward) c.backward(host, a2);
+    CHECK(d1.out == d2.out);
+    CHECK(d1.saved == d2.saved);
+    CHECK(d1.din == d2.din);
+    CHECK(d1.in == d2.in);
+  }
+  omp_set_num_threads(threads);
+}
+
 TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates") {
   struct shape { int N, C, OC; };
   for (shape s : {shape{768, 128, 384}, shape{768, 384, 128}, shape{7, 13, 5}, shape{1, 128, 65}}) {
@@ -164,47 +187,75 @@ TEST_CASE("matmul: one primitive per shape and kind, reused on later calls") {
   std::vector<float> out(size_t(N) * OC), dinp(inp.size()), dw(w.size()), dout = random_vector(out.size(), 3);
   matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC);
   matmul_backward(host, dinp.data(), dw.data(), nullptr, dout.data(), inp.data(), w.data(), N, C, OC);
-  const size_t warm = cpu::matmul_primitive_count();
+  const size_t warm = cpu::gemm_primitive_count();
   for (int i = 0; i < 3; i++) {
     matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC);
     matmul_backward(host, dinp.data(), dw.data(), nullptr, dout.data(), inp.data(), w.data(), N, C, OC);
   }
-  CHECK(cpu::matmul_primitive_count() == warm);
+  CHECK(cpu::gemm_primitive_count() == warm);
   matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC - 1);  // a new shape
-  CHECK(cpu::matmul_primitive_count() == warm + 1);
+  CHECK(cpu::gemm_primitive_count() == warm + 1);
 }
 
-TEST_CASE("attention matches a naive per-head computation in double") {
-  const int B = 2, T = 37, C = 48, NH = 3, HS = C / NH;
-  const auto qkv = random_vector(size_t(B) * T * 3 * C, 5);
-  std::vector<float> out(size_t(B) * T * C), att(size_t(B) * NH * T * T, -1.0f);
-  attention_forward(host, out.data(), att.data(), qkv.data(), B, T, C, NH);
-
-  std::vector<double> ref_out(out.size()), ref_att(att.size(), 0.0);
-  auto at = [&](int b, int t, int part, int h, int i) { return qkv[(size_t(b) * T + t) * 3 * C + part * C + h * HS + i]; };
-  for (int b = 0; b < B; b++) {
-    for (int h = 0; h < NH; h++) {
-      for (int t = 0; t < T; t++) {
-        std::vector<double> s(t + 1);
-        double maxv = -1e300, sum = 0.0;
-        for (int t2 = 0; t2 <= t; t2++) {
-          double dot = 0.0;
-          for (int i = 0; i < HS; i++) dot += double(at(b, t, 0, h, i)) * at(b, t2, 1, h, i);
-          s[t2] = dot / std::sqrt(double(HS));
-          maxv = std::max(maxv, s[t2]);
-        }
-        for (auto& x : s) sum += (x = std::exp(x - maxv));
-        for (int t2 = 0; t2 <= t; t2++) ref_att[((size_t(b) * NH + h) * T + t) * T + t2] = s[t2] / sum;
-        for (int i = 0; i < HS; i++) {
-          double o = 0.0;
-          for (int t2 = 0; t2 <= t; t2++) o += s[t2] / sum * at(b, t2, 2, h, i);
-          ref_out[(size_t(b) * T + t) * C + h * HS + i] = o;
+// Causal attention forward and backward one head and one row at a time, in double.
+struct naive_attention {
+  std::vector<double> out, att, dqkv;
+  naive_attention(const std::vector<float>& qkv, const std::vector<float>& dout, int B, int T, int C, int NH)
+      : out(size_t(B) * T * C), att(size_t(B) * NH * T * T, 0.0), dqkv(qkv.size(), 0.0) {
+    const int HS = C / NH;
+    const double scale = 1.0 / std::sqrt(double(HS));
+    auto idx = [&](int b, int t, int part, int h, int i) { return (size_t(b) * T + t) * 3 * C + part * C + h * HS + i; };
+    for (int b = 0; b < B; b++) {
+      for (int h = 0; h < NH; h++) {
+        for (int t = 0; t < T; t++) {
+          std::vector<double> p(t + 1), dp(t + 1);
+          double maxv = -1e300, sum = 0.0, pdp = 0.0;
+          for (int t2 = 0; t2 <= t; t2++) {
+            double dot = 0.0;
+            for (int i = 0; i < HS; i++) dot += double(qkv[idx(b, t, 0, h, i)]) * qkv[idx(b, t2, 1, h, i)];
+            p[t2] = dot * scale;
+            maxv = std::max(maxv, p[t2]);
+          }
+          for (auto& x : p) sum += (x = std::exp(x - maxv));
+          for (auto& x : p) x /= sum;
+          const size_t o = (size_t(b) * T + t) * C + h * HS;
+          for (int t2 = 0; t2 <= t; t2++) {
+            att[((size_t(b) * NH + h) * T + t) * T + t2] = p[t2];
+            for (int i = 0; i < HS; i++) {
+              out[o + i] += p[t2] * qkv[idx(b, t2, 2, h, i)];
+              dp[t2] += double(dout[o + i]) * qkv[idx(b, t2, 2, h, i)];
+              dqkv[idx(b, t2, 2, h, i)] += p[t2] * dout[o + i];
+            }
+            pdp += p[t2] * dp[t2];
+          }
+          for (int t2 = 0; t2 <= t; t2++) {
+            const double ds = p[t2] * (dp[t2] - pdp) * scale;
+            for (int i = 0; i < HS; i++) {
+              dqkv[idx(b, t, 0, h, i)] += ds * qkv[idx(b, t2, 1, h, i)];
+              dqkv[idx(b, t2, 1, h, i)] += ds * qkv[idx(b, t, 0, h, i)];
+            }
+          }
         }
       }
     }
   }
-  CHECK(normalized_error(out, ref_out) < 1e-6);
-  CHECK(normalized_error(att, ref_att) < 1e-6);  // including the zeros above the diagonal
+};
+
+TEST_CASE("attention forward and backward match a naive per-head computation in double") {
+  struct shape { int B, T, C, NH; };
+  // the second shape is long enough that backward works through the batch in chunks (3 + 1)
+  for (shape s : {shape{2, 37, 48, 3}, shape{4, 400, 16, 2}}) {
+    INFO("B=", s.B, " T=", s.T, " C=", s.C, " NH=", s.NH);
+    const auto qkv = random_vector(size_t(s.B) * s.T * 3 * s.C, 5);
+    const auto dout = random_vector(size_t(s.B) * s.T * s.C, 6);
+    std::vector<float> out(dout.size()), att(size_t(s.B) * s.NH * s.T * s.T, -1.0f), dqkv(qkv.size(), 0.0f);
+    attention_forward(host, out.data(), att.data(), qkv.data(), s.B, s.T, s.C, s.NH);
+    attention_backward(host, dqkv.data(), dout.data(), qkv.data(), att.data(), s.B, s.T, s.C, s.NH);
+    const naive_attention ref(qkv, dout, s.B, s.T, s.C, s.NH);
+    CHECK(normalized_error(out, ref.out) < 1e-6);
+    CHECK(normalized_error(att, ref.att) < 1e-6);  // including the zeros above the diagonal
+    CHECK(normalized_error(dqkv, ref.dqkv) < 1e-5);
+  }
 }
 
 TEST_CASE("attention_decode equals the last row of attention_forward at every length") {
@@ -356,4 +407,29 @@ TEST_CASE("gelu is the exact erf form") {
   for (size_t i = 0; i < x.size(); i++)
     CHECK(y[i] == doctest::Approx(0.5 * x[i] * (1.0 + std::erf(x[i] / std::sqrt(2.0)))).epsilon(1e-6));
   CHECK(y[3] == doctest::Approx(0.8413447460685429).epsilon(1e-6));  // Phi(1)
+}
+
+TEST_CASE("vectorizable exp and normal CDF match the library functions to a few ulp") {
+  double worst_exp = 0.0;
+  for (double x = -87.0; x <= 88.0; x += 0.00731) {
+    const double ref = std::exp(double(float(x)));
+    worst_exp = std::max(worst_exp, std::abs(cpu::exp_approx(float(x)) / ref - 1.0));
+  }
+  CHECK(worst_exp < 3e-7);
+  CHECK(cpu::exp_approx(0.0f) == 1.0f);
+  CHECK(cpu::exp_approx(-100.0f) == 0.0f);
+  CHECK(cpu::exp_approx(-INFINITY) == 0.0f);
+
+  double worst_cdf = 0.0, worst_pdf = 0.0;
+  for (double x = -12.0; x <= 12.0; x += 0.000997) {
+    const double xf = double(float(x));
+    float cdf, pdf;
+    cpu::normal_cdf_pdf(float(x), cdf, pdf);
+    const double ref_cdf = 0.5 * std::erfc(-xf / std::sqrt(2.0));
+    const double ref_pdf = std::exp(-0.5 * xf * xf) / std::sqrt(2.0 * M_PI);
+    worst_cdf = std::max(worst_cdf, std::abs(cdf / ref_cdf - 1.0));
+    worst_pdf = std::max(worst_pdf, std::abs(pdf / ref_pdf - 1.0));
+  }
+  CHECK(worst_cdf < 1e-6);
+  CHECK(worst_pdf < 1e-6);
 }

@@ -1,8 +1,8 @@
-// gpt: the Transformer language model in nanoGPT's shape. Token embedding wte (V, C), tied to the LM head
+// gpt: the Transformer language model of the GPT-2 shape. Token embedding wte (V, C), tied to the LM head
 // (logits = x · wteᵀ, no head bias); learned position embedding wpe (context, C); L pre-LayerNorm blocks
 //   x = x + proj(attention(qkv(ln1(x))));  x = x + mlp.proj(gelu(mlp.fc(ln2(x))))
 // final LayerNorm. Dropout (config.dropout, training only) on the embedding sum, the attention output
-// projection and the MLP output, as nanoGPT; none on the attention probabilities.
+// projection and the MLP output; none on the attention probabilities.
 // Parameter names are the PyTorch state_dict names of ../shared/anchors/pytorch/gpt_char.py
 // ("wte.weight", "blocks.0.attn.qkv.weight", ..., "ln_f.bias"), so a .pluma file reads naturally in Python.
 #pragma once

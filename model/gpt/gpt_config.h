@@ -1,4 +1,4 @@
-// gpt_config: the shape of a GPT (nanoGPT's GPTConfig), its validation and its JSON form.
+// gpt_config: the shape of a GPT (sizes, dropout, bias), its validation and its JSON form.
 #pragma once
 #include <nlohmann/json.hpp>
 

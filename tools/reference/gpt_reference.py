@@ -10,7 +10,7 @@ embedding, learned position embedding, dropout 0). When that anchor script is fo
 given the same weights, and its logits and loss must agree with this model's exactly (so the two stay
 the same structure).
 
-Parameters start from the nanoGPT init (N(0, 0.02), zero biases, unit LayerNorm weights, residual
+Parameters start from the init of gpt_char.py (N(0, 0.02), zero biases, unit LayerNorm weights, residual
 projections N(0, 0.02/sqrt(2L))) and are then perturbed (biases and LayerNorm parameters random, matrices
 larger), so that every parameter, bias and LayerNorm term changes the logits: a swapped or dropped term
 in the engine cannot hide behind a zero bias or a unit weight.
@@ -106,7 +106,7 @@ class TinyGPT(nn.Module):
 
 
 def init_params(model, L):
-    """nanoGPT init, then perturbations so every parameter matters (see the module docstring)."""
+    """The init of gpt_char.py, then perturbations so every parameter matters (see the module docstring)."""
     resid_std = 0.02 / math.sqrt(2 * L)
     with torch.no_grad():
         for name, p in model.named_parameters():

@@ -4,6 +4,7 @@
 
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/parallel.h"
 
 namespace pluma::cpu {
 
@@ -18,7 +19,7 @@ void adamw_update(const exec_context&, float* params, const float* grads, float*
   const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
   const float b1 = hp.beta1, b2 = hp.beta2, one_b1 = 1.0f - hp.beta1, one_b2 = 1.0f - hp.beta2;
   const float eps = hp.eps;
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(n))
   for (size_t i = 0; i < n; i++) {
     const float g = grads[i] * grad_scale;
     const float p = params[i] * decay;

@@ -20,8 +20,6 @@ void matmul_forward_reference(float* out, const float* inp, const float* weight,
                               int C, int OC);
 void matmul_backward_reference(float* dinp, float* dweight, float* dbias, const float* dout,
                                const float* inp, const float* weight, int N, int C, int OC);
-// Number of oneDNN primitives created so far (one per shape and kind; for tests of the cache).
-size_t matmul_primitive_count();
 
 // ---- embedding
 void embedding_forward(const exec_context& ctx, float* out, const int* tokens, const float* wte,

@@ -1,30 +1,26 @@
-// gelu on the CPU: exact erf form, elementwise.
-#include <cmath>
-
+// gelu on the CPU: exact (erf) GELU, x * Phi(x), elementwise with a vectorizable normal CDF.
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/parallel.h"
+#include "model/ops/cpu/vec_math.h"
 
 namespace pluma::cpu {
 
-namespace {
-constexpr float inv_sqrt2 = 0.70710678118654752f;
-constexpr float inv_sqrt_2pi = 0.39894228040143268f;
-}  // namespace
-
 void gelu_forward(const exec_context&, float* out, const float* inp, long N) {
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(N))
   for (long i = 0; i < N; i++) {
-    const float x = inp[i];
-    out[i] = 0.5f * x * (1.0f + std::erf(x * inv_sqrt2));
+    float cdf, pdf;
+    normal_cdf_pdf(inp[i], cdf, pdf);
+    out[i] = inp[i] * cdf;
   }
 }
 
+// d gelu / dx = Phi(x) + x * phi(x)
 void gelu_backward(const exec_context&, float* dinp, const float* inp, const float* dout, long N) {
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(N))
   for (long i = 0; i < N; i++) {
-    const float x = inp[i];
-    const float cdf = 0.5f * (1.0f + std::erf(x * inv_sqrt2));
-    const float pdf = inv_sqrt_2pi * std::exp(-0.5f * x * x);
-    dinp[i] += dout[i] * (cdf + x * pdf);
+    float cdf, pdf;
+    normal_cdf_pdf(inp[i], cdf, pdf);
+    dinp[i] += dout[i] * (cdf + inp[i] * pdf);
   }
 }
 

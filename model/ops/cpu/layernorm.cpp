@@ -12,7 +12,7 @@ constexpr float layernorm_eps = 1e-5f;
 
 void layernorm_forward(const exec_context&, float* out, float* mean, float* rstd, const float* inp,
                        const float* weight, const float* bias, int N, int C) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(long(N) * C))
   for (int n = 0; n < N; n++) {
     const float* x = inp + static_cast<long>(n) * C;  // (C)
     float* o = out + static_cast<long>(n) * C;        // (C)
@@ -35,7 +35,7 @@ void layernorm_backward(const exec_context&, float* dinp, float* dweight, float*
                         const float* inp, const float* weight, const float* mean, const float* rstd, int N,
                         int C) {
   // dinp = rstd * (dnorm - mean(dnorm) - norm * mean(dnorm * norm)), dnorm = dout * weight
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(long(N) * C))
   for (int n = 0; n < N; n++) {
     const float* x = inp + static_cast<long>(n) * C;   // (C)
     const float* g = dout + static_cast<long>(n) * C;  // (C)
@@ -57,7 +57,7 @@ void layernorm_backward(const exec_context&, float* dinp, float* dweight, float*
     }
   }
   // dweight += sum over rows of dout * norm; dbias += sum over rows of dout
-  parallel_column_blocks(C, [&](int c0, int c1) {
+  parallel_column_blocks(C, long(N) * C, [&](int c0, int c1) {
     float dw[column_block] = {}, db[column_block] = {};
     const int w = c1 - c0;
     for (int n = 0; n < N; n++) {

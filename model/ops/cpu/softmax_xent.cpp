@@ -4,21 +4,24 @@
 
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/parallel.h"
+#include "model/ops/cpu/vec_math.h"
 
 namespace pluma::cpu {
 
 void softmax_xent_forward(const exec_context&, float* losses, float* probs, const float* logits,
                           const int* targets, int N, int V, float label_smoothing) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(long(N) * V))
   for (int n = 0; n < N; n++) {
     const float* x = logits + static_cast<long>(n) * V;  // (V)
     float* p = probs + static_cast<long>(n) * V;         // (V)
     float maxv = x[0];
+#pragma omp simd reduction(max : maxv)
     for (int c = 1; c < V; c++) maxv = std::max(maxv, x[c]);
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
     for (int c = 0; c < V; c++) {
-      p[c] = std::exp(x[c] - maxv);
+      p[c] = exp_approx(x[c] - maxv);
       sum += p[c];
     }
     const float inv = 1.0f / sum;
@@ -46,7 +49,7 @@ void softmax_xent_backward(const exec_context&, float* dlogits, const float* dlo
                            const int* targets, int N, int V, float label_smoothing) {
   // d loss / d x[c] = p[c] - (1 - eps) * [c == target] - eps / V
   const float smooth = label_smoothing / V;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(long(N) * V))
   for (int n = 0; n < N; n++) {
     const int target = targets[n];
     if (target < 0) continue;
