@@ -101,7 +101,7 @@ void declare_options(option_table& t, train_config& c, std::string& preset) {
   t.add(D, "tokenizer", "Tokenizer kind trained on the corpus (char, word, bpe, unigram) or a tokenizer file",
         c.tokenizer);
   t.add(D, "vocab-size", "Vocabulary size of a trained tokenizer (0 = the kind's default)", c.vocab_size);
-  t.add(D, "val-fraction", "Fraction of the corpus (its end) held out for validation", c.val_fraction);
+  t.add(D, "val-fraction", "Fraction of a text corpus (its end) held out for validation (a prepared directory has its split)", c.val_fraction);
   t.add(O, "batch", "Sequences per optimizer step", c.batch);
   t.add(O, "grad-accum", "Micro-batches per step (batch/grad-accum sequences each; same step, less memory)",
         c.grad_accum);

@@ -1,8 +1,8 @@
 // session: everything a training run needs, set up from a train_config, in the order that catches bad input
 // before any long work:
 //   corpus (a name or a text file, read and checked; or a directory prepared by `pluma prepare` holding
-//   train.bin and val.bin) -> tokenizer (a kind trained on the corpus, a tokenizer file, or the resumed
-//   checkpoint's) -> token ids split into train / val -> model (created, its training memory weighed against
+//   train.bin and val.bin, split already) -> tokenizer (a kind trained on the whole corpus file, as the
+//   reference builds its character set from the whole text; a tokenizer file; or the resumed checkpoint's) -> token ids split into train / val -> model (created, its training memory weighed against
 //   the machine's available memory BEFORE allocating, then initialized or restored) -> samplers, the fixed
 //   evaluation batches (seed+1 for train, seed+2 for val) -> the trainer.
 #pragma once

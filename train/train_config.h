@@ -2,6 +2,7 @@
 // against these fields (tools/cmd_train.cpp); presets set a group of them; a checkpoint stores the config so
 // a resumed run continues with the same settings.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>

@@ -126,6 +126,7 @@ void trainer::compute_gradients(float& loss, double& norm) {
     loss_sum += model_.forward_backward(inputs_.data() + off, targets_.data() + off, micro, T, scale, dropout_rng_);
   }
   loss = static_cast<float>(loss_sum / cfg_.grad_accum);
+  // Data-parallel training averages the gradient arena across ranks here, before the norm is taken.
   norm = grad_global_norm(model_.grads().data(), model_.grads().size());
 }
 

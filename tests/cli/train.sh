@@ -41,6 +41,14 @@ run plot_missing plot --metrics nothing.jsonl --out x.svg
 check "plot of a missing log exits 1" "[ $rc -eq 1 ]"
 check "plot of a missing log says so" "first_err plot_missing | grep -q \"^pluma: cannot open metrics file 'nothing.jsonl'\""
 
+# ---- a directory prepared by pluma prepare (token shards) with its tokenizer file
+"$PLUMA" tokenizer train --kind char --input tinyshakespeare --out ts.tok >/dev/null 2>&1
+"$PLUMA" prepare --tokenizer ts.tok --input tinyshakespeare --out prep >/dev/null 2>&1
+run prep train $TINY --iters 3 --data prep --tokenizer ts.tok --out prep.pluma --threads 1
+check "prepared data: trains" "[ $rc -eq 0 ] && grep -q \"^data: prep: 1003854 train / 111540 val tokens; tokenizer char, from 'ts.tok' (69 tokens)\" prep.out"
+run prep_kind train $TINY --iters 3 --data prep --out prep.pluma
+check "prepared data with a tokenizer kind: exits 1 with what to give" "[ $rc -eq 1 ] && first_err prep_kind | grep -q \"^pluma: the prepared data directory 'prep' was encoded by a tokenizer file: give it with --tokenizer FILE (not a kind)$\""
+
 # ---- exact resume: 10 + 10 iterations (dropout on, one thread) equal 20 straight, bit for bit
 R="$TINY --dropout 0.1 --threads 1"
 run straight train $R --iters 20 --out straight.pluma --metrics straight.jsonl
