@@ -541,6 +541,11 @@ TEST_CASE("a restore rejects a checkpoint that does not fit the model") {
         "not resumed");
   REQUIRE(a.tr->save_checkpoint(a.cfg.out));
   REQUIRE(checkpoint_read(a.cfg.out, ck));
+  checkpoint broken = ck;
+  broken.metadata["training"] = R"({"step": "ten", "optimizer_steps": 1, "dropout_rng": "00", "sampler": {}})";
+  CHECK(a.tr->restore(broken).message() == "the checkpoint's training state is malformed");
+  broken.metadata["training"] = "not json";
+  CHECK(a.tr->restore(broken).message() == "the checkpoint's training state is malformed");
   for (auto& t : ck.tensors)
     if (t.name == "optimizer.v.w") t.shape = {49};
   CHECK(a.tr->restore(ck).message() == "tensor 'optimizer.v.w' in the checkpoint has another type or shape than the model's");

@@ -190,6 +190,24 @@ std::string count_text(size_t n) {
   return out;
 }
 
+// What the run is about to do: data, tokenizer, model, memory, batch.
+void print_setup(const train_session& s) {
+  const train_config& c = s.cfg;
+  std::printf("data: %s: %zu train / %zu val tokens; tokenizer %s (%d tokens)\n", s.corpus_path.c_str(),
+              s.train_tokens.size(), s.val_tokens.size(), s.tokenizer_origin.c_str(), s.tok->vocab_size());
+  std::string shape;
+  const nlohmann::json model_json = s.model->config_json();
+  for (const auto& [key, value] : model_json.items()) {
+    if (key == "kind" || key == "vocab_size") continue;
+    std::string v = value.is_number_float() ? format_g(static_cast<float>(value.get<double>())) : value.dump();
+    shape += (shape.empty() ? "" : ", ") + key + " " + v;
+  }
+  std::string micro = c.grad_accum > 1 ? " in " + std::to_string(c.grad_accum) + " micro-batches" : "";
+  std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
+              model_kind_name(s.model->kind()), shape.c_str(), count_text(s.n_params).c_str(),
+              bytes_human(s.training_bytes).c_str(), c.batch, c.context, micro.c_str(), omp_get_max_threads());
+}
+
 // The live progress: one line rewritten with \r on a terminal, plain lines every log interval otherwise.
 struct progress_printer {
   bool tty = isatty(STDOUT_FILENO);
@@ -244,10 +262,9 @@ int cmd_train(int argc, char** argv) {
     std::string resume = cfg.resume;
     st = train_session_read_resume(resume, s, saved);
     if (!st) cli::fail(st.message());
-    train_config wanted = cfg;
     cfg = saved;
     table.apply(r);
-    st = check_resume_overrides(given, saved, wanted);
+    st = check_resume_overrides(given, saved, cfg);
     if (!st) cli::usage_error(opts, st.message());
     if (!given.count("out")) cfg.out = resume;
     s.check_tokenizer = given.count("tokenizer") > 0;
@@ -264,17 +281,7 @@ int cmd_train(int argc, char** argv) {
   st = train_session_open(cfg, s);
   if (!st) cli::fail(st.message());
   const train_config& c = s.cfg;
-  std::printf("data: %s: %zu train / %zu val tokens; tokenizer %s (%d tokens)\n", s.corpus_path.c_str(),
-              s.train_tokens.size(), s.val_tokens.size(), s.tokenizer_origin.c_str(), s.tok->vocab_size());
-  std::string shape;
-  const nlohmann::json model_json = s.model->config_json();
-  for (const auto& [key, value] : model_json.items())
-    if (key != "kind" && key != "vocab_size")
-      shape += (shape.empty() ? "" : ", ") + key + " " + (value.is_number_float() ? format_g(static_cast<float>(value.get<double>())) : value.dump());
-  std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
-              model_kind_name(s.model->kind()), shape.c_str(), count_text(s.n_params).c_str(), bytes_human(s.training_bytes).c_str(),
-              c.batch, c.context, c.grad_accum > 1 ? (" in " + std::to_string(c.grad_accum) + " micro-batches").c_str() : "",
-              omp_get_max_threads());
+  print_setup(s);
   if (s.resumed) std::printf("resuming from %s at iteration %d of %d\n", c.resume.c_str(), s.tr->step(), c.iters);
   std::fflush(stdout);
 

@@ -81,22 +81,27 @@ status trainer::restore(const checkpoint& ck) {
     return status::error("the checkpoint holds no training state (it was not written by pluma train); "
                          "it can be sampled from but not resumed");
   nlohmann::json t = nlohmann::json::parse(it->second, nullptr, false);
-  if (t.is_discarded() || !t.is_object() || !t.contains("step") || !t.contains("dropout_rng") ||
-      !t.contains("sampler") || !t.contains("optimizer_steps"))
+  uint64_t state = 0;
+  int step = 0, optimizer_steps = 0;
+  try {
+    step = t.at("step").get<int>();
+    optimizer_steps = t.at("optimizer_steps").get<int>();
+    if (!parse_hex64(t.at("dropout_rng").get<std::string>(), state) || !t.contains("sampler") || step < 0)
+      throw std::invalid_argument("dropout_rng");
+  } catch (const std::exception&) {
     return status::error("the checkpoint's training state is malformed");
+  }
   const auto& specs = model_.param_specs();
   PLUMA_TRY(checkpoint_get_arena(ck, "", specs, model_.params()));
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.m.", specs, opt_.m()));
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.v.", specs, opt_.v()));
-  uint64_t state = 0;
-  if (!t["dropout_rng"].is_string() || !parse_hex64(t["dropout_rng"].get<std::string>(), state))
-    return status::error("the checkpoint's dropout rng state is malformed");
   PLUMA_TRY(sampler_.restore(t["sampler"]).with_context("restoring the batch sampler"));
   dropout_rng_.state = state;
-  step_ = t["step"].get<int>();
-  opt_.set_step_count(t["optimizer_steps"].get<int>());
-  last_train_loss_ = t.value("train_loss", 0.0f);
-  last_val_loss_ = t.value("val_loss", 0.0f);
+  step_ = step;
+  opt_.set_step_count(optimizer_steps);
+  auto loss_of = [&](const char* key) { return t.contains(key) && t[key].is_number() ? t[key].get<float>() : 0.0f; };
+  last_train_loss_ = loss_of("train_loss");
+  last_val_loss_ = loss_of("val_loss");
   return status::ok();
 }
 
