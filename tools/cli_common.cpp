@@ -26,7 +26,7 @@ void load_model_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult
   std::string dev = r["device"].as<std::string>();
   std::string why;
   if (dev == "cuda") {
-    if (!cuda_available(why)) fail("no CUDA device: " + why);
+    if (!cuda_available(why)) fail("--device cuda: no CUDA device: " + why);
   } else if (dev != "cpu") {
     usage_error(opts, "--device must be cpu or cuda (got '" + dev + "')");
   }

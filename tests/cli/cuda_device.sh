@@ -11,7 +11,7 @@ check "--device cuda without a usable GPU, or a missing checkpoint, exits 1" "[ 
 last=$(printf '%s\n' "$err" | tail -1)   # (generate may note its seed first)
 if printf '%s' "$err" | grep -q "no CUDA device"; then
   check "it says so in one line, the last" "[ \$(printf '%s\n' \"\$err\" | grep -c 'no CUDA device') -eq 1 ]"
-  check "the line gives the reason" "printf '%s' \"\$last\" | grep -Eq '^pluma: no CUDA device: .{8,}'"
+  check "the line gives the reason" "printf '%s' \"\$last\" | grep -Eq '^pluma: --device cuda: no CUDA device: .{8,}'"
   if $PLUMA --version | grep -q "CPU only"; then
     check "a CPU-only build says it has no CUDA backend" "printf '%s' \"\$err\" | grep -q 'no CUDA backend'"
   fi
