@@ -5,7 +5,7 @@
 #                                            -DCMAKE_CUDA_ARCHITECTURES=90 into build-gpu/, then pack the GPU
 #                                            programs, the shared libraries they need that a bare CUDA image
 #                                            lacks (oneDNN, ...) and tiny Shakespeare into
-#                                            build-gpu-bundle/bundle.tar.xz (ignored by git; carried).
+#                                            build-gpu-bundle/bundle.tar.gz (ignored by git; carried).
 #   bash tools/bench/gpu_bench.sh run [--quick] [--all] [--full-train] [--cpu-dry-run]
 #                                            THERE, on the GPU machine: unpack the bundle (or, without one,
 #                                            build in place), then
@@ -31,7 +31,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUNDLE_DIR=$ROOT/build-gpu-bundle
-BUNDLE=$BUNDLE_DIR/bundle.tar.xz
+BUNDLE=$BUNDLE_DIR/bundle.tar.gz
 # the programs a GPU session needs (those present after the build are packed)
 PROGRAMS="test_cuda_parity test_device cuda_ops_bench gpt_cuda_bench pluma"
 
@@ -72,7 +72,7 @@ bundle() {
     /usr/local/cuda/bin/nvcc --version | tail -1
   } > "$stage/MANIFEST"
   mkdir -p "$BUNDLE_DIR"
-  tar -C "$stage" -cJf "$BUNDLE" . || die "packing failed"
+  tar -C "$stage" -czf "$BUNDLE" . || die "packing failed"
   rm -rf "$stage"
   local size
   size=$(du -m "$BUNDLE" | cut -f1)
@@ -129,7 +129,7 @@ run() {
   py=${PYTHON:-$(command -v python3)}
   rm -rf "$work"; mkdir -p "$work"
   if [ -f "$BUNDLE" ]; then
-    tar -C "$work" -xJf "$BUNDLE" || die "cannot unpack $BUNDLE"
+    tar -C "$work" -xzf "$BUNDLE" || die "cannot unpack $BUNDLE"
     cat "$work/MANIFEST" | tee -a "$LOG"
   else
     echo "gpu_bench: no bundle: building here" | tee -a "$LOG"
@@ -141,9 +141,16 @@ run() {
     [ -f "$ROOT/../shared/data/tinyshakespeare.txt" ] && cp "$ROOT/../shared/data/tinyshakespeare.txt" "$work/data/"
   fi
   bin=$work/bin; lib=$work/lib; data=$work/data
-  local cublas_dir
-  cublas_dir=$("$py" -c 'import os, nvidia.cublas as m; print(os.path.join(list(m.__path__)[0], "lib"))' 2>/dev/null)
-  export LD_LIBRARY_PATH=$lib:/usr/local/cuda/lib64:/usr/local/cuda/lib${cublas_dir:+:$cublas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  # cuBLAS and the CUDA runtime: the image's toolkit, else the ones PyTorch's wheels bring
+  local wheel_libs
+  wheel_libs=$("$py" -c 'import os, importlib
+for name in ("nvidia.cublas", "nvidia.cuda_runtime"):
+    try:
+        print(os.path.join(list(importlib.import_module(name).__path__)[0], "lib"), end=":")
+    except Exception:
+        pass' 2>/dev/null)
+  # only pluma's programs see the carried libraries (PyTorch keeps its own)
+  local P=(env "LD_LIBRARY_PATH=$lib:/usr/local/cuda/lib64:/usr/local/cuda/lib:${wheel_libs}${LD_LIBRARY_PATH:-}")
   export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-8} PLUMA_DATA=$data TINYSHAKESPEARE=$data/tinyshakespeare.txt
 
   stage "gpu (nvidia-smi, read only)" 30 nvidia-smi \
@@ -151,29 +158,32 @@ run() {
   stage "python3 + torch" 60 "$py" -c 'import torch; print(torch.__version__, torch.cuda.get_device_name(0))'
 
   # 1. correctness first: every timing below is void if these fail
-  stage "test_device" 60 "$bin/test_device"
-  stage "test_cuda_parity (ops, GPT, KV cache)" 240 "$bin/test_cuda_parity"
+  # (a program that cannot start says why here: a missing library, or a C library older than the build's)
+  stage "test_device" 60 "${P[@]}" "$bin/test_device"
+  stage "test_cuda_parity (ops, GPT, KV cache)" 240 "${P[@]}" "$bin/test_cuda_parity"
 
   # 2. every op at the models' shapes
   local preset prec
   for preset in $presets; do
-    [ $dry -eq 1 ] && break
+    [ $dry -eq 1 ] && echo "cuda_ops_bench: not run in a dry run" | tee -a "$STATUS" && break
     for prec in fp32 bf16; do
-      stage "cuda_ops_bench $preset $prec" 120 "$bin/cuda_ops_bench" --preset "$preset" --precision "$prec" \
+      stage "cuda_ops_bench $preset $prec" 120 "${P[@]}" "$bin/cuda_ops_bench" --preset "$preset" --precision "$prec" \
         && keep_json "pluma-ops $preset $prec"
     done
   done
 
   # 3. pluma's real training step on the GPU
-  if [ -x "$bin/gpt_cuda_bench" ] && [ $dry -eq 0 ]; then
+  if [ $dry -eq 1 ]; then
+    echo "gpt_cuda_bench: not run in a dry run" | tee -a "$STATUS"
+  elif [ -x "$bin/gpt_cuda_bench" ]; then
     for preset in $presets; do
       for prec in fp32 bf16; do
-        stage "gpt_cuda_bench $preset $prec" 150 "$bin/gpt_cuda_bench" --preset "$preset" --precision "$prec" \
+        stage "gpt_cuda_bench $preset $prec" 150 "${P[@]}" "$bin/gpt_cuda_bench" --preset "$preset" --precision "$prec" \
           && keep_json "pluma $preset $prec"
       done
     done
   else
-    echo "pluma GPT step on CUDA: no gpt_cuda_bench in this build (the model is not wired to the GPU yet)" | tee -a "$STATUS"
+    echo "pluma GPT step on CUDA: no gpt_cuda_bench in this build" | tee -a "$STATUS"
   fi
 
   # 4. PyTorch on the same GPU
@@ -196,8 +206,8 @@ run() {
   if [ $full -eq 1 ]; then
     stage "torch train shakespeare-char to 1.47" 420 "$py" "$ref" --preset shakespeare-char --train \
       --precision bf16 --mode compile --data "$data/tinyshakespeare.txt" && keep_json "torch-train shakespeare-char"
-    if "$bin/pluma" train --help 2>/dev/null | grep -q -- "--device"; then
-      stage "pluma train shakespeare-char --device cuda" 420 "$bin/pluma" train --device cuda --preset shakespeare-char \
+    if "${P[@]}" "$bin/pluma" train --help 2>/dev/null | grep -q -- "--device"; then
+      stage "pluma train shakespeare-char --device cuda" 420 "${P[@]}" "$bin/pluma" train --device cuda --preset shakespeare-char \
         --data "$data/tinyshakespeare.txt" --tokenizer char --out "$work/sc.pluma" --metrics "$OUT/pluma_train.jsonl"
     fi
   fi
