@@ -305,8 +305,8 @@ int cmd_train(int argc, char** argv) {
     if (preset.empty()) train_model_defaults(asked, cfg);
     else if (st = train_preset_apply(preset, cfg); !st) cli::usage_error(opts, st.message());
     if (given.count("model") && asked != cfg.model)
-      cli::usage_error(opts, "--preset " + preset + " is a " + model_kind_name(cfg.model) + " recipe; leave out --model " +
-                                 model_kind_name(asked) + " or choose another preset");
+      cli::usage_error(opts, "--preset " + preset + " is a recipe for --model " + model_kind_name(cfg.model) +
+                                 "; leave out --model " + model_kind_name(asked) + " or choose another preset");
     table.apply(r);
   }
   st = check_model_options(given, cfg.model);
