@@ -255,7 +255,9 @@ int cmd_train(int argc, char** argv) {
   cli::rank_output output;   // started by an MPI launcher: rank 0 alone talks
   train_config cfg;
   std::string preset;
-  cxxopts::Options opts("pluma train", "Train a language model on a corpus and write a .pluma checkpoint.");
+  cxxopts::Options opts("pluma train", "Train a language model on a corpus and write a .pluma checkpoint.\n"
+                                       "Under mpirun (mpirun -np N pluma train ...) the ranks train it data-parallel: "
+                                       "--batch stays the global batch, split evenly over them.");
   option_table table(opts);
   declare_options(table, cfg, preset);
   cli::add_help(opts);

@@ -1,6 +1,6 @@
 // bench_allreduce: the gradient all-reduce (communicator::allreduce_mean) at sizes from one float to a
 // GPT-2-small gradient arena, run under the launcher:
-//   mpirun -np 2 build/bench_allreduce [max_floats]
+//   mpirun -np 2 build/bench_allreduce [max_floats [min_floats]]   (sizes min, 4 min, ... up to max)
 // Checks the result first (rank r fills r + i % 7; the mean is (n-1)/2 + i % 7), then times it. Rank 0 prints
 // per size: the median time, the algorithm bandwidth (bytes / time) and the bus bandwidth
 // (x 2(n-1)/n: what each rank sends and receives in a ring, comparable across rank counts), as a table and as
@@ -30,6 +30,11 @@ void fill(std::vector<float>& v, size_t n, int rank) {
 
 int main(int argc, char** argv) {
   size_t max_floats = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : size_t(124) << 20;
+  size_t min_floats = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1;
+  if (max_floats < 1 || min_floats < 1 || min_floats > max_floats) {
+    std::fprintf(stderr, "usage: bench_allreduce [max_floats [min_floats]] with 1 <= min_floats <= max_floats\n");
+    return 2;
+  }
   std::unique_ptr<communicator> comm;
   status st = communicator_open(comm);
   if (!st) {
@@ -41,7 +46,7 @@ int main(int argc, char** argv) {
   if (c.rank() == 0)
     std::printf("all-reduce (%s, %d ranks): floats, median ms, algbw GB/s, busbw GB/s\n", c.backend(), n);
   std::vector<float> buf(max_floats);
-  for (size_t count = 1;; count = std::min(max_floats, count * 4)) {
+  for (size_t count = min_floats;; count = std::min(max_floats, count * 4)) {
     fill(buf, count, c.rank());
     c.allreduce_mean(buf.data(), count);
     const float base = static_cast<float>(n - 1) / 2.0f;
