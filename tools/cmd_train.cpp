@@ -13,6 +13,7 @@
 #include <set>
 #include <vector>
 
+#include "tools/cli_ranks.h"
 #include "tools/command.h"
 #include "train/session.h"
 #include "train/text_format.h"
@@ -238,11 +239,15 @@ void print_setup(const train_session& s) {
               bytes_human(s.training_bytes).c_str(), c.batch, c.context, micro.c_str(), omp_get_max_threads());
 }
 
+const std::string ended_from_outside =
+    "the run was ended from outside (another rank failed and the MPI launcher ended the job, or it was stopped)";
+
 // The live progress: one line rewritten with \r on a terminal, plain lines every log interval otherwise.
 struct progress_printer {
   bool tty = isatty(STDOUT_FILENO);
   int log_interval = 10;
   bool line_open = false;
+  bool note_checkpoints = false;   // rank 0 of several: keep the termination note on the last checkpoint
 
   void end_line() {
     if (line_open) std::printf("\n");
@@ -266,6 +271,9 @@ struct progress_printer {
       case train_progress::kind::checkpoint:
         end_line();
         std::printf("saved %s (iteration %d)\n", p.path.c_str(), p.iter);
+        if (note_checkpoints)
+          cli::termination_note_set(ended_from_outside + "; the last checkpoint written, " + p.path + " (iteration " +
+                                    std::to_string(p.iter) + "), is intact: continue with pluma train --resume " + p.path);
         break;
     }
     std::fflush(stdout);
@@ -274,67 +282,90 @@ struct progress_printer {
 };
 
 int cmd_train(int argc, char** argv) {
+  cli::rank_output output;   // started by an MPI launcher: rank 0 alone talks
   train_config cfg;
   std::string preset;
-  cxxopts::Options opts("pluma train", "Train a language model on a corpus and write a .pluma checkpoint.");
+  cxxopts::Options opts("pluma train", "Train a language model on a corpus and write a .pluma checkpoint.\n"
+                                       "Under mpirun (mpirun -np N pluma train ...) the ranks train it data-parallel: "
+                                       "--batch stays the global batch, split evenly over them.");
   option_table table(opts);
   declare_options(table, cfg, preset);
   cli::add_help(opts);
   auto r = cli::parse_or_exit(opts, argc, argv);
+  std::unique_ptr<communicator> comm;   // the ranks of a data-parallel run (one without a launcher)
+  status st = communicator_open(comm);
+  if (!st) cli::fail(st.message());
+  output.release_stderr();
+  communicator& world = *comm;
+  // From here every rank takes the same branches: errors are agreed, then reported by rank 0.
+  auto usage_check = [&](const status& local) {
+    status all = distributed_agree(world, local);
+    if (!all) cli::usage_error_all(world, opts, all.message());
+  };
 
   // Layering: defaults, then the preset (or the resumed checkpoint's settings), then the options given.
   std::set<std::string> given;
-  status st = table.apply(r, &given);   // first pass: learn the preset name and which options were given
-  if (!st) cli::usage_error(opts, st.message());
+  usage_check(table.apply(r, &given));   // first pass: learn the preset name and which options were given
   train_session s;
   if (!cfg.resume.empty()) {
     train_config saved;
     std::string resume = cfg.resume;
-    st = train_session_read_resume(resume, s, saved);
-    if (!st) cli::fail(st.message());
+    st = distributed_agree(world, train_session_read_resume(resume, s, saved));
+    if (!st) cli::fail_all(world, st.message());
     cfg = saved;
     table.apply(r);
     st = check_model_options(given, cfg.model);
     if (st) st = check_resume_overrides(given, saved, cfg);
-    if (!st) cli::usage_error(opts, st.message());
+    usage_check(st);
     if (!given.count("out")) cfg.out = resume;
     s.check_tokenizer = given.count("tokenizer") > 0;
   } else if (!preset.empty() || cfg.model != model_kind::gpt) {
     // a preset's recipe, or the defaults of the model kind asked for, under the options given
     const model_kind asked = cfg.model;
     if (preset.empty()) train_model_defaults(asked, cfg);
-    else if (st = train_preset_apply(preset, cfg); !st) cli::usage_error(opts, st.message());
+    else usage_check(train_preset_apply(preset, cfg));
     if (given.count("model") && asked != cfg.model)
-      cli::usage_error(opts, "--preset " + preset + " is a recipe for --model " + model_kind_name(cfg.model) +
-                                 "; leave out --model " + model_kind_name(asked) + " or choose another preset");
+      usage_check(status::error("--preset " + preset + " is a recipe for --model " + model_kind_name(cfg.model) +
+                                "; leave out --model " + model_kind_name(asked) + " or choose another preset"));
     table.apply(r);
   }
   st = check_model_options(given, cfg.model);
-  if (!st) cli::usage_error(opts, st.message());
-  st = train_config_check(cfg);
-  if (!st) cli::usage_error(opts, st.message());
+  if (st) st = train_config_check(cfg);
+  if (st) st = distributed_check_batch(cfg.batch, cfg.grad_accum, world.size());
+  usage_check(st);
   if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
 
-  st = train_session_open(cfg, s);
-  if (!st) cli::fail(st.message());
+  st = distributed_agree(world, train_session_open(cfg, s));
+  if (st) st = s.tr->distribute(world);
+  if (!st) cli::fail_all(world, st.message());
   const train_config& c = s.cfg;
   print_setup(s);
+  if (world.size() > 1)
+    std::printf("data parallel: %d ranks (%s), %d of the %d sequences of every batch each\n", world.size(),
+                world.backend(), c.batch / world.size(), c.batch);
   if (s.resumed) std::printf("resuming from %s at iteration %d of %d\n", c.resume.c_str(), s.tr->step(), c.iters);
   std::fflush(stdout);
 
   progress_printer printer;
   printer.log_interval = c.log_interval;
+  if (world.size() > 1 && world.rank() == 0) {
+    printer.note_checkpoints = true;
+    cli::termination_note_set(ended_from_outside + "; " +
+                              (s.resumed ? "the checkpoint resumed from, " + c.resume + ", is unchanged"
+                                         : std::string("no checkpoint was written yet")));
+  }
   std::signal(SIGINT, on_interrupt);
   train_result res;
   st = s.tr->run(std::ref(printer), res);
   std::signal(SIGINT, SIG_DFL);
   printer.end_line();
-  if (!st) cli::fail(st.message());
+  if (!st) cli::fail_all(world, st.message());
   if (res.stopped_early)
     std::printf("stopped at iteration %d of %d: %s; continue with: pluma train --resume %s\n", res.steps, c.iters,
                 interrupted ? "interrupted" : res.stop_reason.c_str(), c.out.c_str());
   std::printf("done: %d iterations, train loss %.4f, val loss %.4f; checkpoint %s\n", res.steps, res.train_loss,
               res.val_loss, c.out.c_str());
+  world.finalize();
   return 0;
 }
 

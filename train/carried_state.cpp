@@ -100,4 +100,16 @@ status carried_state::restore(const checkpoint& ck) {
   return status::ok();
 }
 
+void carried_state::share(communicator& comm, int r0, int n) {
+  if (!lstm_ || zero_ || comm.size() == 1) return;
+  for (int l = 0; l < L_; l++)
+    for (int b = 0; b < B_; b++) {
+      if (b >= r0 && b < r0 + n) continue;
+      std::fill_n(h_.data() + l * row_block() + static_cast<size_t>(b) * H_, H_, 0.0f);
+      std::fill_n(c_.data() + l * row_block() + static_cast<size_t>(b) * H_, H_, 0.0f);
+    }
+  comm.allreduce_sum(h_.data(), h_.size());
+  comm.allreduce_sum(c_.data(), c_.size());
+}
+
 }  // namespace pluma

@@ -11,6 +11,7 @@
 #include "model/checkpoint.h"
 #include "model/model.h"
 #include "model/rnn/lstm_lm.h"
+#include "train/distributed.h"
 
 namespace pluma {
 
@@ -26,6 +27,10 @@ class carried_state {
   // Micro-batch rows [r0, r0 + n): give the model their state (zeros: reset it) / take its final state back.
   void load(int r0, int n);
   void store(int r0, int n);
+
+  // Data parallel: this rank computed rows [r0, r0 + n) only; afterwards every rank holds every row (the other
+  // rows are zeroed here and summed in from their ranks), so checkpoints and resumes see the whole state.
+  void share(communicator& comm, int r0, int n);
 
   // A copy of the whole state, for a checkpoint position taken before a step changes it.
   struct snapshot {

@@ -108,36 +108,68 @@ status trainer::restore(const checkpoint& ck) {
   return status::ok();
 }
 
+status trainer::distribute(communicator& comm) {
+  comm_ = &comm;
+  if (comm.size() == 1) return status::ok();
+  PLUMA_TRY(distributed_check_batch(sampler_.batch(), cfg_.grad_accum, comm.size()));
+  const std::string model_json = model_.config_json().dump();
+  PLUMA_TRY(distributed_check_same(comm, bytes_hash(model_json.data(), model_json.size()), "model"));
+  for (arena* a : {&model_.params(), &opt_.m(), &opt_.v()}) comm.broadcast(a->data(), a->size() * sizeof(float), 0);
+  uint64_t h = bytes_hash(train_eval_.inputs.data(), train_eval_.inputs.size() * sizeof(int));
+  h = bytes_hash(val_eval_.inputs.data(), val_eval_.inputs.size() * sizeof(int), h);
+  PLUMA_TRY(distributed_check_same(comm, h, "data (its evaluation batches)"));
+  const std::string pos = nlohmann::json{{"step", step_}, {"optimizer_steps", opt_.step_count()},
+                                         {"sampler", sampler_.state()}, {"dropout_rng", dropout_rng_.state}}.dump();
+  return distributed_check_same(comm, bytes_hash(pos.data(), pos.size()), "training position (step, sampler, dropout)");
+}
+
 float trainer::eval_loss(const fixed_batches& fb) {
-  // Each batch is evaluated in micro-batches of the training micro-batch size (same memory as training).
-  int micro = fb.B % cfg_.grad_accum == 0 ? fb.B / cfg_.grad_accum : fb.B;
+  // Each rank evaluates its rows of every batch, in micro-batches of the training micro-batch size (same
+  // memory as training); the ranks' means (over as many rows each) are averaged.
+  const batch_slice rows = batch_slice_of(fb.B, comm_->rank(), comm_->size());
+  int micro = rows.count % cfg_.grad_accum == 0 ? rows.count / cfg_.grad_accum : rows.count;
   double sum = 0;
   int n = 0;
   for (int i = 0; i < fb.count; i++)
-    for (int r = 0; r < fb.B; r += micro, n++) {
+    for (int r = rows.first; r < rows.first + rows.count; r += micro, n++) {
       size_t off = static_cast<size_t>(r) * fb.T;
       sum += model_.forward_loss(fb.inputs_of(i) + off, fb.targets_of(i) + off, micro, fb.T);
     }
-  return n ? static_cast<float>(sum / n) : 0.0f;
+  float mean = n ? static_cast<float>(sum / n) : 0.0f;
+  comm_->allreduce_mean(&mean, 1);
+  return mean;
 }
 
 void trainer::compute_gradients(float& loss, double& norm) {
-  const int B = sampler_.batch(), T = sampler_.context();
-  const int micro = B / cfg_.grad_accum;
+  const int T = sampler_.context();
+  // Every rank draws the whole global batch (the same stream on every rank) and computes its rows of it.
+  const batch_slice rows = batch_slice_of(sampler_.batch(), comm_->rank(), comm_->size());
+  const int micro = rows.count / cfg_.grad_accum;
   // A recurrent model starts from zeros when the batch does not continue the previous one (a new pass of
   // the stream sampler; every batch of random windows), else each micro-batch from its rows' carried state.
   if (sampler_.next(inputs_.data(), targets_.data())) carried_.clear();
   model_.grads().zero();
+  // Several ranks draw distinct dropout masks from streams split off the shared generator (which then advances
+  // past them, when the model drew any).
+  const int n_ranks = comm_->size();
+  rng rank_rng(dropout_rng_.peek_u64(comm_->rank()));
+  rng& drop = n_ranks > 1 ? rank_rng : dropout_rng_;
   double loss_sum = 0;
   const float scale = 1.0f / cfg_.grad_accum;
   for (int m = 0; m < cfg_.grad_accum; m++) {
-    size_t off = static_cast<size_t>(m) * micro * T;
-    carried_.load(m * micro, micro);
-    loss_sum += model_.forward_backward(inputs_.data() + off, targets_.data() + off, micro, T, scale, dropout_rng_);
-    carried_.store(m * micro, micro);
+    const int first = rows.first + m * micro;
+    size_t off = static_cast<size_t>(first) * T;
+    carried_.load(first, micro);
+    loss_sum += model_.forward_backward(inputs_.data() + off, targets_.data() + off, micro, T, scale, drop);
+    carried_.store(first, micro);
   }
+  carried_.share(*comm_, rows.first, rows.count);
+  if (n_ranks > 1 && rank_rng.state != rng(dropout_rng_.peek_u64(comm_->rank())).state) dropout_rng_.discard(n_ranks);
   loss = static_cast<float>(loss_sum / cfg_.grad_accum);
-  // Data-parallel training averages the gradient arena across ranks here, before the norm is taken.
+  // Every rank's loss is a mean over as many targets, so the mean over ranks is the global batch's mean (and
+  // so are the gradients), taken before the norm.
+  comm_->allreduce_mean(model_.grads().data(), model_.grads().size());
+  comm_->allreduce_mean(&loss, 1);
   norm = grad_global_norm(model_.grads().data(), model_.grads().size());
 }
 
@@ -145,6 +177,14 @@ void trainer::apply_update(int it, double norm) {
   float lr = static_cast<float>(lr_at(cfg_.schedule, it));
   opt_.step(ctx_, model_.params(), model_.grads(), lr, grad_clip_scale(norm, cfg_.grad_clip));
   step_ = it + 1;
+}
+
+status trainer::check_ranks_in_step(int it) {
+  if (comm_->size() == 1) return status::ok();
+  uint64_t h = bytes_hash(nullptr, 0);
+  for (const arena* a : {&model_.params(), &opt_.m(), &opt_.v()}) h = bytes_hash(a->data(), a->size() * sizeof(float), h);
+  return distributed_check_same(*comm_, h, "parameters and optimizer moments at iteration " + std::to_string(it) +
+                                               " (the ranks went out of step)");
 }
 
 // One run(): timing, the metrics log, the callback, and where the last good checkpoint is.
@@ -187,7 +227,19 @@ struct trainer::loop {
                                                 : "no checkpoint was written";
     return status::error(what + "; " + kept + "; try a lower --lr or a tighter --grad-clip");
   }
-  status log(const metrics_record& r) { return metrics.is_open() ? metrics.write(r) : status::ok(); }
+  // Rank 0 alone writes the log (the others never open it); every rank learns whether it failed.
+  status log(const metrics_record& r) {
+    return distributed_agree(*t.comm_, metrics.is_open() ? metrics.write(r) : status::ok());
+  }
+  // Rank 0's clock and callback decide when every rank stops.
+  void agree_stop() {
+    if (t.comm_->size() == 1) return;
+    int s = stop;
+    t.comm_->broadcast(&s, sizeof s, 0);
+    if (s && result.stop_reason.empty()) result.stop_reason = "stopped by rank 0";
+    if (!s) result.stop_reason.clear();   // this rank's own reason, overruled
+    stop = s;
+  }
 
   status evaluate(int it) {
     auto te = clock_type::now();
@@ -217,7 +269,10 @@ struct trainer::loop {
   }
 
   status save(int it, const position& pos) {
-    PLUMA_TRY(t.save_at(t.cfg_.out, pos).with_context("saving the checkpoint at iteration " + std::to_string(it)));
+    PLUMA_TRY(t.check_ranks_in_step(it));
+    const bool writer = t.comm_->rank() == 0;   // rank 0 alone writes the checkpoint
+    PLUMA_TRY(distributed_agree(*t.comm_, writer ? t.save_at(t.cfg_.out, pos) : status::ok())
+                  .with_context("saving the checkpoint at iteration " + std::to_string(it)));
     last_saved = it;
     train_progress p;
     p.event = train_progress::kind::checkpoint;
@@ -274,12 +329,14 @@ struct trainer::loop {
 status trainer::run(const train_callback& callback, train_result& result) {
   result = train_result{};
   loop lp(*this, callback, result);
-  if (!cfg_.metrics.empty()) PLUMA_TRY(lp.metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1));
+  const bool log_here = !cfg_.metrics.empty() && comm_->rank() == 0;
+  PLUMA_TRY(distributed_agree(*comm_, log_here ? lp.metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1) : status::ok()));
   for (int it = step_;; it++) {
     if (!lp.stop && cfg_.max_time_s > 0 && seconds_since(lp.t0) >= cfg_.max_time_s) {
       lp.stop = true;
       result.stop_reason = "time budget of " + format_g(cfg_.max_time_s) + " s reached";
     }
+    lp.agree_stop();
     const bool end = lp.stop || it >= cfg_.iters;
     if (it % cfg_.eval_interval == 0 || end) PLUMA_TRY(lp.evaluate(it));
     if (end || lp.stop) {

@@ -8,6 +8,7 @@
 // A non-finite loss, gradient norm or evaluation loss stops the run with an error before any update and
 // before the checkpoint of that iteration, so the last checkpoint written holds parameters with a finite loss.
 // The trainer never prints: it reports through the callback.
+// Data parallel (distribute()): each rank computes its rows of every global batch; see train/distributed.h.
 #pragma once
 #include <functional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "tokenizer/tokenizer.h"
 #include "train/batches.h"
 #include "train/carried_state.h"
+#include "train/distributed.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/train_config.h"
@@ -63,6 +65,14 @@ class trainer {
   status restore(const checkpoint& ck);
   status save_checkpoint(const std::string& path);
 
+  // Data-parallel training over the ranks of `comm` (which must outlive the trainer); every rank calls it,
+  // after restore and before run(). Refuses a batch that does not split over the ranks; copies rank 0's
+  // parameters and moments to every rank and checks that the ranks stand at the same step and sampler
+  // position. From then on each rank computes its slice of every global batch (and of the evaluation
+  // batches), gradients and losses are averaged across ranks, rank 0 alone writes metrics and checkpoints,
+  // and rank 0's callback decides when to stop. Without it the trainer runs in one process.
+  status distribute(communicator& comm);
+
   status run(const train_callback& callback, train_result& result);
 
   int step() const { return step_; }
@@ -82,6 +92,8 @@ class trainer {
   // Iteration it's forward and backward over one global batch (no update); the mean loss and the gradient norm.
   void compute_gradients(float& loss, double& norm);
   void apply_update(int it, double norm);   // the optimizer step at lr_at(it); step_ = it + 1
+  // Several ranks: fails on every rank when some rank's parameters or moments are not bit-identical to rank 0's.
+  status check_ranks_in_step(int it);
 
   lm_model& model_;
   const tokenizer& tok_;
@@ -91,6 +103,7 @@ class trainer {
   train_config cfg_;
   optimizer opt_;
   exec_context ctx_ = cpu_context();
+  communicator* comm_ = &single_process_communicator();
   rng dropout_rng_;
   carried_state carried_;   // truncated BPTT: the recurrent state of every stream between steps
   int step_ = 0;
