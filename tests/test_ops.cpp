@@ -139,7 +139,10 @@ TEST_CASE("every op case: one thread and two threads give the same results") {
 
 TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates") {
   struct shape { int N, C, OC; };
-  for (shape s : {shape{768, 128, 384}, shape{768, 384, 128}, shape{7, 13, 5}, shape{1, 128, 65}}) {
+  // N <= 4 takes the few-rows path (cpu/matmul_rows.h): whole and partial blocks of 8 outputs, C with and
+  // without a partial vector, and an OC large enough to be split across threads
+  for (shape s : {shape{768, 128, 384}, shape{768, 384, 128}, shape{7, 13, 5}, shape{1, 128, 65}, shape{1, 37, 13},
+                  shape{3, 16, 8}, shape{4, 128, 512}, shape{2, 5, 3}, shape{5, 128, 69}}) {
     INFO("N=", s.N, " C=", s.C, " OC=", s.OC);
     const auto inp = random_vector(size_t(s.N) * s.C, 1);
     const auto w = random_vector(size_t(s.OC) * s.C, 2, 0.1f);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #include "model/core/check.h"
@@ -19,22 +18,6 @@ namespace pluma::cpu {
 namespace {
 
 using namespace attention_tiles;
-
-// s[0..len) = softmax(s[0..len)) in place
-inline void softmax_row(float* s, int len) {
-  float maxv = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : maxv)
-  for (int i = 0; i < len; i++) maxv = std::max(maxv, s[i]);
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int i = 0; i < len; i++) {
-    s[i] = exp_approx(s[i] - maxv);
-    sum += s[i];
-  }
-  const float inv = 1.0f / sum;
-#pragma omp simd
-  for (int i = 0; i < len; i++) s[i] *= inv;
-}
 
 void check_heads(int C, int NH) {
   PLUMA_CHECK(NH > 0 && C % NH == 0, "attention: the number of heads must divide the width");
@@ -173,29 +156,28 @@ void attention_decode(const exec_context&, float* out, const float* q, const flo
   PLUMA_CHECK(len >= 1 && len <= maxT, "attention_decode: need 1 <= len <= maxT");
   const int HS = C / NH;
   const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-#pragma omp parallel for collapse(2) schedule(static) if (worth_threads(long(B) * len * C))
-  for (int b = 0; b < B; b++) {
-    for (int h = 0; h < NH; h++) {
-      float* probs = scratch(static_cast<size_t>(maxT));  // (len) used, this thread's
-      const long cache_off = (static_cast<long>(b) * NH + h) * maxT * HS;
-      const float* k = kcache + cache_off;                      // (maxT, HS)
-      const float* v = vcache + cache_off;                      // (maxT, HS)
-      const float* qh = q + static_cast<long>(b) * C + h * HS;  // (HS)
+  parallel_for_range(long(B) * NH, long(B) * len * C, [&](long p0, long p1) {
+    float* probs = scratch(static_cast<size_t>(maxT) + vec_width);   // (len) used, this thread's
+    for (long bh = p0; bh < p1; bh++) {
+      const long b = bh / NH, h = bh % NH;
+      const float* k = kcache + bh * maxT * HS;   // (maxT, HS)
+      const float* v = vcache + bh * maxT * HS;   // (maxT, HS)
+      const float* qh = q + b * C + h * HS;       // (HS)
       for (int t2 = 0; t2 < len; t2++) {
         float s = 0.0f;
 #pragma omp simd reduction(+ : s)
         for (int i = 0; i < HS; i++) s += qh[i] * k[static_cast<long>(t2) * HS + i];
         probs[t2] = scale * s;
       }
-      softmax_row(probs, len);
-      float* o = out + static_cast<long>(b) * C + h * HS;  // (HS)
+      softmax_padded(probs, len);
+      float* o = out + b * C + h * HS;   // (HS)
       for (int i = 0; i < HS; i++) o[i] = 0.0f;
       for (int t2 = 0; t2 < len; t2++) {
 #pragma omp simd
         for (int i = 0; i < HS; i++) o[i] += probs[t2] * v[static_cast<long>(t2) * HS + i];
       }
     }
-  }
+  }, 1);
 }
 
 }  // namespace pluma::cpu

@@ -6,6 +6,8 @@ namespace pluma::cpu {
 
 void tensor_fill(const exec_context&, float* out, float value, long N) { std::fill(out, out + N, value); }
 
+void tensor_copy(const exec_context&, float* out, const float* inp, long N) { std::copy(inp, inp + N, out); }
+
 void tensor_fill_normal(const exec_context&, float* out, float mean, float std, long N, rng& gen) {
   for (long i = 0; i < N; i++) out[i] = mean + std * gen.normal();
 }

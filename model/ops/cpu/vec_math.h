@@ -110,6 +110,53 @@ inline vec16 vec_exp(vec16 x) {
   return x < lo ? vec16{} : p * scale;
 }
 
+// normal_cdf_pdf lane by lane (the same steps, exp by vec_exp)
+inline void vec_normal_cdf_pdf(vec16 x, vec16& cdf, vec16& pdf) {
+  vec16 sq_err, ax;
+  const vec16 sq = x * x;
+  for (int l = 0; l < vec_width; l++) {
+    sq_err[l] = std::fma(x[l], x[l], -sq[l]);
+    ax[l] = std::abs(x[l]);
+  }
+  const vec16 gauss = vec_exp(-0.5f * sq) * (1.0f - 0.5f * sq_err);
+  const vec16 z = ax * 0.70710678118654752f;
+  const vec16 t = 1.0f / (1.0f + 0.5f * z);
+  vec16 r = vec_splat(-5.505770817e-02f);
+  r = r * t + 2.639334500e-01f;
+  r = r * t - 4.415387213e-01f;
+  r = r * t + 2.212590426e-01f;
+  r = r * t + 1.703166962e-02f;
+  r = r * t + 1.812692285e-01f;
+  r = r * t + 2.497884929e-01f;
+  r = r * t + 2.810991704e-01f;
+  r = r * t + 2.822213173e-01f;
+  r = r * t - 6.009727713e-06f;
+  const vec16 half_erfc = 0.5f * gauss * r;
+  cdf = x >= 0.0f ? 1.0f - half_erfc : half_erfc;
+  pdf = 0.39894228040143268f * gauss;
+}
+
+// Applies f (vec16 -> vec16 work on whole vectors) to n floats: whole vectors in place, and the last partial
+// one through a zero-padded copy, so every element goes through the same vector code.
+template <class F>
+inline void vec_for_each(long n, F&& f) {
+  long i = 0;
+  for (; i + vec_width <= n; i += vec_width) f(i, vec_width);
+  if (i < n) f(i, static_cast<int>(n - i));
+}
+
+// Loads n <= 16 floats (zero-padded) / stores the first n lanes.
+inline vec16 vec_load_part(const float* p, int n) {
+  if (n == vec_width) return vec_load(p);
+  vec16 v = {};
+  for (int l = 0; l < n; l++) v[l] = p[l];
+  return v;
+}
+inline void vec_store_part(float* p, vec16 v, int n) {
+  if (n == vec_width) return vec_store(p, v);
+  for (int l = 0; l < n; l++) p[l] = v[l];
+}
+
 // Softmax over p[0, len) in place, zeros over [len, round_up(len, 16)): p must have room for the padding.
 inline void softmax_padded(float* p, int len) {
   const int np = (len + vec_width - 1) / vec_width * vec_width;
