@@ -10,6 +10,7 @@
 #include "model/core/check.h"
 #include "model/ops/cpu/attention_tiles.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
 #include "model/ops/cpu/vec_math.h"
 
@@ -163,19 +164,13 @@ void attention_decode(const exec_context&, float* out, const float* q, const flo
       const float* k = kcache + bh * maxT * HS;   // (maxT, HS)
       const float* v = vcache + bh * maxT * HS;   // (maxT, HS)
       const float* qh = q + b * C + h * HS;       // (HS)
-      for (int t2 = 0; t2 < len; t2++) {
-        float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-        for (int i = 0; i < HS; i++) s += qh[i] * k[static_cast<long>(t2) * HS + i];
-        probs[t2] = scale * s;
-      }
+      for (int t0 = 0; t0 < len; t0 += 8)   // scores: 8 cached keys at a time
+        dot_rows8(probs + t0, qh, k + static_cast<long>(t0) * HS, HS, HS, std::min(8, len - t0));
+#pragma omp simd
+      for (int t2 = 0; t2 < len; t2++) probs[t2] *= scale;
       softmax_padded(probs, len);
       float* o = out + b * C + h * HS;   // (HS)
-      for (int i = 0; i < HS; i++) o[i] = 0.0f;
-      for (int t2 = 0; t2 < len; t2++) {
-#pragma omp simd
-        for (int i = 0; i < HS; i++) o[i] += probs[t2] * v[static_cast<long>(t2) * HS + i];
-      }
+      rows_mix_one(o, probs, v, HS, HS, len);   // out = probs · v
     }
   }, 1);
 }

@@ -51,6 +51,26 @@ inline void rows_mix(float* out, int ldo, const float* p, int ldp, const float* 
     }
 }
 
+// out[:] = sum_{j < n} p[j] * v[j][:] for one query row (decoding): p: (n); v: (n, HS) row stride ldv;
+// out: (HS). Four partial sums per chunk (independent FMA chains), added at the end.
+inline void rows_mix_one(float* out, const float* p, const float* v, long ldv, int HS, int n) {
+  int d0 = 0;
+  for (; d0 + W <= HS; d0 += W) {
+    vec16 acc[4] = {};
+    int j = 0;
+    for (; j + 4 <= n; j += 4)
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) acc[u] += p[j + u] * vec_load(v + (j + u) * ldv + d0);
+    for (; j < n; j++) acc[0] += p[j] * vec_load(v + j * ldv + d0);
+    vec_store(out + d0, (acc[0] + acc[1]) + (acc[2] + acc[3]));
+  }
+  for (int d = d0; d < HS; d++) {   // a last partial chunk
+    float acc = 0.0f;
+    for (int j = 0; j < n; j++) acc += p[j] * v[j * ldv + d];
+    out[d] = acc;
+  }
+}
+
 // dst[j][:] += sum_{r < R} p[r][j] * x[r][:] for j < n; p: (R, ldp); x: (R, HS) row stride ldx;
 // dst: (n, HS) row stride ldd
 inline void cols_mix(float* dst, long ldd, const float* p, int ldp, const float* x, int ldx, int HS, int n) {

@@ -87,6 +87,21 @@ inline float vec_max(vec16 v) {
   return v[0];
 }
 
+// The 8 horizontal sums of a[0..7], in lanes 0, 2, 4, ..., 14: three rounds of pairwise folding
+// (8 vectors -> 4 -> 2 -> 1), then one fold of neighbouring lanes.
+inline vec16 vec_sums8(const vec16 (&a)[8]) {
+  vec16 t[4], u[2];
+  for (int i = 0; i < 4; i++)
+    t[i] = __builtin_shufflevector(a[2 * i], a[2 * i + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+           __builtin_shufflevector(a[2 * i], a[2 * i + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  for (int i = 0; i < 2; i++)
+    u[i] = __builtin_shufflevector(t[2 * i], t[2 * i + 1], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+           __builtin_shufflevector(t[2 * i], t[2 * i + 1], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  const vec16 w = __builtin_shufflevector(u[0], u[1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
+                  __builtin_shufflevector(u[0], u[1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+  return w + __builtin_shufflevector(w, w, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+}
+
 // exp_approx lane by lane (the same steps, the rounding to an integer done with a shifter)
 inline vec16 vec_exp(vec16 x) {
   const vec16 lo = vec_splat(-87.3f), hi = vec_splat(88.0f);
