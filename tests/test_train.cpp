@@ -176,7 +176,7 @@ TEST_CASE("presets set the recipe; the defaults are the baby recipe") {
   CHECK(sc.schedule.lr_min == doctest::Approx(1e-4));
   CHECK(sc.optim.beta2 == doctest::Approx(0.99f));
   status st = train_preset_apply("huge", sc);
-  CHECK(st.message() == "unknown preset 'huge' (expected one of: baby, shakespeare-char)");
+  CHECK(st.message() == "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn)");
 }
 
 TEST_CASE("config check names the offending option") {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <iostream>
 #include <set>
+#include <vector>
 
 #include "tools/command.h"
 #include "train/session.h"
@@ -80,10 +81,13 @@ class option_table {
 
 void declare_options(option_table& t, train_config& c, std::string& preset) {
   const std::string M = "Model", D = "Data", O = "Optimization", R = "Run";
-  t.add_text(M, "model", "Model kind: gpt or lstm", model_kind_name(c.model),
+  t.add_text(M, "model", "Model kind: gpt or lstm. An lstm starts from char-rnn's defaults (2x128, seq-len 50, batch 50, "
+                         "adam, constant lr 2e-3, no weight decay, clip 5, stream sampler, 5000 it), not the gpt's shown here",
+             model_kind_name(c.model),
              [&c](const std::string& s) { return model_kind_parse(s, c.model); });
-  t.add_text(M, "preset", "A recipe: baby (4x4x128, context 64, 2000 it) or shakespeare-char (6x6x384, context 256, "
-                          "dropout 0.2, 5000 it); options given beside it override it",
+  t.add_text(M, "preset", "A recipe: baby (gpt 4x4x128, context 64, 2000 it), shakespeare-char (gpt 6x6x384, context "
+                          "256, dropout 0.2, 5000 it), char-rnn-small (lstm 2x128, the lstm defaults) or char-rnn "
+                          "(lstm 3x512, dropout 0.5, seq-len 100, batch 50); options given beside it override it",
              "", [&preset](const std::string& s) {
                preset = s;
                return status::ok();
@@ -101,6 +105,10 @@ void declare_options(option_table& t, train_config& c, std::string& preset) {
   t.add(D, "tokenizer", "Tokenizer kind trained on the corpus (char, word, bpe, unigram) or a tokenizer file",
         c.tokenizer);
   t.add(D, "vocab-size", "Vocabulary size of a trained tokenizer (0 = the kind's default)", c.vocab_size);
+  t.add_text(D, "sampler", "Training batches: windows (random windows; an lstm starts each from a zero state) or "
+                          "stream (contiguous streams, truncated BPTT: an lstm carries its state from batch to batch; "
+                          "the lstm default)",
+             sampler_kind_name(c.sampler), [&c](const std::string& s) { return sampler_kind_parse(s, c.sampler); });
   t.add(D, "val-fraction", "Fraction of a text corpus (its end) held out for validation (a prepared directory has its split)", c.val_fraction);
   t.add(O, "batch", "Sequences per optimizer step", c.batch);
   t.add(O, "grad-accum", "Micro-batches per step (batch/grad-accum sequences each; same step, less memory)",
@@ -122,7 +130,8 @@ void declare_options(option_table& t, train_config& c, std::string& preset) {
   t.add(O, "grad-clip", "Clip the global gradient norm to this (0 = no clipping)", c.grad_clip);
   t.add(O, "seed", "Seed of the initialization, batches and dropout", c.seed);
   t.add(R, "eval-interval", "Evaluate every N iterations (and at the start and the end)", c.eval_interval);
-  t.add(R, "eval-iters", "Fixed batches per evaluation, for train and for val", c.eval_iters);
+  t.add(R, "eval-iters", "Fixed batches per evaluation, for train and for val (random windows, drawn once; an lstm "
+                         "starts each from a zero state)", c.eval_iters);
   t.add(R, "log-interval", "Metrics line (and, when not on a terminal, a progress line) every N iterations",
         c.log_interval);
   t.add(R, "checkpoint-interval", "Save every N iterations (0 = at every evaluation) and at the end",
@@ -153,7 +162,26 @@ status check_resume_overrides(const std::set<std::string>& given, const train_co
   PLUMA_TRY(fixed("dropout", saved.dropout == cfg.dropout));
   PLUMA_TRY(fixed("no-bias", saved.bias == cfg.bias));
   PLUMA_TRY(fixed("vocab-size", saved.vocab_size == cfg.vocab_size));
+  if (given.count("sampler") && saved.sampler != cfg.sampler)
+    return status::error(std::string("--sampler differs from the resumed checkpoint's (") + sampler_kind_name(saved.sampler) +
+                         "); a resumed run continues the same batches (leave out --sampler)");
+  if (given.count("batch") && saved.sampler == sampler_kind::stream && saved.batch != cfg.batch)
+    return status::error("--batch differs from the resumed checkpoint's (" + std::to_string(saved.batch) +
+                         "); with the stream sampler every sequence is a stream with its own carried state "
+                         "(leave out --batch)");
   if (given.count("preset")) return status::error("--preset cannot be combined with --resume (the checkpoint has its settings)");
+  return status::ok();
+}
+
+// Options of the other model kind are refused rather than silently ignored.
+status check_model_options(const std::set<std::string>& given, model_kind kind) {
+  const bool lstm = kind == model_kind::lstm;
+  const std::vector<std::string> other = lstm ? std::vector<std::string>{"heads", "no-bias"}
+                                              : std::vector<std::string>{"hidden"};
+  for (const auto& name : other)
+    if (given.count(name))
+      return status::error("--" + name + " applies to --model " + (lstm ? "gpt" : "lstm") + " only; leave it out for " +
+                           (lstm ? "an lstm" : "a gpt"));
   return status::ok();
 }
 
@@ -203,6 +231,8 @@ void print_setup(const train_session& s) {
     shape += (shape.empty() ? "" : ", ") + key + " " + v;
   }
   std::string micro = c.grad_accum > 1 ? " in " + std::to_string(c.grad_accum) + " micro-batches" : "";
+  if (c.model == model_kind::lstm || c.sampler == sampler_kind::stream)
+    micro += c.sampler == sampler_kind::stream ? " from contiguous streams (state carried)" : " from random windows (zero state)";
   std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
               model_kind_name(s.model->kind()), shape.c_str(), count_text(s.n_params).c_str(),
               bytes_human(s.training_bytes).c_str(), c.batch, c.context, micro.c_str(), omp_get_max_threads());
@@ -264,16 +294,23 @@ int cmd_train(int argc, char** argv) {
     if (!st) cli::fail(st.message());
     cfg = saved;
     table.apply(r);
-    st = check_resume_overrides(given, saved, cfg);
+    st = check_model_options(given, cfg.model);
+    if (st) st = check_resume_overrides(given, saved, cfg);
     if (!st) cli::usage_error(opts, st.message());
     if (!given.count("out")) cfg.out = resume;
     s.check_tokenizer = given.count("tokenizer") > 0;
-  } else if (!preset.empty()) {
-    cfg = train_config{};
-    st = train_preset_apply(preset, cfg);
-    if (!st) cli::usage_error(opts, st.message());
+  } else if (!preset.empty() || cfg.model != model_kind::gpt) {
+    // a preset's recipe, or the defaults of the model kind asked for, under the options given
+    const model_kind asked = cfg.model;
+    if (preset.empty()) train_model_defaults(asked, cfg);
+    else if (st = train_preset_apply(preset, cfg); !st) cli::usage_error(opts, st.message());
+    if (given.count("model") && asked != cfg.model)
+      cli::usage_error(opts, "--preset " + preset + " is a recipe for --model " + model_kind_name(cfg.model) +
+                                 "; leave out --model " + model_kind_name(asked) + " or choose another preset");
     table.apply(r);
   }
+  st = check_model_options(given, cfg.model);
+  if (!st) cli::usage_error(opts, st.message());
   st = train_config_check(cfg);
   if (!st) cli::usage_error(opts, st.message());
   if (cfg.threads > 0) omp_set_num_threads(cfg.threads);

@@ -4,6 +4,15 @@
 
 namespace pluma {
 
+const char* sampler_kind_name(sampler_kind k) { return k == sampler_kind::stream ? "stream" : "windows"; }
+
+status sampler_kind_parse(const std::string& name, sampler_kind& out) {
+  if (name == "windows") out = sampler_kind::windows;
+  else if (name == "stream") out = sampler_kind::stream;
+  else return status::error("unknown sampler '" + name + "' (expected windows or stream)");
+  return status::ok();
+}
+
 status window_batches::create(token_view tokens, int B, int T, uint64_t seed, const std::string& what,
                               std::unique_ptr<window_batches>& out) {
   auto b = std::make_unique<window_batches>();

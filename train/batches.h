@@ -15,6 +15,12 @@
 
 namespace pluma {
 
+// Which training sampler a run uses: random windows (each batch independent: a recurrent model starts every
+// window from a zero state) or contiguous streams (truncated BPTT: the state carries from batch to batch).
+enum class sampler_kind { windows, stream };
+const char* sampler_kind_name(sampler_kind k);   // "windows", "stream"
+status sampler_kind_parse(const std::string& name, sampler_kind& out);
+
 class batch_sampler {
  public:
   virtual ~batch_sampler() = default;

@@ -89,7 +89,7 @@ status load_tokens(const train_config& cfg, bool prepared, train_session& s) {
 status make_samplers(const train_config& cfg, train_session& s) {
   const int B = cfg.batch, T = cfg.context;
   std::unique_ptr<window_batches> ev_train, ev_val;
-  if (cfg.model == model_kind::lstm) {
+  if (cfg.sampler == sampler_kind::stream) {
     std::unique_ptr<stream_batches> st;
     PLUMA_TRY(stream_batches::create(s.train_tokens, B, T, "the training split", st));
     s.sampler = std::move(st);
@@ -139,7 +139,8 @@ status memory_check(size_t need, size_t available, const train_config& cfg) {
 nlohmann::json train_model_config(const train_config& cfg, int vocab_size) {
   if (cfg.model == model_kind::lstm)
     return {{"kind", "lstm"}, {"vocab_size", vocab_size}, {"embd", cfg.embd > 0 ? cfg.embd : cfg.hidden},
-            {"hidden", cfg.hidden}, {"layers", cfg.layers}, {"dropout", cfg.dropout}};
+            {"hidden", cfg.hidden}, {"layers", cfg.layers}, {"dropout", cfg.dropout},
+            {"carry_state", cfg.sampler == sampler_kind::stream}};
   return {{"kind", model_kind_name(cfg.model)}, {"vocab_size", vocab_size}, {"context", cfg.context},
           {"layers", cfg.layers}, {"heads", cfg.heads}, {"embd", cfg.embd}, {"dropout", cfg.dropout},
           {"bias", cfg.bias}};

@@ -20,14 +20,38 @@ status non_negative(const char* option, double value) {
 
 }  // namespace
 
-const char* train_preset_names() { return "baby, shakespeare-char"; }
+const char* train_preset_names() { return "baby, shakespeare-char, char-rnn-small, char-rnn"; }
+
+void train_model_defaults(model_kind kind, train_config& cfg) {
+  cfg = train_config{};
+  cfg.model = kind;
+  if (kind != model_kind::lstm) return;
+  // char-rnn's defaults, with Adam (PyTorch's betas) in place of RMSprop and the global-norm clip in place of
+  // the element-wise one; no learning-rate decay.
+  cfg.layers = 2, cfg.hidden = 128, cfg.embd = 0, cfg.context = 50, cfg.batch = 50, cfg.dropout = 0.0f;
+  cfg.schedule = lr_schedule{lr_schedule_kind::constant, 2e-3, 0, 0, 0};
+  cfg.optim = optimizer_config{optimizer_kind::adam, 0.9f, 0.999f, 1e-8f, 0.0f};
+  cfg.grad_clip = 5.0f;
+  cfg.sampler = sampler_kind::stream;
+  cfg.iters = 5000;
+  cfg.eval_interval = 250;
+  cfg.eval_iters = 20;
+}
 
 status train_preset_apply(const std::string& name, train_config& cfg) {
+  if (name == "char-rnn-small" || name == "char-rnn") {
+    train_model_defaults(model_kind::lstm, cfg);
+    if (name == "char-rnn") {
+      cfg.layers = 3, cfg.hidden = 512, cfg.dropout = 0.5f, cfg.context = 100;
+      cfg.eval_interval = 500;
+    }
+    return status::ok();
+  }
   if (name != "baby" && name != "shakespeare-char")
     return status::error("unknown preset '" + name + "' (expected one of: " + train_preset_names() + ")");
   // Both: a pre-LN GPT trained with AdamW, lr 1e-3 -> 1e-4 cosine after 100 warmup iterations,
   // betas (0.9, 0.99), weight decay 0.1, clip 1.0, evaluated every 250 iterations over 20 batches.
-  cfg.model = model_kind::gpt;
+  train_model_defaults(model_kind::gpt, cfg);
   cfg.bias = true;
   cfg.schedule = lr_schedule{lr_schedule_kind::cosine, 1e-3, 1e-4, 100, 0};
   cfg.optim = optimizer_config{optimizer_kind::adamw, 0.9f, 0.99f, 1e-8f, 0.1f};
@@ -113,7 +137,7 @@ nlohmann::json train_config_to_json(const train_config& c) {
       {"model", model_kind_name(c.model)}, {"layers", c.layers}, {"heads", c.heads}, {"embd", c.embd},
       {"hidden", c.hidden}, {"context", c.context}, {"dropout", c.dropout}, {"bias", c.bias},
       {"data", c.data}, {"tokenizer", c.tokenizer}, {"vocab_size", c.vocab_size},
-      {"val_fraction", c.val_fraction}, {"batch", c.batch}, {"grad_accum", c.grad_accum}, {"iters", c.iters},
+      {"val_fraction", c.val_fraction}, {"sampler", sampler_kind_name(c.sampler)}, {"batch", c.batch}, {"grad_accum", c.grad_accum}, {"iters", c.iters},
       {"lr_schedule", lr_schedule_kind_name(c.schedule.kind)}, {"lr", c.schedule.lr_max},
       {"lr_min", c.schedule.lr_min}, {"warmup", c.schedule.warmup_iters},
       {"lr_decay_iters", c.schedule.decay_iters}, {"optimizer", optimizer_kind_name(c.optim.kind)},
@@ -139,6 +163,9 @@ status train_config_from_json(const nlohmann::json& j, train_config& c) {
     j.at("tokenizer").get_to(c.tokenizer);
     j.at("vocab_size").get_to(c.vocab_size);
     j.at("val_fraction").get_to(c.val_fraction);
+    // checkpoints from before the --sampler option: an LSTM trained on streams, a GPT on windows
+    c.sampler = c.model == model_kind::lstm ? sampler_kind::stream : sampler_kind::windows;
+    if (j.contains("sampler")) PLUMA_TRY(sampler_kind_parse(j.at("sampler").get<std::string>(), c.sampler));
     j.at("batch").get_to(c.batch);
     j.at("grad_accum").get_to(c.grad_accum);
     j.at("iters").get_to(c.iters);

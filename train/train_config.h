@@ -9,6 +9,7 @@
 
 #include "model/core/status.h"
 #include "model/model.h"
+#include "train/batches.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 
@@ -30,6 +31,7 @@ struct train_config {
   std::string tokenizer = "char";         // a kind (char, word, bpe, unigram) or a tokenizer file
   int vocab_size = 0;                     // for a trained tokenizer; 0 = the kind's default
   double val_fraction = 0.1;              // the last part of the corpus, held out
+  sampler_kind sampler = sampler_kind::windows;   // lstm default: stream (truncated BPTT)
 
   // optimization
   int batch = 12;            // sequences per optimizer step (the global batch)
@@ -52,9 +54,14 @@ struct train_config {
   int threads = 0;                   // 0 = OpenMP's default
 };
 
-// Sets the fields of a named preset: "baby" (the reference CPU GPT recipe) or "shakespeare-char".
+// The defaults of a model kind: train_config{} for a GPT; for an LSTM char-rnn's recipe (2x128, seq-len 50,
+// batch 50, Adam lr 2e-3 constant, no weight decay, clip 5, the stream sampler). Resets every field.
+void train_model_defaults(model_kind kind, train_config& cfg);
+
+// Sets the fields of a named preset: "baby" (the reference CPU GPT recipe), "shakespeare-char" (GPT),
+// "char-rnn-small" (the LSTM defaults) or "char-rnn" (3x512 LSTM, dropout 0.5, seq-len 100).
 status train_preset_apply(const std::string& name, train_config& cfg);
-const char* train_preset_names();   // "baby, shakespeare-char" (for help and messages)
+const char* train_preset_names();   // "baby, shakespeare-char, char-rnn-small, char-rnn" (for help and messages)
 
 // Rejects nonsense before any work: non-positive sizes, heads not dividing the width, negative rates,
 // a batch not divisible by grad_accum, ... The message names the option (e.g. "--batch must be positive").

@@ -46,7 +46,8 @@ trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, 
       val_eval_(val_eval),
       cfg_(cfg),
       opt_(cfg.optim, model.param_specs(), model.params().size()),
-      dropout_rng_(cfg.seed ^ 0x5deece66dULL) {
+      dropout_rng_(cfg.seed ^ 0x5deece66dULL),
+      carried_(model, sampler.batch()) {
   if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
   if (cfg_.checkpoint_interval == 0) cfg_.checkpoint_interval = cfg_.eval_interval;
   size_t n = static_cast<size_t>(sampler.batch()) * sampler.context();
@@ -62,6 +63,7 @@ status trainer::save_at(const std::string& path, const position& pos) {
   const auto& specs = model_.param_specs();
   checkpoint_put_arena(ck, "optimizer.m.", specs, opt_.m());
   checkpoint_put_arena(ck, "optimizer.v.", specs, opt_.v());
+  carried_.put(ck, pos.state);
   nlohmann::json training = {
       {"step", step_},
       {"optimizer_steps", opt_.step_count()},
@@ -96,6 +98,7 @@ status trainer::restore(const checkpoint& ck) {
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.m.", specs, opt_.m()));
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.v.", specs, opt_.v()));
   PLUMA_TRY(sampler_.restore(t["sampler"]).with_context("restoring the batch sampler"));
+  PLUMA_TRY(carried_.restore(ck));
   dropout_rng_.state = state;
   step_ = step;
   opt_.set_step_count(optimizer_steps);
@@ -121,14 +124,17 @@ float trainer::eval_loss(const fixed_batches& fb) {
 void trainer::compute_gradients(float& loss, double& norm) {
   const int B = sampler_.batch(), T = sampler_.context();
   const int micro = B / cfg_.grad_accum;
-  // A recurrent model would reset its carried state here when next() reports a fresh batch.
-  sampler_.next(inputs_.data(), targets_.data());
+  // A recurrent model starts from zeros when the batch does not continue the previous one (a new pass of
+  // the stream sampler; every batch of random windows), else each micro-batch from its rows' carried state.
+  if (sampler_.next(inputs_.data(), targets_.data())) carried_.clear();
   model_.grads().zero();
   double loss_sum = 0;
   const float scale = 1.0f / cfg_.grad_accum;
   for (int m = 0; m < cfg_.grad_accum; m++) {
     size_t off = static_cast<size_t>(m) * micro * T;
+    carried_.load(m * micro, micro);
     loss_sum += model_.forward_backward(inputs_.data() + off, targets_.data() + off, micro, T, scale, dropout_rng_);
+    carried_.store(m * micro, micro);
   }
   loss = static_cast<float>(loss_sum / cfg_.grad_accum);
   // Data-parallel training averages the gradient arena across ranks here, before the norm is taken.

@@ -18,6 +18,7 @@
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 #include "train/batches.h"
+#include "train/carried_state.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/train_config.h"
@@ -57,8 +58,8 @@ class trainer {
   trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, const fixed_batches& train_eval,
           const fixed_batches& val_eval, const train_config& cfg);
 
-  // Continues from a checkpoint written by save_checkpoint: parameters, moments, step, dropout rng and the
-  // sampler's position. Errors name what is missing or of the wrong shape.
+  // Continues from a checkpoint written by save_checkpoint: parameters, moments, step, dropout rng, the
+  // sampler's position and a recurrent model's carried state. Errors name what is missing or of the wrong shape.
   status restore(const checkpoint& ck);
   status save_checkpoint(const std::string& path);
 
@@ -69,12 +70,13 @@ class trainer {
 
  private:
   struct loop;   // one run()'s counters, timers and reporting (trainer.cpp)
-  // Where the stream of batches and dropout stands: what a checkpoint of the current step records.
+  // Where the stream of batches, dropout and the carried state stand: what a checkpoint of the current step records.
   struct position {
     nlohmann::json sampler;
     uint64_t dropout_rng = 0;
+    carried_state::snapshot state;
   };
-  position here() const { return {sampler_.state(), dropout_rng_.state}; }
+  position here() const { return {sampler_.state(), dropout_rng_.state, carried_.save()}; }
   status save_at(const std::string& path, const position& pos);
   float eval_loss(const fixed_batches& fb);
   // Iteration it's forward and backward over one global batch (no update); the mean loss and the gradient norm.
@@ -90,6 +92,7 @@ class trainer {
   optimizer opt_;
   exec_context ctx_ = cpu_context();
   rng dropout_rng_;
+  carried_state carried_;   // truncated BPTT: the recurrent state of every stream between steps
   int step_ = 0;
   std::vector<int> inputs_, targets_;   // (B, T) the global batch
   float last_train_loss_ = 0, last_val_loss_ = 0;

@@ -103,7 +103,7 @@ usage zero_batch "--batch must be positive (got 0)" --batch 0
 usage accum "--batch (4) must be divisible by --grad-accum (3): each micro-batch has batch/grad-accum sequences" --grad-accum 3
 usage dropout "--dropout must be in [0, 1) (got 1.5)" --dropout 1.5
 usage duration "--max-time: bad duration '10x'; use a number of seconds with an optional suffix s, m or h (e.g. 90s, 10m, 1.5h)" --max-time 10x
-usage preset "unknown preset 'huge' (expected one of: baby, shakespeare-char)" --preset huge
+usage preset "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn)" --preset huge
 usage optimizer "--optimizer: unknown optimizer 'sgd' (expected adamw or adam)" --optimizer sgd
 usage resume_shape "--layers differs from the resumed checkpoint's; a resumed run keeps the model's shape (leave out --layers)" --resume split.pluma --layers 3
 
