@@ -25,6 +25,15 @@ status model_kind_parse(const std::string& name, model_kind& out) {
   return status::error("unknown model kind '" + name + "' (expected gpt, lstm or seq2seq)");
 }
 
+void lm_model::decode_prefill(decode_state& state, const int* tokens, int T, float* logits) {
+  const int B = state.batch;
+  std::vector<int> step(static_cast<size_t>(B));   // (B) the tokens of one position
+  for (int t = 0; t < T; t++) {
+    for (int b = 0; b < B; b++) step[b] = tokens[static_cast<size_t>(b) * T + t];
+    decode_step(state, step.data(), logits);
+  }
+}
+
 status model_create(const nlohmann::json& config, std::unique_ptr<lm_model>& out) {
   if (!config.is_object()) return status::error("model config is not a JSON object");
   auto kind_it = config.find("kind");

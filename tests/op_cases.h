@@ -290,6 +290,8 @@ inline std::vector<op_case> op_cases() {
   cases.push_back(matmul_case("matmul_bias", 11, 3 * 5, 12, 7, true));
   cases.push_back(matmul_case("matmul_odd_nobias", 12, 7, 13, 5, false));
   cases.push_back(matmul_case("matmul_model", 13, 64, 128, 384, true));
+  cases.push_back(matmul_case("matmul_one_row", 16, 1, 37, 13, true));   // the few-rows path
+  cases.push_back(matmul_case("matmul_four_rows", 17, 4, 24, 9, false));
   cases.back().fd_max = 32;  // a model-sized product: probe a sample of each input
   cases.push_back(embedding_case("embedding_pos", 21, 3, 5, 12, 11, 7, true));
   cases.push_back(embedding_case("embedding_nopos", 22, 2, 9, 5, 3, 9, false));

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <string>
 
 #include "generate/decode_loop.h"
 #include "generate/inspect.h"
@@ -73,6 +74,29 @@ TEST_CASE("decoder logits equal a full forward at every position, also past the 
   CHECK(dec.rebuilds() == 6);  // the window slides at tokens 9, 13, 17, 21, 25 and 29
 }
 
+TEST_CASE("decode_prefill from a fresh state equals T decode steps, and so do the steps after it") {
+  auto tok = small_char_tokenizer();
+  const int V = tok->vocab_size(), Tc = 12, B = 2, T = 7;
+  gpt_model m = small_gpt(V, Tc);
+  const std::vector<int> ids = some_ids(B * (T + 3), V, 5);   // (B, T + 3): T prefilled, then 3 steps
+  auto stepped = m.decode_begin(B), prefilled = m.decode_begin(B);
+  std::vector<float> a(size_t(B) * V), b(size_t(B) * V);
+  auto column = [&](int t) { return std::vector<int>{ids[t], ids[(T + 3) + t]}; };
+  for (int t = 0; t < T; t++) m.decode_step(*stepped, column(t).data(), a.data());
+  std::vector<int> first(size_t(B) * T);   // (B, T)
+  for (int bb = 0; bb < B; bb++)
+    for (int t = 0; t < T; t++) first[size_t(bb) * T + t] = ids[size_t(bb) * (T + 3) + t];
+  m.decode_prefill(*prefilled, first.data(), T, b.data());
+  CHECK(prefilled->position == T);
+  CHECK(max_abs_diff(a.data(), b.data(), B * V) < 1e-4f);
+  for (int t = T; t < T + 3; t++) {   // the cache the prefill wrote serves the later steps
+    m.decode_step(*stepped, column(t).data(), a.data());
+    m.decode_step(*prefilled, column(t).data(), b.data());
+    CAPTURE(t);
+    CHECK(max_abs_diff(a.data(), b.data(), B * V) < 1e-4f);
+  }
+}
+
 TEST_CASE("same seed gives the same text; another seed another; top-k 1 equals greedy") {
   auto tok = small_char_tokenizer();
   gpt_model m = small_gpt(tok->vocab_size(), 16);
@@ -99,6 +123,39 @@ TEST_CASE("same seed gives the same text; another seed another; top-k 1 equals g
   cfg.sampling.top_k = 1;
   cfg.sampling.seed = 99;
   CHECK(run(cfg) == greedy);
+}
+
+TEST_CASE("the text grown token by token equals decoding all ids, for every tokenizer kind") {
+  // A corpus with accents and a symbol; random weights then sample any id, byte pieces and specials included.
+  const std::string path = "/tmp/pluma_test_generate_mixed.txt";
+  {
+    std::ofstream f(path);
+    const char* words[] = {"¿qué", "ñandú", "Straße", "the", "cat", "sat.", "año", "€5,", "(dog)", "\n"};
+    rng g(3);
+    for (int i = 0; i < 4000; i++) f << words[g.below(10)] << (i % 13 == 12 ? "\n" : " ");
+  }
+  for (tokenizer_kind kind : {tokenizer_kind::chars, tokenizer_kind::words, tokenizer_kind::bpe}) {
+    INFO(tokenizer_kind_name(kind));
+    tokenizer_train_config tc;
+    tc.kind = kind;
+    tc.inputs = {path};
+    if (kind == tokenizer_kind::bpe) tc.vocab_size = sp_min_vocab_size + 60;
+    std::unique_ptr<tokenizer> tok;
+    REQUIRE(tokenizer_train(tc, tok).is_ok());
+    gpt_model m = small_gpt(tok->vocab_size(), 16);
+    generate_config cfg;
+    cfg.max_new_tokens = 300;
+    cfg.stop_at_eos = false;
+    cfg.sampling.temperature = 2.0f;
+    cfg.sampling.seed = 7;
+    std::vector<int> ids;
+    std::string text, streamed;
+    generate_tokens(m, *tok, {sos_id}, cfg, [&](const std::string& s) { streamed += s; }, ids, text);
+    CHECK(ids.size() == 300);
+    CHECK(text == tok->decode(ids));
+    // (not for bpe: the streamed text can differ where byte pieces decode to U+FFFD until completed)
+    if (kind != tokenizer_kind::bpe) CHECK(streamed == text);
+  }
 }
 
 TEST_CASE("a stop string ends generation and is not emitted") {

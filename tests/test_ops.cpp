@@ -139,7 +139,10 @@ TEST_CASE("every op case: one thread and two threads give the same results") {
 
 TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates") {
   struct shape { int N, C, OC; };
-  for (shape s : {shape{768, 128, 384}, shape{768, 384, 128}, shape{7, 13, 5}, shape{1, 128, 65}}) {
+  // N <= 4 takes the few-rows path (cpu/matmul_rows.h): whole and partial blocks of 8 outputs, C with and
+  // without a partial vector, and an OC large enough to be split across threads
+  for (shape s : {shape{768, 128, 384}, shape{768, 384, 128}, shape{7, 13, 5}, shape{1, 128, 65}, shape{1, 37, 13},
+                  shape{3, 16, 8}, shape{4, 128, 512}, shape{2, 5, 3}, shape{5, 128, 69}}) {
     INFO("N=", s.N, " C=", s.C, " OC=", s.OC);
     const auto inp = random_vector(size_t(s.N) * s.C, 1);
     const auto w = random_vector(size_t(s.OC) * s.C, 2, 0.1f);
@@ -432,4 +435,37 @@ TEST_CASE("vectorizable exp and normal CDF match the library functions to a few 
   }
   CHECK(worst_cdf < 1e-6);
   CHECK(worst_pdf < 1e-6);
+}
+
+TEST_CASE("16-lane exp, horizontal sum and max, and the padded-row softmax") {
+  double worst = 0.0;
+  for (double x0 = -87.0; x0 + 15 * 0.00731 <= 88.0; x0 += 16 * 0.00731) {
+    cpu::vec16 x;
+    for (int l = 0; l < cpu::vec_width; l++) x[l] = float(x0 + l * 0.00731);
+    const cpu::vec16 e = cpu::vec_exp(x);
+    for (int l = 0; l < cpu::vec_width; l++) worst = std::max(worst, std::abs(e[l] / std::exp(double(x[l])) - 1.0));
+  }
+  CHECK(worst < 3e-7);
+  cpu::vec16 x = cpu::vec_splat(0.0f);
+  x[3] = -100.0f, x[4] = -INFINITY, x[5] = 0.5f;
+  const cpu::vec16 e = cpu::vec_exp(x);
+  CHECK(e[0] == 1.0f);
+  CHECK(e[3] == 0.0f);
+  CHECK(e[4] == 0.0f);
+  for (int l = 0; l < cpu::vec_width; l++) x[l] = float(l * l % 7) - 3.0f;
+  CHECK(cpu::vec_sum(x) == doctest::Approx(0.0 + 1 + 4 + 2 + 2 + 4 + 1 + 0 + 1 + 4 + 2 + 2 + 4 + 1 + 0 + 1 - 48));
+  CHECK(cpu::vec_max(x) == 1.0f);   // l*l % 7 is at most 4
+
+  for (int len : {1, 5, 16, 17, 40}) {
+    INFO("len ", len);
+    std::vector<float> row(48, 123.0f);   // garbage past len must not leak in
+    for (int j = 0; j < len; j++) row[j] = 0.37f * float(j % 11) - 1.0f;
+    std::vector<double> ref(len);
+    double maxv = -1e300, sum = 0.0;
+    for (int j = 0; j < len; j++) maxv = std::max(maxv, double(row[j]));
+    for (int j = 0; j < len; j++) sum += ref[j] = std::exp(double(row[j]) - maxv);
+    cpu::softmax_padded(row.data(), len);
+    for (int j = 0; j < len; j++) CHECK(row[j] == doctest::Approx(ref[j] / sum).epsilon(1e-6));
+    for (int j = len; j < (len + 15) / 16 * 16; j++) CHECK(row[j] == 0.0f);
+  }
 }

@@ -40,6 +40,8 @@ class gpt_model final : public lm_model {
 
   std::unique_ptr<decode_state> decode_begin(int B) override;
   void decode_step(decode_state& state, const int* tokens, float* logits) override;
+  // From position 0: one causal forward over the T positions, whose keys and values fill the cache.
+  void decode_prefill(decode_state& state, const int* tokens, int T, float* logits) override;
 
   size_t training_bytes(int B, int T) const override;
 

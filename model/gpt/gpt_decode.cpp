@@ -9,6 +9,7 @@
 #include "model/ops/layernorm.h"
 #include "model/ops/matmul.h"
 #include "model/ops/residual.h"
+#include "model/ops/tensor_util.h"
 
 namespace pluma {
 
@@ -80,6 +81,33 @@ void gpt_model::decode_step(decode_state& state, const int* tokens, float* logit
   matmul_forward(ctx, logits, d.ln, param(wte_), nullptr, B, C, V);   // the LM head, tied to wte
   if (on_gpu()) device_copy_from(ctx, host_logits, logits, sizeof(float) * B * V);
   st->position++;
+}
+
+// tokens: (B, T) for positions 0..T-1; logits: (B, V) of position T-1
+void gpt_model::decode_prefill(decode_state& state, const int* tokens, int T, float* logits) {
+  auto* st = dynamic_cast<gpt_decode_state*>(&state);
+  PLUMA_CHECK(st != nullptr, "gpt decode_prefill: the state was not made by this model's decode_begin");
+  if (st->position != 0 || T < 2 || T > cfg_.context) return lm_model::decode_prefill(state, tokens, T, logits);
+  const exec_context& ctx = cpu_context();
+  const int L = cfg_.layers, C = cfg_.embd, NH = cfg_.heads, V = cfg_.vocab_size, maxT = cfg_.context;
+  const int B = st->batch;
+  const gpt_decode_buffers& d = st->buf;
+  const long layer_cache = long(B) * maxT * C;   // floats of one layer's K (or V) cache
+  const long seq_cache = long(NH) * maxT * (C / NH);   // floats of one sequence's K (or V) in a layer
+
+  params();
+  ensure_activations(B, T, /*training=*/false);
+  forward(tokens, nullptr, B, T, nullptr, nullptr);   // qkv of every layer and the logits, in acts_
+  for (int l = 0; l < L; l++) {
+    const float* qkv = acts_.qkv + long(l) * B * T * 3 * C;   // (B, T, 3*C)
+    for (int b = 0; b < B; b++)
+      for (int t = 0; t < T; t++)
+        kv_cache_write(ctx, d.q, d.kcache + l * layer_cache + b * seq_cache, d.vcache + l * layer_cache + b * seq_cache,
+                       qkv + (long(b) * T + t) * 3 * C, 1, t, maxT, C, NH);
+  }
+  for (int b = 0; b < B; b++)
+    tensor_copy(ctx, logits + long(b) * V, acts_.logits + (long(b) * T + T - 1) * V, V);
+  st->position = T;
 }
 
 }  // namespace pluma

@@ -4,6 +4,7 @@
 #include "model/core/check.h"
 #include "model/core/exec.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/op_profile.h"
 
 #ifdef PLUMA_HAVE_CUDA
 #include "model/ops/cuda/backend.h"
@@ -14,6 +15,7 @@
 #endif
 
 #define PLUMA_DISPATCH(name, ctx, ...)                                  \
+  ::pluma::op_profile_scope pluma_op_profile_(#name);                   \
   switch ((ctx).dev) {                                                  \
     case ::pluma::device::cpu: return ::pluma::cpu::name(ctx, __VA_ARGS__); \
     case ::pluma::device::cuda: PLUMA_DISPATCH_CUDA(name, ctx, __VA_ARGS__); \

@@ -10,6 +10,11 @@ void tensor_fill(const exec_context& ctx, float* out, float value, long N) {
   PLUMA_DISPATCH(tensor_fill, ctx, out, value, N);
 }
 
+void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N) {
+  PLUMA_CPU_ONLY(tensor_copy, ctx);
+  cpu::tensor_copy(ctx, out, inp, N);
+}
+
 void tensor_fill_normal(const exec_context& ctx, float* out, float mean, float std, long N, rng& gen) {
   PLUMA_DISPATCH(tensor_fill_normal, ctx, out, mean, std, N, gen);
 }

@@ -8,6 +8,8 @@ namespace pluma {
 
 // out: (N) = value
 void tensor_fill(const exec_context& ctx, float* out, float value, long N);
+// out: (N) = inp: (N)
+void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N);
 // out: (N) ~ N(mean, std), drawn from gen in index order
 void tensor_fill_normal(const exec_context& ctx, float* out, float mean, float std, long N, rng& gen);
 // sum of inp: (N), accumulated in double in index order (deterministic)

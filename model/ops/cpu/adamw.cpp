@@ -19,16 +19,18 @@ void adamw_update(const exec_context&, float* params, const float* grads, float*
   const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
   const float b1 = hp.beta1, b2 = hp.beta2, one_b1 = 1.0f - hp.beta1, one_b2 = 1.0f - hp.beta2;
   const float eps = hp.eps;
-#pragma omp parallel for simd schedule(static) if (worth_threads(n))
-  for (size_t i = 0; i < n; i++) {
-    const float g = grads[i] * grad_scale;
-    const float p = params[i] * decay;
-    const float mi = m[i] * b1 + g * one_b1;
-    const float vi = v[i] * b2 + g * g * one_b2;
-    m[i] = mi;
-    v[i] = vi;
-    params[i] = p - step_size * (mi / (std::sqrt(vi) / bc2_sqrt + eps));
-  }
+  parallel_for_range(static_cast<long>(n), static_cast<long>(n), [&](long i0, long i1) {
+#pragma omp simd
+    for (long i = i0; i < i1; i++) {
+      const float g = grads[i] * grad_scale;
+      const float p = params[i] * decay;
+      const float mi = m[i] * b1 + g * one_b1;
+      const float vi = v[i] * b2 + g * g * one_b2;
+      m[i] = mi;
+      v[i] = vi;
+      params[i] = p - step_size * (mi / (std::sqrt(vi) / bc2_sqrt + eps));
+    }
+  });
 }
 
 }  // namespace pluma::cpu

@@ -1,78 +1,27 @@
-// Causal multi-head attention on the CPU. The products over all heads at once are batched oneDNN GEMMs on
-// strided views of the fused qkv buffer (no copies); the softmax and its backward run over rows with OpenMP.
-// The GEMMs compute full (T, T) score blocks; entries past the diagonal are then zeroed (att) or vanish
-// (backward: they are multiplied by att = 0).
+// Causal multi-head attention on the CPU. Each (batch, head) pair is one task, run by one thread over the
+// pair's rows in tiles of a few query rows (cpu/attention_tiles.h): only the columns up to the diagonal are
+// computed, and the head's q, k, v and the tile's scores stay in L1/L2. The probabilities are saved in att
+// (zero past the diagonal) for backward, which recomputes nothing.
 #include <algorithm>
 #include <cmath>
-#include <limits>
+#include <cstring>
 #include <vector>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/attention_tiles.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
-#include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/vec_math.h"
 
 namespace pluma::cpu {
 
 namespace {
 
-// s[0..len) = softmax(s[0..len)) in place
-inline void softmax_row(float* s, int len) {
-  float maxv = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : maxv)
-  for (int i = 0; i < len; i++) maxv = std::max(maxv, s[i]);
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int i = 0; i < len; i++) {
-    s[i] = exp_approx(s[i] - maxv);
-    sum += s[i];
-  }
-  const float inv = 1.0f / sum;
-#pragma omp simd
-  for (int i = 0; i < len; i++) s[i] *= inv;
-}
+using namespace attention_tiles;
 
 void check_heads(int C, int NH) {
   PLUMA_CHECK(NH > 0 && C % NH == 0, "attention: the number of heads must divide the width");
-}
-
-// Strides (batch, head, row, col) of the views used below, over Bc batch entries.
-struct head_views {
-  int64_t T, C, NH, HS;
-  // q, k or v of qkv (B, T, 3C) as (B, NH, T, HS); transposed: (B, NH, HS, T)
-  void qkv_part(int64_t s[4], bool transposed) const {
-    s[0] = T * 3 * C, s[1] = HS;
-    s[2] = transposed ? 1 : 3 * C;
-    s[3] = transposed ? 3 * C : 1;
-  }
-  // out or dout (B, T, C) as (B, NH, T, HS)
-  void out_part(int64_t s[4]) const { s[0] = T * C, s[1] = HS, s[2] = C, s[3] = 1; }
-  // att (B, NH, T, T), or its transpose per head
-  void att(int64_t s[4], bool transposed) const {
-    s[0] = NH * T * T, s[1] = T * T;
-    s[2] = transposed ? 1 : T;
-    s[3] = transposed ? T : 1;
-  }
-  gemm_desc desc(int64_t Bc, int64_t M, int64_t K, int64_t N) const {
-    gemm_desc d;
-    d.batch0 = Bc, d.batch1 = NH, d.M = M, d.K = K, d.N = N;
-    return d;
-  }
-};
-
-// d scores (in place of d att) for one chunk of rows: scale * att * (datt - rowsum(att * datt))
-void softmax_backward_rows(float* datt, const float* att, long rows, int T, float scale) {
-#pragma omp parallel for schedule(static) if (worth_threads(rows * T))
-  for (long r = 0; r < rows; r++) {
-    float* d = datt + r * T;       // (T)
-    const float* a = att + r * T;  // (T), zero past the diagonal
-    float row_dot = 0.0f;
-#pragma omp simd reduction(+ : row_dot)
-    for (int j = 0; j < T; j++) row_dot += a[j] * d[j];
-#pragma omp simd
-    for (int j = 0; j < T; j++) d[j] = scale * a[j] * (d[j] - row_dot);
-  }
 }
 
 // scratch owned by the calling thread, grown on first use and then reused (no allocation once warm)
@@ -82,75 +31,123 @@ float* scratch(size_t n) {
   return buf.data();
 }
 
+// dst (R, HS) = rows i0.. of x (row stride ld), zero rows past `rows`
+void load_tile(float* dst, const float* x, long ld, int rows, int HS) {
+  for (int r = 0; r < R; r++) {
+    if (r < rows) std::memcpy(dst + r * HS, x + r * ld, sizeof(float) * HS);
+    else std::memset(dst + r * HS, 0, sizeof(float) * HS);
+  }
+}
+
+// One head of one sequence. q, k, v: (T, HS) with row stride ld (views into qkv); out: (T, HS) row stride
+// ldo; att: (T, T).
+struct head_views {
+  int T, HS;
+  long ld, ldo;
+  float scale;
+};
+
+void head_forward(const head_views& h, float* out, float* att, const float* q, const float* k, const float* v) {
+  const int T = h.T, HS = h.HS, Tp = round_up(T);
+  float* kt = scratch(static_cast<size_t>(HS) * Tp + 2 * R * HS + R * Tp);  // (HS, Tp) k transposed
+  float* qt = kt + static_cast<long>(HS) * Tp;                              // (R, HS) query tile
+  float* ot = qt + R * HS;                                                  // (R, HS) output tile
+  float* pt = ot + R * HS;                                                  // (R, Tp) scores, then probabilities
+  transpose_pad(kt, Tp, k, h.ld, HS, T);
+  for (int i0 = 0; i0 < T; i0 += R) {
+    const int rows = std::min(R, T - i0), n = i0 + rows;   // the tile sees columns 0..n-1
+    load_tile(qt, q + i0 * h.ld, h.ld, rows, HS);
+    rows_dot_cols(pt, Tp, qt, HS, kt, Tp, HS, n, h.scale);
+    for (int r = 0; r < R; r++) {
+      float* p = pt + r * Tp;
+      const int len = r < rows ? i0 + r + 1 : 0;   // row i0+r keeps positions 0..i0+r
+      if (len) softmax_padded(p, len);
+      std::fill(p + round_up(len), p + round_up(n), 0.0f);
+      if (r < rows) {
+        float* a = att + static_cast<long>(i0 + r) * T;
+        std::memcpy(a, p, sizeof(float) * len);
+        std::fill(a + len, a + T, 0.0f);
+      }
+    }
+    rows_mix(ot, HS, pt, Tp, v, h.ld, HS, n);
+    for (int r = 0; r < rows; r++) std::memcpy(out + (i0 + r) * h.ldo, ot + r * HS, sizeof(float) * HS);
+  }
+}
+
+// Adds one head's gradients into dq, dk, dv: (T, HS) with row stride ld; dout: (T, HS) row stride ldo.
+void head_backward(const head_views& h, float* dq, float* dk, float* dv, const float* dout, const float* q,
+                   const float* k, const float* v, const float* att) {
+  const int T = h.T, HS = h.HS, Tp = round_up(T);
+  float* vt = scratch(static_cast<size_t>(HS) * Tp + 3 * R * HS + 2 * R * Tp);  // (HS, Tp) v transposed
+  float* gt = vt + static_cast<long>(HS) * Tp;   // (R, HS) dout tile
+  float* qt = gt + R * HS;                       // (R, HS) query tile
+  float* dqt = qt + R * HS;                      // (R, HS) dq of the tile
+  float* pt = dqt + R * HS;                      // (R, Tp) probabilities, zero past the diagonal
+  float* ds = pt + R * Tp;                       // (R, Tp) d probabilities, then d scores
+  transpose_pad(vt, Tp, v, h.ld, HS, T);
+  for (int i0 = 0; i0 < T; i0 += R) {
+    const int rows = std::min(R, T - i0), n = i0 + rows, np = round_up(n);
+    load_tile(gt, dout + i0 * h.ldo, h.ldo, rows, HS);
+    load_tile(qt, q + i0 * h.ld, h.ld, rows, HS);
+    for (int r = 0; r < R; r++) {
+      float* p = pt + r * Tp;
+      if (r < rows) std::memcpy(p, att + static_cast<long>(i0 + r) * T, sizeof(float) * n);
+      std::fill(p + (r < rows ? n : 0), p + np, 0.0f);
+    }
+    rows_dot_cols(ds, Tp, gt, HS, vt, Tp, HS, n, 1.0f);   // d p = dout · vᵀ
+    for (int r = 0; r < R; r++) {   // d scores = scale * p * (d p - rowsum(p * d p))
+      const float* p = pt + r * Tp;
+      float* d = ds + r * Tp;
+      float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+      for (int j = 0; j < np; j++) dot += p[j] * d[j];
+#pragma omp simd
+      for (int j = 0; j < np; j++) d[j] = h.scale * p[j] * (d[j] - dot);
+    }
+    cols_mix(dv, h.ld, pt, Tp, gt, HS, HS, n);              // dv += pᵀ · dout
+    cols_mix(dk, h.ld, ds, Tp, qt, HS, HS, n);              // dk += d scoresᵀ · q
+    rows_mix(dqt, HS, ds, Tp, k, h.ld, HS, n);       // dq += d scores · k
+    for (int r = 0; r < rows; r++) {
+      float* o = dq + (i0 + r) * h.ld;
+#pragma omp simd
+      for (int d = 0; d < HS; d++) o[d] += dqt[r * HS + d];
+    }
+  }
+}
+
 }  // namespace
 
 void attention_forward(const exec_context&, float* out, float* att, const float* qkv, int B, int T, int C,
                        int NH) {
   check_heads(C, NH);
   if (B == 0 || T == 0) return;
-  const head_views hv{T, C, NH, C / NH};
-  // att (B, NH, T, T) = scale * q · kᵀ
-  gemm_desc scores = hv.desc(B, T, hv.HS, T);
-  scores.alpha = 1.0f / std::sqrt(static_cast<float>(hv.HS));
-  hv.qkv_part(scores.a_strides, false);
-  hv.qkv_part(scores.b_strides, true);
-  hv.att(scores.c_strides, false);
-  gemm(scores, qkv, qkv + C, nullptr, att);
-  // causal softmax of every row: row t keeps positions 0..t
-  const long rows = static_cast<long>(B) * NH * T;
-#pragma omp parallel for schedule(static) if (worth_threads(rows * T))
-  for (long r = 0; r < rows; r++) {
-    const int t = static_cast<int>(r % T);
-    float* row = att + r * T;  // (T)
-    softmax_row(row, t + 1);
-    for (int j = t + 1; j < T; j++) row[j] = 0.0f;
+  const int HS = C / NH;
+  const head_views h{T, HS, 3L * C, C, 1.0f / std::sqrt(static_cast<float>(HS))};
+  const int pairs = B * NH;
+#pragma omp parallel for schedule(static) if (pairs > 1 && worth_threads(long(pairs) * T * T * HS / 8))
+  for (int bh = 0; bh < pairs; bh++) {
+    const int b = bh / NH, hd = bh % NH;
+    const float* q = qkv + static_cast<long>(b) * T * 3 * C + hd * HS;
+    head_forward(h, out + static_cast<long>(b) * T * C + hd * HS, att + static_cast<long>(bh) * T * T, q, q + C,
+                 q + 2 * C);
   }
-  // out (B, NH, T, HS) view of (B, T, C) = att · v
-  gemm_desc mix = hv.desc(B, T, T, hv.HS);
-  hv.att(mix.a_strides, false);
-  hv.qkv_part(mix.b_strides, false);
-  hv.out_part(mix.c_strides);
-  gemm(mix, att, qkv + 2 * C, nullptr, out);
 }
 
 void attention_backward(const exec_context&, float* dqkv, const float* dout, const float* qkv,
                         const float* att, int B, int T, int C, int NH) {
   check_heads(C, NH);
   if (B == 0 || T == 0) return;
-  const head_views hv{T, C, NH, C / NH};
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hv.HS));
-  // dv += attᵀ · dout
-  gemm_desc dv = hv.desc(B, T, T, hv.HS);
-  hv.att(dv.a_strides, true);
-  hv.out_part(dv.b_strides);
-  hv.qkv_part(dv.c_strides, false);
-  dv.accumulate = true;
-  gemm(dv, att, dout, nullptr, dqkv + 2 * C);
-  // The d scores need a (Bc, NH, T, T) buffer: batches go in chunks of about 1M floats (4 MB) to bound it.
-  const long per_batch = static_cast<long>(NH) * T * T;
-  const int chunk = static_cast<int>(std::clamp<long>((1L << 20) / per_batch, 1, B));
-  float* dscore = scratch(static_cast<size_t>(chunk) * per_batch);  // (chunk, NH, T, T)
-  for (int b0 = 0; b0 < B; b0 += chunk) {
-    const int Bc = std::min(chunk, B - b0);
-    const long qkv_off = static_cast<long>(b0) * T * 3 * C;
-    // d att = dout · vᵀ
-    gemm_desc da = hv.desc(Bc, T, hv.HS, T);
-    hv.out_part(da.a_strides);
-    hv.qkv_part(da.b_strides, true);
-    hv.att(da.c_strides, false);
-    gemm(da, dout + static_cast<long>(b0) * T * C, qkv + qkv_off + 2 * C, nullptr, dscore);
-    softmax_backward_rows(dscore, att + b0 * per_batch, Bc * static_cast<long>(NH) * T, T, scale);
-    // dq += d scores · k
-    gemm_desc dq = hv.desc(Bc, T, T, hv.HS);
-    hv.att(dq.a_strides, false);
-    hv.qkv_part(dq.b_strides, false);
-    hv.qkv_part(dq.c_strides, false);
-    dq.accumulate = true;
-    gemm(dq, dscore, qkv + qkv_off + C, nullptr, dqkv + qkv_off);
-    // dk += d scoresᵀ · q
-    gemm_desc dk = dq;
-    hv.att(dk.a_strides, true);
-    gemm(dk, dscore, qkv + qkv_off, nullptr, dqkv + qkv_off + C);
+  const int HS = C / NH;
+  const head_views h{T, HS, 3L * C, C, 1.0f / std::sqrt(static_cast<float>(HS))};
+  const int pairs = B * NH;
+#pragma omp parallel for schedule(static) if (pairs > 1 && worth_threads(long(pairs) * T * T * HS / 8))
+  for (int bh = 0; bh < pairs; bh++) {
+    const int b = bh / NH, hd = bh % NH;
+    const long off = static_cast<long>(b) * T * 3 * C + hd * HS;
+    const float* q = qkv + off;
+    float* dq = dqkv + off;
+    head_backward(h, dq, dq + C, dq + 2 * C, dout + static_cast<long>(b) * T * C + hd * HS, q, q + C, q + 2 * C,
+                  att + static_cast<long>(bh) * T * T);
   }
 }
 
@@ -160,29 +157,22 @@ void attention_decode(const exec_context&, float* out, const float* q, const flo
   PLUMA_CHECK(len >= 1 && len <= maxT, "attention_decode: need 1 <= len <= maxT");
   const int HS = C / NH;
   const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-#pragma omp parallel for collapse(2) schedule(static) if (worth_threads(long(B) * len * C))
-  for (int b = 0; b < B; b++) {
-    for (int h = 0; h < NH; h++) {
-      float* probs = scratch(static_cast<size_t>(maxT));  // (len) used, this thread's
-      const long cache_off = (static_cast<long>(b) * NH + h) * maxT * HS;
-      const float* k = kcache + cache_off;                      // (maxT, HS)
-      const float* v = vcache + cache_off;                      // (maxT, HS)
-      const float* qh = q + static_cast<long>(b) * C + h * HS;  // (HS)
-      for (int t2 = 0; t2 < len; t2++) {
-        float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-        for (int i = 0; i < HS; i++) s += qh[i] * k[static_cast<long>(t2) * HS + i];
-        probs[t2] = scale * s;
-      }
-      softmax_row(probs, len);
-      float* o = out + static_cast<long>(b) * C + h * HS;  // (HS)
-      for (int i = 0; i < HS; i++) o[i] = 0.0f;
-      for (int t2 = 0; t2 < len; t2++) {
+  parallel_for_range(long(B) * NH, long(B) * len * C, [&](long p0, long p1) {
+    float* probs = scratch(static_cast<size_t>(maxT) + vec_width);   // (len) used, this thread's
+    for (long bh = p0; bh < p1; bh++) {
+      const long b = bh / NH, h = bh % NH;
+      const float* k = kcache + bh * maxT * HS;   // (maxT, HS)
+      const float* v = vcache + bh * maxT * HS;   // (maxT, HS)
+      const float* qh = q + b * C + h * HS;       // (HS)
+      for (int t0 = 0; t0 < len; t0 += 8)   // scores: 8 cached keys at a time
+        dot_rows8(probs + t0, qh, k + static_cast<long>(t0) * HS, HS, HS, std::min(8, len - t0));
 #pragma omp simd
-        for (int i = 0; i < HS; i++) o[i] += probs[t2] * v[static_cast<long>(t2) * HS + i];
-      }
+      for (int t2 = 0; t2 < len; t2++) probs[t2] *= scale;
+      softmax_padded(probs, len);
+      float* o = out + b * C + h * HS;   // (HS)
+      rows_mix_one(o, probs, v, HS, HS, len);   // out = probs · v
     }
-  }
+  }, 1);
 }
 
 }  // namespace pluma::cpu

@@ -10,27 +10,32 @@ void dropout_forward(const exec_context&, float* out, float* mask, const float* 
                      rng& gen) {
   PLUMA_CHECK(p >= 0.0f && p <= 1.0f, "dropout_forward: p must be in [0, 1]");
   if (p == 0.0f) {
-#pragma omp parallel for simd schedule(static) if (worth_threads(N))
-    for (long i = 0; i < N; i++) {
-      mask[i] = 1.0f;
-      out[i] = inp[i];
-    }
+    parallel_for_range(N, N, [&](long i0, long i1) {
+#pragma omp simd
+      for (long i = i0; i < i1; i++) {
+        mask[i] = 1.0f;
+        out[i] = inp[i];
+      }
+    });
     return;
   }
   const float keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   const rng base = gen;
-#pragma omp parallel for schedule(static) if (worth_threads(N))
-  for (long i = 0; i < N; i++) {
-    const float u = rng::to_uniform(base.peek_u64(static_cast<uint64_t>(i)));
-    mask[i] = u >= p ? keep_scale : 0.0f;
-    out[i] = inp[i] * mask[i];
-  }
+  parallel_for_range(N, N, [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      const float u = rng::to_uniform(base.peek_u64(static_cast<uint64_t>(i)));
+      mask[i] = u >= p ? keep_scale : 0.0f;
+      out[i] = inp[i] * mask[i];
+    }
+  });
   gen.discard(static_cast<uint64_t>(N));
 }
 
 void dropout_backward(const exec_context&, float* dinp, const float* dout, const float* mask, long N) {
-#pragma omp parallel for simd schedule(static) if (worth_threads(N))
-  for (long i = 0; i < N; i++) dinp[i] += dout[i] * mask[i];
+  parallel_for_range(N, N, [&](long i0, long i1) {
+#pragma omp simd
+    for (long i = i0; i < i1; i++) dinp[i] += dout[i] * mask[i];
+  });
 }
 
 }  // namespace pluma::cpu

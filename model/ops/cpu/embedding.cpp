@@ -8,21 +8,22 @@ namespace pluma::cpu {
 void embedding_forward(const exec_context&, float* out, const int* tokens, const float* wte,
                        const float* wpe, int B, int T, int C) {
   const long BT = static_cast<long>(B) * T;
-#pragma omp parallel for schedule(static) if (worth_threads(BT * C))
-  for (long i = 0; i < BT; i++) {
-    const int t = static_cast<int>(i % T);
-    PLUMA_CHECK(tokens[i] >= 0, "embedding_forward: negative token id");
-    const float* w = wte + static_cast<long>(tokens[i]) * C;        // (C)
-    const float* p = wpe ? wpe + static_cast<long>(t) * C : nullptr; // (C)
-    float* o = out + i * C;                                          // (C)
-    if (p) {
+  parallel_for_range(BT, BT * C, [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      const int t = static_cast<int>(i % T);
+      PLUMA_CHECK(tokens[i] >= 0, "embedding_forward: negative token id");
+      const float* w = wte + static_cast<long>(tokens[i]) * C;        // (C)
+      const float* p = wpe ? wpe + static_cast<long>(t) * C : nullptr; // (C)
+      float* o = out + i * C;                                          // (C)
+      if (p) {
 #pragma omp simd
-      for (int c = 0; c < C; c++) o[c] = w[c] + p[c];
-    } else {
+        for (int c = 0; c < C; c++) o[c] = w[c] + p[c];
+      } else {
 #pragma omp simd
-      for (int c = 0; c < C; c++) o[c] = w[c];
+        for (int c = 0; c < C; c++) o[c] = w[c];
+      }
     }
-  }
+  }, 1);
 }
 
 void embedding_backward(const exec_context&, float* dwte, float* dwpe, const float* dout, const int* tokens,
@@ -39,15 +40,16 @@ void embedding_backward(const exec_context&, float* dwte, float* dwpe, const flo
   });
   if (!dwpe) return;
   // dwpe: each position row is its own, summed over the batch in order.
-#pragma omp parallel for schedule(static) if (worth_threads(BT * C))
-  for (int t = 0; t < T; t++) {
-    float* d = dwpe + static_cast<long>(t) * C;  // (C)
-    for (int b = 0; b < B; b++) {
-      const float* g = dout + (static_cast<long>(b) * T + t) * C;
+  parallel_for_range(T, BT * C, [&](long t0, long t1) {
+    for (long t = t0; t < t1; t++) {
+      float* d = dwpe + static_cast<long>(t) * C;  // (C)
+      for (int b = 0; b < B; b++) {
+        const float* g = dout + (static_cast<long>(b) * T + t) * C;
 #pragma omp simd
-      for (int c = 0; c < C; c++) d[c] += g[c];
+        for (int c = 0; c < C; c++) d[c] += g[c];
+      }
     }
-  }
+  }, 1);
 }
 
 }  // namespace pluma::cpu

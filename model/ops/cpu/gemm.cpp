@@ -2,6 +2,8 @@
 // only swaps data pointers and executes through the C API (no per-call allocation on our side).
 #include "model/ops/cpu/gemm.h"
 
+#include <omp.h>
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <memory>
@@ -26,6 +28,7 @@ struct gemm_desc_hash {
     }
     mix(static_cast<int64_t>(d.alpha * 1e6f));
     mix(d.bias | d.accumulate << 1);
+    mix(d.threads);
     return h;
   }
 };
@@ -52,6 +55,15 @@ class gemm_cache {
  public:
   void run(const gemm_desc& d, const float* A, const float* B, const float* bias, float* C) {
     std::lock_guard<std::mutex> lock(mu_);
+    // oneDNN (OpenMP runtime) makes and runs primitives for omp_get_max_threads() threads
+    const int outer = omp_get_max_threads();
+    if (d.threads != outer) omp_set_num_threads(d.threads);
+    struct restore {
+      int outer, now;
+      ~restore() {
+        if (now != outer) omp_set_num_threads(outer);
+      }
+    } restore_threads{outer, d.threads};
     gemm_plan& p = plan(d);
     p.a.set_data_handle(const_cast<float*>(A));
     p.b.set_data_handle(const_cast<float*>(B));
@@ -121,9 +133,12 @@ gemm_cache& cache() {
 
 }  // namespace
 
-void gemm(const gemm_desc& d, const float* A, const float* B, const float* bias, float* C) {
-  PLUMA_CHECK(d.M > 0 && d.K > 0 && d.N > 0 && d.batch0 > 0 && d.batch1 > 0, "gemm: empty dimensions");
-  PLUMA_CHECK(!(d.bias && (d.alpha != 1.0f || d.batch0 * d.batch1 > 1)), "gemm: bias only unscaled, unbatched");
+void gemm(const gemm_desc& desc, const float* A, const float* B, const float* bias, float* C) {
+  PLUMA_CHECK(desc.M > 0 && desc.K > 0 && desc.N > 0 && desc.batch0 > 0 && desc.batch1 > 0, "gemm: empty dimensions");
+  PLUMA_CHECK(!(desc.bias && (desc.alpha != 1.0f || desc.batch0 * desc.batch1 > 1)), "gemm: bias only unscaled, unbatched");
+  gemm_desc d = desc;
+  const int64_t macs = d.batch0 * d.batch1 * d.M * d.K * d.N;
+  d.threads = macs >= gemm_parallel_min_macs ? omp_get_max_threads() : 1;
   cache().run(d, A, B, bias, C);
 }
 

@@ -17,6 +17,7 @@ struct gemm_desc {
   float alpha = 1.0f;       // not combined with bias
   bool bias = false;        // a bias (N) added to every row; unbatched only
   bool accumulate = false;  // C += ... rather than C = ...
+  int threads = 0;          // set by gemm(): the OpenMP threads the primitive is made for and runs on
   bool operator==(const gemm_desc&) const = default;
 };
 
@@ -29,7 +30,12 @@ inline void set_plain(int64_t s[4], int64_t ld, bool transposed) {
 
 // Runs d on the given pointers. The oneDNN primitive for a desc is created on its first use and reused
 // afterwards, so a warm call allocates nothing. Callers are single-threaded (a lock guards the cache).
+// Products below gemm_parallel_min_macs multiply-adds run on one thread: their parallel region would cost
+// about what it saves, and much more when the other threads have gone to sleep (decoding's prefills come
+// between long single-threaded stretches) or are descheduled on a loaded machine.
 void gemm(const gemm_desc& d, const float* A, const float* B, const float* bias, float* C);
+
+constexpr int64_t gemm_parallel_min_macs = int64_t(1) << 22;
 
 // Number of primitives created so far (for tests of the cache).
 size_t gemm_primitive_count();

@@ -3,6 +3,7 @@
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
 #include "model/ops/cpu/gemm.h"
+#include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
 
 namespace pluma::cpu {
@@ -27,6 +28,7 @@ void matmul_forward(const exec_context&, float* out, const float* inp, const flo
                     const float* bias, int N, int C, int OC) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_forward: bad dimensions");
   if (N == 0) return;
+  if (N <= matmul_rows_max) return matmul_rows(out, inp, weight, bias, N, C, OC);
   // out (N, OC) = inp (N, C) · weightᵀ, weight (OC, C) read as a transposed (C, OC)
   gemm(plain_gemm(N, C, OC, false, true, bias != nullptr, false), inp, weight, bias, out);
 }

@@ -1,5 +1,7 @@
-// Deterministic parallel reductions for the CPU backend.
+// Parallel loops and deterministic parallel reductions for the CPU backend.
 #pragma once
+#include <omp.h>
+
 #include <algorithm>
 
 namespace pluma::cpu {
@@ -7,6 +9,25 @@ namespace pluma::cpu {
 // Loops over fewer elements than this run on the calling thread: a parallel region costs more than it saves.
 constexpr long parallel_min_work = 1L << 15;
 inline bool worth_threads(long work) { return work >= parallel_min_work; }
+
+// Calls f(i0, i1) on consecutive pieces of [0, n), one piece per thread, when `work` (elements touched) is
+// worth threads; otherwise f(0, n) on the calling thread without entering OpenMP at all (a parallel region
+// costs about 0.4 us even with one thread, which small decoding-size ops cannot afford). Piece boundaries are
+// multiples of `align`, so vector kernels see whole vectors everywhere but at the very end.
+template <class F>
+void parallel_for_range(long n, long work, F&& f, long align = 16) {
+  if (n <= align || !worth_threads(work) || omp_get_max_threads() == 1) {
+    if (n > 0) f(0L, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const long nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const long per = ((n + nt - 1) / nt + align - 1) / align * align;
+    const long i0 = std::min(n, t * per), i1 = std::min(n, i0 + per);
+    if (i0 < i1) f(i0, i1);
+  }
+}
 
 // Column block width of the reductions below: one block is a few AVX-512 vectors.
 constexpr int column_block = 64;

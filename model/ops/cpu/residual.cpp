@@ -5,16 +5,20 @@
 namespace pluma::cpu {
 
 void residual_forward(const exec_context&, float* out, const float* a, const float* b, long N) {
-#pragma omp parallel for simd schedule(static) if (worth_threads(N))
-  for (long i = 0; i < N; i++) out[i] = a[i] + b[i];
+  parallel_for_range(N, N, [&](long i0, long i1) {
+#pragma omp simd
+    for (long i = i0; i < i1; i++) out[i] = a[i] + b[i];
+  });
 }
 
 void residual_backward(const exec_context&, float* da, float* db, const float* dout, long N) {
-#pragma omp parallel for simd schedule(static) if (worth_threads(N))
-  for (long i = 0; i < N; i++) {
-    da[i] += dout[i];
-    db[i] += dout[i];
-  }
+  parallel_for_range(N, N, [&](long i0, long i1) {
+#pragma omp simd
+    for (long i = i0; i < i1; i++) {
+      da[i] += dout[i];
+      db[i] += dout[i];
+    }
+  });
 }
 
 }  // namespace pluma::cpu

@@ -2,9 +2,15 @@
 
 #include <algorithm>
 
+#include "model/ops/cpu/parallel.h"
+
 namespace pluma::cpu {
 
-void tensor_fill(const exec_context&, float* out, float value, long N) { std::fill(out, out + N, value); }
+void tensor_fill(const exec_context&, float* out, float value, long N) {
+  parallel_for_range(N, N, [&](long i0, long i1) { std::fill(out + i0, out + i1, value); });
+}
+
+void tensor_copy(const exec_context&, float* out, const float* inp, long N) { std::copy(inp, inp + N, out); }
 
 void tensor_fill_normal(const exec_context&, float* out, float mean, float std, long N, rng& gen) {
   for (long i = 0; i < N; i++) out[i] = mean + std * gen.normal();
