@@ -2,6 +2,7 @@
 #include "model/ops/tensor_util.h"
 
 #include "model/ops/cpu/tensor_util.h"
+#include "model/core/check.h"
 #include "model/ops/dispatch.h"
 
 namespace pluma {
@@ -11,7 +12,7 @@ void tensor_fill(const exec_context& ctx, float* out, float value, long N) {
 }
 
 void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N) {
-  PLUMA_CPU_ONLY(tensor_copy, ctx);
+  PLUMA_CHECK(ctx.dev == device::cpu, "tensor_copy: no CUDA kernel yet");
   cpu::tensor_copy(ctx, out, inp, N);
 }
 
