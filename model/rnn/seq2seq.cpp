@@ -1,0 +1,244 @@
+// seq2seq: config, size table, initialization and the public training entry points. The forward and
+// backward scripts are in seq2seq_train.cpp, decoding in seq2seq_decode.cpp.
+#include "model/rnn/seq2seq.h"
+
+#include <cmath>
+#include <string>
+
+#include "model/core/check.h"
+#include "model/ops/lstm_lengths.h"
+#include "model/rnn/seq2seq_workspace.h"
+#include "tokenizer/tokenizer.h"
+
+namespace pluma {
+
+nlohmann::json seq2seq_config_to_json(const seq2seq_config& cfg) {
+  return {{"model", "seq2seq"},          {"src_vocab_size", cfg.src_vocab_size},
+          {"vocab_size", cfg.vocab_size}, {"emb", cfg.emb},
+          {"enc_hidden", cfg.enc_hidden}, {"enc_layers", cfg.enc_layers},
+          {"dec_hidden", cfg.dec_hidden}, {"dropout", cfg.dropout}};
+}
+
+status seq2seq_config_from_json(const nlohmann::json& j, seq2seq_config& out) {
+  if (!j.is_object()) return status::error("seq2seq config is not a JSON object");
+  if (!j.contains("model") || j["model"] != "seq2seq")
+    return status::error("config is not a seq2seq model's (\"model\" is not \"seq2seq\")");
+  seq2seq_config cfg;
+  auto get_int = [&](const char* key, int& v) -> status {
+    if (!j.contains(key) || !j[key].is_number_integer())
+      return status::error(std::string("seq2seq config lacks the integer \"") + key + "\"");
+    v = j[key].get<int>();
+    return status::ok();
+  };
+  PLUMA_TRY(get_int("src_vocab_size", cfg.src_vocab_size));
+  PLUMA_TRY(get_int("vocab_size", cfg.vocab_size));
+  PLUMA_TRY(get_int("emb", cfg.emb));
+  PLUMA_TRY(get_int("enc_hidden", cfg.enc_hidden));
+  PLUMA_TRY(get_int("enc_layers", cfg.enc_layers));
+  PLUMA_TRY(get_int("dec_hidden", cfg.dec_hidden));
+  if (!j.contains("dropout") || !j["dropout"].is_number())
+    return status::error("seq2seq config lacks the number \"dropout\"");
+  cfg.dropout = j["dropout"].get<float>();
+  PLUMA_TRY(seq2seq_config_validate(cfg));
+  out = cfg;
+  return status::ok();
+}
+
+status seq2seq_config_validate(const seq2seq_config& cfg) {
+  auto positive = [](const char* name, int v, int min) -> status {
+    if (v < min)
+      return status::error(std::string("seq2seq ") + name + " must be at least " + std::to_string(min) +
+                           " (got " + std::to_string(v) + ")");
+    return status::ok();
+  };
+  PLUMA_TRY(positive("src_vocab_size", cfg.src_vocab_size, 5));
+  PLUMA_TRY(positive("vocab_size", cfg.vocab_size, 5));
+  PLUMA_TRY(positive("emb", cfg.emb, 1));
+  PLUMA_TRY(positive("enc_hidden", cfg.enc_hidden, 1));
+  PLUMA_TRY(positive("enc_layers", cfg.enc_layers, 1));
+  PLUMA_TRY(positive("dec_hidden", cfg.dec_hidden, 1));
+  if (!(cfg.dropout >= 0.0f && cfg.dropout < 1.0f))
+    return status::error("seq2seq dropout must be in [0, 1) (got " + std::to_string(cfg.dropout) + ")");
+  return status::ok();
+}
+
+int seq2seq_model::add_spec(const std::string& name, std::vector<int64_t> shape, bool decay) {
+  specs_.push_back({name, std::move(shape), decay, 0});
+  return int(specs_.size()) - 1;
+}
+
+seq2seq_model::seq2seq_model(const seq2seq_config& cfg) : cfg_(cfg), ws_(std::make_unique<seq2seq_workspace>()) {
+  PLUMA_CHECK(seq2seq_config_validate(cfg).is_ok(), "seq2seq_model: invalid config");
+  const int E = cfg.emb, He = cfg.enc_hidden, D = 2 * He, Hd = cfg.dec_hidden;
+  src_emb_ = add_spec("src_emb.weight", {cfg.src_vocab_size, E}, true);
+  tgt_emb_ = add_spec("tgt_emb.weight", {cfg.vocab_size, E}, true);
+  for (int l = 0; l < cfg.enc_layers; l++) {
+    const int C = l == 0 ? E : D;
+    for (int dir = 0; dir < 2; dir++) {
+      const std::string sfx = std::to_string(l) + (dir ? "_reverse" : "");
+      lstm_index ix;
+      ix.w_ih = add_spec("encoder.weight_ih_l" + sfx, {4 * He, C}, true);
+      ix.w_hh = add_spec("encoder.weight_hh_l" + sfx, {4 * He, He}, true);
+      ix.b_ih = add_spec("encoder.bias_ih_l" + sfx, {4 * He}, false);
+      ix.b_hh = add_spec("encoder.bias_hh_l" + sfx, {4 * He}, false);
+      (dir ? enc_bw_ : enc_fw_).push_back(ix);
+    }
+  }
+  bridge_hw_ = add_spec("bridge_h.weight", {Hd, D}, true);
+  bridge_hb_ = add_spec("bridge_h.bias", {Hd}, false);
+  bridge_cw_ = add_spec("bridge_c.weight", {Hd, D}, true);
+  bridge_cb_ = add_spec("bridge_c.bias", {Hd}, false);
+  dec_.w_ih = add_spec("dec_cell.weight_ih", {4 * Hd, E + Hd}, true);
+  dec_.w_hh = add_spec("dec_cell.weight_hh", {4 * Hd, Hd}, true);
+  dec_.b_ih = add_spec("dec_cell.bias_ih", {4 * Hd}, false);
+  dec_.b_hh = add_spec("dec_cell.bias_hh", {4 * Hd}, false);
+  attn_w_ = add_spec("attn_W.weight", {Hd, D}, true);
+  attn_out_ = add_spec("attn_out.weight", {Hd, D + Hd}, true);
+  proj_w_ = add_spec("proj.weight", {cfg.vocab_size, Hd}, true);
+  proj_b_ = add_spec("proj.bias", {cfg.vocab_size}, false);
+  n_floats_ = size_table_layout(specs_);
+  for (const auto& s : specs_) n_floats_total_ += s.numel();
+  params_.resize(n_floats_);
+}
+
+seq2seq_model::~seq2seq_model() = default;
+
+arena& seq2seq_model::grads() {
+  if (grads_.size() != n_floats_) grads_.resize(n_floats_);
+  return grads_;
+}
+
+void seq2seq_model::init_params(uint64_t seed) {
+  rng gen(seed);
+  const int E = cfg_.emb, He = cfg_.enc_hidden, D = 2 * He, Hd = cfg_.dec_hidden;
+  auto uniform = [&](int i, double bound) {
+    float* p = param(i);
+    for (size_t k = 0; k < specs_[i].numel(); k++) p[k] = float((2.0 * gen.uniform_double() - 1.0) * bound);
+  };
+  for (int i = 0; i < int(specs_.size()); i++) {
+    const std::string& name = specs_[i].name;
+    if (i == src_emb_ || i == tgt_emb_) {
+      float* p = param(i);
+      for (size_t k = 0; k < specs_[i].numel(); k++) p[k] = gen.normal();
+      for (int k = 0; k < E; k++) p[k] = 0.0f;   // the <pad> row (id 0)
+    } else if (name.rfind("encoder.", 0) == 0) {
+      uniform(i, 1.0 / std::sqrt(double(He)));
+    } else if (name.rfind("dec_cell.", 0) == 0) {
+      uniform(i, 1.0 / std::sqrt(double(Hd)));
+    } else {   // Linear layers: the bound is 1/sqrt(fan_in) for weight and bias alike
+      const int fan_in = i == attn_out_ ? D + Hd : i == proj_w_ || i == proj_b_ ? Hd : D;
+      uniform(i, 1.0 / std::sqrt(double(fan_in)));
+    }
+  }
+}
+
+float seq2seq_model::forward_backward(const seq2seq_inputs& in, float label_smoothing, float grad_scale,
+                                      rng& dropout_rng) {
+  grads();
+  seq2seq_loss l = forward(in, label_smoothing, &dropout_rng);
+  if (l.tokens == 0) return 0.0f;
+  backward(in, label_smoothing, grad_scale);
+  return float(l.smoothed / double(l.tokens));
+}
+
+seq2seq_loss seq2seq_model::forward_loss(const seq2seq_inputs& in, float label_smoothing) {
+  return forward(in, label_smoothing, nullptr);
+}
+
+void seq2seq_model::forward_logits(const seq2seq_inputs& in, float* logits) {
+  seq2seq_inputs no_targets = in;
+  no_targets.tgt_out = nullptr;
+  forward(no_targets, 0.0f, nullptr);
+  const long V = cfg_.vocab_size;
+  const float* src = ws_->logits.data();   // (T, B, V)
+  for (int b = 0; b < in.B; b++)
+    for (int t = 0; t < in.T; t++)
+      std::copy_n(src + (long(t) * in.B + b) * V, V, logits + (long(b) * in.T + t) * V);
+}
+
+void ids_to_time_major(int* out, const int* inp, int B, int T, int pad_as) {
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++) {
+      const int id = inp[long(b) * T + t];
+      out[long(t) * B + b] = id == pad_id ? pad_as : id;
+    }
+}
+
+void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, int B, int S, int T,
+                              bool training) {
+  const size_t E = cfg.emb, He = cfg.enc_hidden, D = 2 * He, Hd = cfg.dec_hidden, V = cfg.vocab_size;
+  const size_t SB = size_t(S) * B, TB = size_t(T) * B;
+  w.B = B, w.S = S, w.T = T;
+  w.src_tm.resize(SB);
+  w.src_len.resize(B);
+  w.src_emb.resize(SB * E);
+  w.layers.resize(cfg.enc_layers);
+  size_t max_c = E;
+  for (int l = 0; l < cfg.enc_layers; l++) {
+    seq2seq_enc_layer& L = w.layers[l];
+    L.C = l == 0 ? int(E) : int(D);
+    max_c = std::max(max_c, size_t(L.C));
+    L.in.resize(SB * L.C);
+    L.in_rev.resize(SB * L.C);
+    L.drop_mask.resize(SB * L.C);
+    for (auto* v : {&L.h_fw, &L.c_fw, &L.h_bw, &L.c_bw}) v->resize(SB * He);
+    L.g_fw.resize(SB * 4 * He);
+    L.g_bw.resize(SB * 4 * He);
+    L.out.resize(SB * D);
+  }
+  w.last_h.resize(B * D);
+  w.last_c.resize(B * D);
+  w.last_tmp.resize(2 * B * He);
+  w.h0.resize(B * Hd);
+  w.c0.resize(B * Hd);
+  w.keys.resize(SB * Hd);
+  w.tgt_tm.resize(TB);
+  w.targets.resize(TB);
+  w.tgt_emb.resize(TB * E);
+  w.tgt_emb_mask.resize(TB * E);
+  w.ye.resize(TB * E);
+  w.xs.resize(TB * (E + Hd));
+  w.hs.resize(TB * Hd);
+  w.cs.resize(TB * Hd);
+  w.gates.resize(TB * 4 * Hd);
+  w.att_probs.resize(TB * S);
+  w.ctx.resize(B * D);
+  w.cats.resize(TB * (D + Hd));
+  w.pres.resize(TB * Hd);
+  w.atts.resize(TB * Hd);
+  w.feed_mask.resize(TB * Hd);
+  w.feeds.resize(TB * Hd);
+  w.zeros.assign(B * Hd, 0.0f);
+  w.logits.resize(TB * V);
+  w.probs.resize(TB * V);
+  w.losses.resize(TB);
+  w.dlosses.resize(TB);
+  const size_t Hmax = std::max(He, Hd);
+  w.scratch.resize(std::max(lstm_lengths_scratch_floats(std::max(S, T), B, int(Hmax)),
+                            lstm_forward_scratch_floats(B, int(Hmax))));
+  if (!training) return;
+  w.dfeeds.resize(TB * Hd);
+  w.datt.resize(B * Hd);
+  w.dcat.resize(B * (D + Hd));
+  w.dctx.resize(B * D);
+  w.dh_att.resize(B * Hd);
+  w.dx.resize(B * (E + Hd));
+  w.carry.resize(4 * B * Hd);
+  w.dye.resize(TB * E);
+  w.dembed.resize(std::max(SB, TB) * E);
+  w.w_out_t.resize((D + Hd) * Hd);
+  w.dh0.resize(B * Hd);
+  w.dc0.resize(B * Hd);
+  w.dpre_bridge.resize(B * Hd);
+  w.dlast_h.resize(B * D);
+  w.dlast_c.resize(B * D);
+  w.dlast_tmp.resize(4 * B * He);
+  w.dkeys.resize(SB * Hd);
+  w.dout.resize(SB * D);
+  w.dh_fw.resize(SB * He);
+  w.dh_bw.resize(SB * He);
+  w.din.resize(SB * max_c);
+  w.din_rev.resize(SB * max_c);
+}
+
+}  // namespace pluma

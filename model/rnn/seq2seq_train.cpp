@@ -1,0 +1,251 @@
+// seq2seq: the teacher-forced forward and backward scripts (see seq2seq.h for the model, and
+// seq2seq_workspace.h for every buffer's shape). Backward mirrors forward in reverse order.
+#include <algorithm>
+#include <cstring>
+
+#include "model/core/check.h"
+#include "model/core/exec.h"
+#include "model/ops/dropout.h"
+#include "model/ops/embedding.h"
+#include "model/ops/lstm.h"
+#include "model/ops/lstm_lengths.h"
+#include "model/ops/luong_attention.h"
+#include "model/ops/matmul.h"
+#include "model/ops/seq_ops.h"
+#include "model/ops/softmax_xent.h"
+#include "model/rnn/seq2seq.h"
+#include "model/rnn/seq2seq_workspace.h"
+#include "tokenizer/tokenizer.h"
+
+namespace pluma {
+namespace {
+
+void zero(std::vector<float>& v, size_t n) { std::fill_n(v.data(), n, 0.0f); }
+
+// Training: out = dropout(inp) (mask saved; p may be 0). Evaluation (gen == nullptr): out = inp.
+void dropout_or_copy(const exec_context& ctx, float* out, float* mask, const float* inp, long N, float p,
+                     rng* gen) {
+  if (gen) dropout_forward(ctx, out, mask, inp, N, p, *gen);
+  else std::memcpy(out, inp, size_t(N) * sizeof(float));
+}
+
+}  // namespace
+
+void seq2seq_model::encoder_forward(seq2seq_workspace& w, rng* gen) {
+  const exec_context& ctx = cpu_context();
+  const int B = w.B, S = w.S, E = cfg_.emb, He = cfg_.enc_hidden, D = 2 * He, Hd = cfg_.dec_hidden;
+  const float p = cfg_.dropout;
+  const int* len = w.src_len.data();
+  embedding_forward(ctx, w.src_emb.data(), w.src_tm.data(), param(src_emb_), nullptr, S, B, E);
+  for (int l = 0; l < cfg_.enc_layers; l++) {
+    seq2seq_enc_layer& L = w.layers[l];
+    const float* below = l == 0 ? w.src_emb.data() : w.layers[l - 1].out.data();
+    dropout_or_copy(ctx, L.in.data(), L.drop_mask.data(), below, long(S) * B * L.C, p, gen);
+    seq_reverse_forward(ctx, L.in_rev.data(), L.in.data(), len, S, B, L.C);
+    const lstm_index& f = enc_fw_[l];
+    const lstm_index& r = enc_bw_[l];
+    lstm_forward(ctx, L.h_fw.data(), L.c_fw.data(), L.g_fw.data(), nullptr, nullptr, L.in.data(), nullptr,
+                 nullptr, param(f.w_ih), param(f.w_hh), param(f.b_ih), param(f.b_hh), w.scratch.data(), S, B, L.C,
+                 He);
+    lstm_forward(ctx, L.h_bw.data(), L.c_bw.data(), L.g_bw.data(), nullptr, nullptr, L.in_rev.data(), nullptr,
+                 nullptr, param(r.w_ih), param(r.w_hh), param(r.b_ih), param(r.b_hh), w.scratch.data(), S, B,
+                 L.C, He);
+    bidir_merge_forward(ctx, L.out.data(), L.h_fw.data(), L.h_bw.data(), len, S, B, He, He);
+  }
+  // bridge from the last layer's final states (each row's own last token, in both directions)
+  seq2seq_enc_layer& top = w.layers.back();
+  float* tmp_f = w.last_tmp.data();             // (B, He)
+  float* tmp_b = tmp_f + size_t(B) * He;        // (B, He)
+  seq_last_forward(ctx, tmp_f, top.h_fw.data(), len, S, B, He);
+  seq_last_forward(ctx, tmp_b, top.h_bw.data(), len, S, B, He);
+  concat_forward(ctx, w.last_h.data(), tmp_f, tmp_b, B, He, He);
+  seq_last_forward(ctx, tmp_f, top.c_fw.data(), len, S, B, He);
+  seq_last_forward(ctx, tmp_b, top.c_bw.data(), len, S, B, He);
+  concat_forward(ctx, w.last_c.data(), tmp_f, tmp_b, B, He, He);
+  matmul_forward(ctx, w.h0.data(), w.last_h.data(), param(bridge_hw_), param(bridge_hb_), B, D, Hd);
+  tanh_forward(ctx, w.h0.data(), w.h0.data(), long(B) * Hd);
+  matmul_forward(ctx, w.c0.data(), w.last_c.data(), param(bridge_cw_), param(bridge_cb_), B, D, Hd);
+  // attention keys W_a · h_s, once per sentence
+  matmul_forward(ctx, w.keys.data(), top.out.data(), param(attn_w_), nullptr, S * B, D, Hd);
+}
+
+seq2seq_loss seq2seq_model::forward(const seq2seq_inputs& in, float label_smoothing, rng* gen) {
+  const exec_context& ctx = cpu_context();
+  const int B = in.B, S = in.S, T = in.T;
+  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size, X = E + Hd;
+  PLUMA_CHECK(B > 0 && S > 0 && T > 0, "seq2seq forward: empty batch");
+  seq2seq_workspace& w = *ws_;
+  seq2seq_workspace_resize(w, cfg_, B, S, T, gen != nullptr);
+  ids_to_time_major(w.src_tm.data(), in.src, B, S, pad_id);
+  std::copy_n(in.src_len, B, w.src_len.data());
+  encoder_forward(w, gen);
+
+  const int* len = w.src_len.data();
+  const float* values = w.layers.back().out.data();   // (S, B, D)
+  const size_t BHd = size_t(B) * Hd;
+  ids_to_time_major(w.tgt_tm.data(), in.tgt_in, B, T, pad_id);
+  embedding_forward(ctx, w.tgt_emb.data(), w.tgt_tm.data(), param(tgt_emb_), nullptr, T, B, E);
+  dropout_or_copy(ctx, w.ye.data(), w.tgt_emb_mask.data(), w.tgt_emb.data(), long(T) * B * E, cfg_.dropout, gen);
+  for (int t = 0; t < T; t++) {
+    const float* feed_prev = t ? w.feeds.data() + (t - 1) * BHd : w.zeros.data();
+    const float* h_prev = t ? w.hs.data() + (t - 1) * BHd : w.h0.data();
+    const float* c_prev = t ? w.cs.data() + (t - 1) * BHd : w.c0.data();
+    float* x = w.xs.data() + size_t(t) * B * X;
+    float* h = w.hs.data() + t * BHd;
+    float* cat = w.cats.data() + size_t(t) * B * (D + Hd);
+    concat_forward(ctx, x, w.ye.data() + size_t(t) * B * E, feed_prev, B, E, Hd);
+    lstm_forward(ctx, h, w.cs.data() + t * BHd, w.gates.data() + 4 * t * BHd, nullptr, nullptr, x, h_prev, c_prev,
+                 param(dec_.w_ih), param(dec_.w_hh), param(dec_.b_ih), param(dec_.b_hh), w.scratch.data(), 1, B, X,
+                 Hd);
+    luong_attention_forward(ctx, w.ctx.data(), w.att_probs.data() + size_t(t) * B * S, h, w.keys.data(), values,
+                            len, S, B, Hd, D);
+    concat_forward(ctx, cat, w.ctx.data(), h, B, D, Hd);
+    matmul_forward(ctx, w.pres.data() + t * BHd, cat, param(attn_out_), nullptr, B, D + Hd, Hd);
+    tanh_forward(ctx, w.atts.data() + t * BHd, w.pres.data() + t * BHd, long(BHd));
+    dropout_or_copy(ctx, w.feeds.data() + t * BHd, w.feed_mask.data() + t * BHd, w.atts.data() + t * BHd,
+                    long(BHd), cfg_.dropout, gen);
+  }
+  const int N = T * B;
+  matmul_forward(ctx, w.logits.data(), w.feeds.data(), param(proj_w_), param(proj_b_), N, Hd, V);
+  seq2seq_loss loss;
+  if (!in.tgt_out) return loss;
+  ids_to_time_major(w.targets.data(), in.tgt_out, B, T, -1);
+  for (int i = 0; i < N; i++) loss.tokens += w.targets[i] >= 0;
+  softmax_xent_forward(ctx, w.losses.data(), w.probs.data(), w.logits.data(), w.targets.data(), N, V,
+                       label_smoothing);
+  for (int i = 0; i < N; i++) loss.smoothed += w.losses[i];
+  if (gen) return loss;   // training: probs must stay the smoothed loss's for backward
+  if (label_smoothing == 0.0f) {
+    loss.nll = loss.smoothed;
+  } else {
+    softmax_xent_forward(ctx, w.losses.data(), w.probs.data(), w.logits.data(), w.targets.data(), N, V, 0.0f);
+    for (int i = 0; i < N; i++) loss.nll += w.losses[i];
+  }
+  return loss;
+}
+
+void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, float grad_scale) {
+  const exec_context& ctx = cpu_context();
+  seq2seq_workspace& w = *ws_;
+  const int B = w.B, S = w.S, T = w.T, N = T * B;
+  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size, X = E + Hd;
+  const size_t BHd = size_t(B) * Hd;
+  const int* len = w.src_len.data();
+  const float* values = w.layers.back().out.data();
+  long tokens = 0;
+  for (int i = 0; i < N; i++) tokens += w.targets[i] >= 0;
+  PLUMA_CHECK(tokens > 0, "seq2seq backward: no scored target");
+
+  // loss and output projection, all steps at once
+  std::fill_n(w.dlosses.data(), N, grad_scale / float(tokens));
+  zero(w.logits, size_t(N) * V);   // becomes dlogits
+  softmax_xent_backward(ctx, w.logits.data(), w.dlosses.data(), w.probs.data(), w.targets.data(), N, V,
+                        label_smoothing);
+  zero(w.dfeeds, size_t(N) * Hd);
+  matmul_backward(ctx, w.dfeeds.data(), grad(proj_w_), grad(proj_b_), w.logits.data(), w.feeds.data(),
+                  param(proj_w_), N, Hd, V);
+
+  // decoder steps in reverse: the feed gradient of step t reaches step t-1 through its cell input
+  transpose_2d(ctx, w.w_out_t.data(), param(attn_out_), Hd, D + Hd);
+  zero(w.pres, size_t(N) * Hd);   // becomes dpre
+  zero(w.dkeys, size_t(S) * B * Hd);
+  zero(w.dout, size_t(S) * B * D);
+  zero(w.dh0, BHd);
+  zero(w.dc0, BHd);
+  zero(w.carry, 4 * BHd);
+  zero(w.dye, size_t(N) * E);
+  for (int t = T - 1; t >= 0; t--) {
+    const float* h_prev = t ? w.hs.data() + (t - 1) * BHd : w.h0.data();
+    const float* c_prev = t ? w.cs.data() + (t - 1) * BHd : w.c0.data();
+    float* h = w.hs.data() + t * BHd;
+    float* dpre = w.pres.data() + t * BHd;
+    zero(w.datt, BHd);
+    dropout_backward(ctx, w.datt.data(), w.dfeeds.data() + t * BHd, w.feed_mask.data() + t * BHd, long(BHd));
+    tanh_backward(ctx, dpre, w.atts.data() + t * BHd, w.datt.data(), long(BHd));
+    matmul_forward(ctx, w.dcat.data(), dpre, w.w_out_t.data(), nullptr, B, Hd, D + Hd);
+    zero(w.dctx, size_t(B) * D);
+    zero(w.dh_att, BHd);
+    concat_backward(ctx, w.dctx.data(), w.dh_att.data(), w.dcat.data(), B, D, Hd);
+    luong_attention_backward(ctx, w.dh_att.data(), w.dkeys.data(), w.dout.data(), w.dctx.data(),
+                             w.att_probs.data() + size_t(t) * B * S, h, w.keys.data(), values, len, S, B, Hd, D);
+    float* cur = w.carry.data() + (t % 2) * 2 * BHd;         // (2, B, Hd) into h_t, c_t from step t+1
+    float* prev = w.carry.data() + ((t + 1) % 2) * 2 * BHd;  // (2, B, Hd) into h_{t-1}, c_{t-1}
+    if (t) std::fill_n(prev, 2 * BHd, 0.0f);
+    zero(w.dx, size_t(B) * X);
+    lstm_backward(ctx, w.dx.data(), t ? prev : w.dh0.data(), t ? prev + BHd : w.dc0.data(), grad(dec_.w_ih),
+                  grad(dec_.w_hh), grad(dec_.b_ih), grad(dec_.b_hh), w.dh_att.data(), cur, cur + BHd,
+                  w.xs.data() + size_t(t) * B * X, h_prev, c_prev, param(dec_.w_ih), param(dec_.w_hh), h,
+                  w.cs.data() + t * BHd, w.gates.data() + 4 * t * BHd, w.scratch.data(), 1, B, X, Hd);
+    concat_backward(ctx, w.dye.data() + size_t(t) * B * E, t ? w.dfeeds.data() + (t - 1) * BHd : nullptr,
+                    w.dx.data(), B, E, Hd);
+  }
+  matmul_backward(ctx, nullptr, grad(attn_out_), nullptr, w.pres.data(), w.cats.data(), param(attn_out_), N,
+                  D + Hd, Hd);
+  zero(w.dembed, size_t(N) * E);
+  dropout_backward(ctx, w.dembed.data(), w.dye.data(), w.tgt_emb_mask.data(), long(N) * E);
+  embedding_backward(ctx, grad(tgt_emb_), nullptr, w.dembed.data(), w.tgt_tm.data(), T, B, E);
+  encoder_backward(w);
+}
+
+void seq2seq_model::encoder_backward(seq2seq_workspace& w) {
+  const exec_context& ctx = cpu_context();
+  const int B = w.B, S = w.S, E = cfg_.emb, He = cfg_.enc_hidden, D = 2 * He, Hd = cfg_.dec_hidden;
+  const size_t SB = size_t(S) * B;
+  const int* len = w.src_len.data();
+  seq2seq_enc_layer& top = w.layers.back();
+  // bridge and keys
+  zero(w.dpre_bridge, size_t(B) * Hd);
+  tanh_backward(ctx, w.dpre_bridge.data(), w.h0.data(), w.dh0.data(), long(B) * Hd);
+  zero(w.dlast_h, size_t(B) * D);
+  zero(w.dlast_c, size_t(B) * D);
+  matmul_backward(ctx, w.dlast_h.data(), grad(bridge_hw_), grad(bridge_hb_), w.dpre_bridge.data(),
+                  w.last_h.data(), param(bridge_hw_), B, D, Hd);
+  matmul_backward(ctx, w.dlast_c.data(), grad(bridge_cw_), grad(bridge_cb_), w.dc0.data(), w.last_c.data(),
+                  param(bridge_cw_), B, D, Hd);
+  matmul_backward(ctx, w.dout.data(), grad(attn_w_), nullptr, w.dkeys.data(), top.out.data(), param(attn_w_),
+                  S * B, D, Hd);
+  // layers top-down; w.dout holds the gradient of the current layer's output
+  for (int l = cfg_.enc_layers - 1; l >= 0; l--) {
+    seq2seq_enc_layer& L = w.layers[l];
+    const size_t n_in = SB * L.C;
+    zero(w.dh_fw, SB * He);
+    zero(w.dh_bw, SB * He);
+    bidir_merge_backward(ctx, w.dh_fw.data(), w.dh_bw.data(), w.dout.data(), len, S, B, He, He);
+    const float* dc_fw = nullptr;
+    const float* dc_bw = nullptr;
+    if (l == cfg_.enc_layers - 1) {   // the final states fed the bridge
+      zero(w.dlast_tmp, 4 * size_t(B) * He);
+      float* dh_f = w.dlast_tmp.data();   // (4, B, He): dh_fw, dh_bw, dc_fw, dc_bw of the final states
+      float* dh_b = dh_f + size_t(B) * He;
+      float* dcf = dh_b + size_t(B) * He;
+      float* dcb = dcf + size_t(B) * He;
+      concat_backward(ctx, dh_f, dh_b, w.dlast_h.data(), B, He, He);
+      concat_backward(ctx, dcf, dcb, w.dlast_c.data(), B, He, He);
+      seq_last_backward(ctx, w.dh_fw.data(), dh_f, len, S, B, He);
+      seq_last_backward(ctx, w.dh_bw.data(), dh_b, len, S, B, He);
+      dc_fw = dcf;
+      dc_bw = dcb;
+    }
+    zero(w.din, n_in);
+    zero(w.din_rev, n_in);
+    const lstm_index& f = enc_fw_[l];
+    const lstm_index& r = enc_bw_[l];
+    lstm_backward_lengths(ctx, w.din.data(), grad(f.w_ih), grad(f.w_hh), grad(f.b_ih), grad(f.b_hh),
+                          w.dh_fw.data(), dc_fw, L.in.data(), param(f.w_ih), param(f.w_hh), L.h_fw.data(),
+                          L.c_fw.data(), L.g_fw.data(), len, w.scratch.data(), S, B, L.C, He);
+    lstm_backward_lengths(ctx, w.din_rev.data(), grad(r.w_ih), grad(r.w_hh), grad(r.b_ih), grad(r.b_hh),
+                          w.dh_bw.data(), dc_bw, L.in_rev.data(), param(r.w_ih), param(r.w_hh), L.h_bw.data(),
+                          L.c_bw.data(), L.g_bw.data(), len, w.scratch.data(), S, B, L.C, He);
+    seq_reverse_backward(ctx, w.din.data(), w.din_rev.data(), len, S, B, L.C);
+    if (l > 0) {
+      zero(w.dout, SB * D);
+      dropout_backward(ctx, w.dout.data(), w.din.data(), L.drop_mask.data(), long(n_in));
+    } else {
+      zero(w.dembed, SB * E);
+      dropout_backward(ctx, w.dembed.data(), w.din.data(), L.drop_mask.data(), long(n_in));
+      embedding_backward(ctx, grad(src_emb_), nullptr, w.dembed.data(), w.src_tm.data(), S, B, E);
+    }
+  }
+}
+
+}  // namespace pluma
