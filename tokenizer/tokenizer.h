@@ -11,6 +11,9 @@
 
 namespace pluma {
 
+// chars: code points (lossless for seen characters). words: words and punctuation, spacing coded
+// against a default so decode(encode(x)) == x when no <unk> occurs (word_tokenizer.cpp).
+// bpe/unigram: SentencePiece, configured to be lossless byte for byte (sp_tokenizer.cpp).
 enum class tokenizer_kind { chars, words, bpe, unigram };
 
 constexpr int pad_id = 0;
@@ -38,10 +41,21 @@ struct tokenizer_train_config {
   tokenizer_kind kind = tokenizer_kind::chars;
   std::vector<std::string> inputs;   // corpus files (UTF-8)
   int vocab_size = 0;                // 0: kind's default (char: all seen; word: 10000; bpe/unigram: 8000)
-  int min_count = 1;                 // word: minimum count to enter the vocabulary
+  int min_count = 1;                 // char/word: minimum count to enter the vocabulary
 };
 
+// bpe/unigram carry 4 specials, the newline piece and 256 byte-fallback pieces (so nothing is ever
+// <unk>), plus every character of the corpus: a vocabulary below this can never fit.
+constexpr int sp_min_vocab_size = num_special_ids + 1 + 256 + 1;
+
+// Checks the options alone (no corpus read): inputs given, vocab size > 4 (and >= sp_min_vocab_size
+// for bpe/unigram), min count >= 1. tokenizer_train calls it first; a CLI calls it for usage errors.
+status tokenizer_train_config_check(const tokenizer_train_config& cfg);
+// Resolves and reads cfg.inputs (corpus_resolve, corpus_read: missing, empty and non-UTF-8 files
+// are errors), then trains. vocab_size is a cap for char/word and exact for bpe/unigram (an error
+// says so when the corpus cannot give that many pieces).
 status tokenizer_train(const tokenizer_train_config& cfg, std::unique_ptr<tokenizer>& out);
+// Reads serialize()'s bytes; foreign, truncated or corrupt bytes are errors saying which.
 status tokenizer_from_bytes(std::string_view bytes, std::unique_ptr<tokenizer>& out);
 status tokenizer_save(const tokenizer& tok, const std::string& path);
 status tokenizer_load(const std::string& path, std::unique_ptr<tokenizer>& out);

@@ -19,13 +19,23 @@ struct rng {
   }
 
   uint64_t next_u64() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    uint64_t r = peek_u64(0);
+    discard(1);
+    return r;
+  }
+  // Counter-based access, so a parallel loop can still draw "in index order": peek_u64(i) is what the
+  // (i+1)-th next_u64() from now returns, without advancing; discard(n) skips n draws.
+  uint64_t peek_u64(uint64_t i) const {
+    uint64_t z = state + (i + 1) * 0x9E3779B97F4A7C15ULL;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
   }
+  void discard(uint64_t n) { state += n * 0x9E3779B97F4A7C15ULL; }
+  // the float uniform() would make of a 64-bit draw
+  static float to_uniform(uint64_t u) { return static_cast<float>(u >> 40) * (1.0f / 16777216.0f); }
   // uniform in [0, 1) with 24 bits (exactly representable floats)
-  float uniform() { return static_cast<float>(next_u64() >> 40) * (1.0f / 16777216.0f); }
+  float uniform() { return to_uniform(next_u64()); }
   // uniform in [0, 1) with 53 bits
   double uniform_double() { return static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0); }
   // integer in [0, n)

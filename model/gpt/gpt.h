@@ -1,0 +1,73 @@
+// gpt: the Transformer language model of the GPT-2 shape. Token embedding wte (V, C), tied to the LM head
+// (logits = x · wteᵀ, no head bias); learned position embedding wpe (context, C); L pre-LayerNorm blocks
+//   x = x + proj(attention(qkv(ln1(x))));  x = x + mlp.proj(gelu(mlp.fc(ln2(x))))
+// final LayerNorm. Dropout (config.dropout, training only) on the embedding sum, the attention output
+// projection and the MLP output; none on the attention probabilities.
+// Parameter names are the PyTorch state_dict names of ../shared/anchors/pytorch/gpt_char.py
+// ("wte.weight", "blocks.0.attn.qkv.weight", ..., "ln_f.bias"), so a .pluma file reads naturally in Python.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "model/gpt/gpt_activations.h"
+#include "model/gpt/gpt_config.h"
+#include "model/model.h"
+
+namespace pluma {
+
+class gpt_model final : public lm_model {
+ public:
+  explicit gpt_model(const gpt_config& config);   // config must pass gpt_config_validate
+
+  const gpt_config& config() const { return cfg_; }
+  model_kind kind() const override { return model_kind::gpt; }
+  nlohmann::json config_json() const override { return gpt_config_to_json(cfg_); }
+  int vocab_size() const override { return cfg_.vocab_size; }
+  int context_length() const override { return cfg_.context; }
+
+  const std::vector<tensor_spec>& param_specs() const override { return specs_; }
+  arena& params() override;   // allocated on first use
+  arena& grads() override;    // allocated on first use
+  // N(0, 0.02) matrices and embeddings, N(0, 0.02/sqrt(2L)) residual projections, zero biases,
+  // unit LayerNorm weights; drawn in size-table order from rng(seed).
+  void init_params(uint64_t seed) override;
+
+  float forward_backward(const int* inputs, const int* targets, int B, int T, float grad_scale,
+                         rng& dropout_rng) override;
+  float forward_loss(const int* inputs, const int* targets, int B, int T) override;
+  void forward_logits(const int* inputs, int B, int T, float* logits) override;
+
+  std::unique_ptr<decode_state> decode_begin(int B) override;
+  void decode_step(decode_state& state, const int* tokens, float* logits) override;
+
+  size_t training_bytes(int B, int T) const override;
+
+ private:
+  // Indices into specs_ of one block's parameters; -1 where config.bias is false.
+  struct block_index {
+    int ln1w, ln1b, qkvw, qkvb, attprojw, attprojb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb;
+  };
+  float* param(int i) { return i < 0 ? nullptr : params_.at(specs_[i]); }
+  float* grad(int i) { return i < 0 ? nullptr : grads_.at(specs_[i]); }
+  int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
+  void build_size_table();
+  void ensure_activations(int B, int T, bool training);
+
+  // The scripts (gpt.cpp): forward writes logits (B, T, V) (into `logits`, or the activation buffer when
+  // nullptr) and, given targets, returns the mean loss; dropout only when dropout_rng is non-null.
+  float forward(const int* inputs, const int* targets, int B, int T, rng* dropout_rng, float* logits);
+  void backward(const int* inputs, const int* targets, int B, int T, float grad_scale, bool dropout);
+
+  gpt_config cfg_;
+  std::vector<tensor_spec> specs_;
+  int wte_ = -1, wpe_ = -1, lnfw_ = -1, lnfb_ = -1;
+  std::vector<block_index> blocks_;
+  size_t n_floats_ = 0;   // floats of the parameter arena (size-table total)
+  arena params_, grads_;
+  gpt_activations acts_;
+  gpt_grad_scratch dacts_;
+  arena acts_arena_, dacts_arena_;
+  long loss_count_ = 0;   // targets counted by the last forward (the mean's denominator)
+};
+
+}  // namespace pluma

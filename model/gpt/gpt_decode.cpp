@@ -1,0 +1,69 @@
+// GPT incremental decoding with a KV cache: each step runs one new position through every block, attending
+// over the cached keys and values of all earlier positions.
+#include "model/core/check.h"
+#include "model/gpt/gpt.h"
+#include "model/ops/attention.h"
+#include "model/ops/embedding.h"
+#include "model/ops/gelu.h"
+#include "model/ops/kv_cache.h"
+#include "model/ops/layernorm.h"
+#include "model/ops/matmul.h"
+#include "model/ops/residual.h"
+
+namespace pluma {
+
+namespace {
+
+struct gpt_decode_state final : decode_state {
+  arena memory;
+  gpt_decode_buffers buf;
+};
+
+}  // namespace
+
+std::unique_ptr<decode_state> gpt_model::decode_begin(int B) {
+  PLUMA_CHECK(B > 0, "gpt decode_begin: B must be positive");
+  params();
+  auto st = std::make_unique<gpt_decode_state>();
+  st->batch = B;
+  st->position = 0;
+  st->memory.resize(gpt_decode_buffers_layout(st->buf, nullptr, cfg_, B));
+  gpt_decode_buffers_layout(st->buf, st->memory.data(), cfg_, B);
+  return st;
+}
+
+// tokens: (B) at position state.position; logits: (B, V)
+void gpt_model::decode_step(decode_state& state, const int* tokens, float* logits) {
+  auto* st = dynamic_cast<gpt_decode_state*>(&state);
+  PLUMA_CHECK(st != nullptr, "gpt decode_step: the state was not made by this model's decode_begin");
+  PLUMA_CHECK(st->position < cfg_.context, "gpt decode_step: the KV cache is full (slide the window)");
+  const exec_context& ctx = cpu_context();
+  const int L = cfg_.layers, C = cfg_.embd, NH = cfg_.heads, V = cfg_.vocab_size, maxT = cfg_.context;
+  const int B = st->batch, pos = st->position;
+  const gpt_decode_buffers& d = st->buf;
+  const long layer_cache = long(B) * maxT * C;   // floats of one layer's K (or V) cache
+
+  embedding_forward(ctx, d.x, tokens, param(wte_), param(wpe_) + long(pos) * C, B, 1, C);
+  for (int l = 0; l < L; l++) {
+    const block_index& w = blocks_[l];
+    float* kcache = d.kcache + l * layer_cache;   // (B, NH, maxT, HS)
+    float* vcache = d.vcache + l * layer_cache;   // (B, NH, maxT, HS)
+    layernorm_forward(ctx, d.ln, d.ln_mean, d.ln_rstd, d.x, param(w.ln1w), param(w.ln1b), B, C);
+    matmul_forward(ctx, d.qkv, d.ln, param(w.qkvw), param(w.qkvb), B, C, 3 * C);
+    kv_cache_write(ctx, d.q, kcache, vcache, d.qkv, B, pos, maxT, C, NH);
+    attention_decode(ctx, d.atty, d.q, kcache, vcache, B, pos + 1, maxT, C, NH);
+    matmul_forward(ctx, d.proj, d.atty, param(w.attprojw), param(w.attprojb), B, C, C);
+    residual_forward(ctx, d.res, d.x, d.proj, long(B) * C);
+
+    layernorm_forward(ctx, d.ln, d.ln_mean, d.ln_rstd, d.res, param(w.ln2w), param(w.ln2b), B, C);
+    matmul_forward(ctx, d.fch, d.ln, param(w.fcw), param(w.fcb), B, C, 4 * C);
+    gelu_forward(ctx, d.fch_gelu, d.fch, long(B) * 4 * C);
+    matmul_forward(ctx, d.proj, d.fch_gelu, param(w.fcprojw), param(w.fcprojb), B, 4 * C, C);
+    residual_forward(ctx, d.x, d.res, d.proj, long(B) * C);
+  }
+  layernorm_forward(ctx, d.ln, d.ln_mean, d.ln_rstd, d.x, param(lnfw_), param(lnfb_), B, C);
+  matmul_forward(ctx, logits, d.ln, param(wte_), nullptr, B, C, V);   // the LM head, tied to wte
+  st->position++;
+}
+
+}  // namespace pluma

@@ -1,0 +1,122 @@
+// The GPT's size table, initialization, buffers and the lm_model entry points around the scripts in gpt.cpp.
+#include <cmath>
+#include <string>
+
+#include "model/core/check.h"
+#include "model/gpt/gpt.h"
+#include "model/ops/tensor_util.h"
+
+namespace pluma {
+
+gpt_model::gpt_model(const gpt_config& config) : cfg_(config) {
+  PLUMA_CHECK(gpt_config_validate(cfg_).is_ok(), "gpt_model built from an invalid config");
+  build_size_table();
+  n_floats_ = size_table_layout(specs_);
+}
+
+// Parameters and gradients are allocated on first use, so that a caller can weigh training_bytes() first
+// (and sampling never allocates gradients).
+arena& gpt_model::params() {
+  if (params_.size() != n_floats_) params_.resize(n_floats_);
+  return params_;
+}
+
+arena& gpt_model::grads() {
+  if (grads_.size() != n_floats_) grads_.resize(n_floats_);
+  return grads_;
+}
+
+int gpt_model::add_spec(const std::string& name, std::vector<int64_t> shape, bool decay) {
+  specs_.push_back(tensor_spec{name, std::move(shape), decay});
+  return static_cast<int>(specs_.size()) - 1;
+}
+
+// In the order of PyTorch's named_parameters() for gpt_char.py (the tied lm_head.weight is wte.weight).
+void gpt_model::build_size_table() {
+  const int64_t V = cfg_.vocab_size, C = cfg_.embd, maxT = cfg_.context;
+  const bool b = cfg_.bias;
+  auto bias = [&](const std::string& name, int64_t n) { return b ? add_spec(name, {n}, false) : -1; };
+  wte_ = add_spec("wte.weight", {V, C}, true);
+  wpe_ = add_spec("wpe.weight", {maxT, C}, true);
+  for (int l = 0; l < cfg_.layers; l++) {
+    const std::string p = "blocks." + std::to_string(l) + ".";
+    block_index w;
+    w.ln1w = add_spec(p + "ln1.weight", {C}, false);
+    w.ln1b = bias(p + "ln1.bias", C);
+    w.qkvw = add_spec(p + "attn.qkv.weight", {3 * C, C}, true);
+    w.qkvb = bias(p + "attn.qkv.bias", 3 * C);
+    w.attprojw = add_spec(p + "attn.proj.weight", {C, C}, true);
+    w.attprojb = bias(p + "attn.proj.bias", C);
+    w.ln2w = add_spec(p + "ln2.weight", {C}, false);
+    w.ln2b = bias(p + "ln2.bias", C);
+    w.fcw = add_spec(p + "mlp.fc.weight", {4 * C, C}, true);
+    w.fcb = bias(p + "mlp.fc.bias", 4 * C);
+    w.fcprojw = add_spec(p + "mlp.proj.weight", {C, 4 * C}, true);
+    w.fcprojb = bias(p + "mlp.proj.bias", C);
+    blocks_.push_back(w);
+  }
+  lnfw_ = add_spec("ln_f.weight", {C}, false);
+  lnfb_ = bias("ln_f.bias", C);
+}
+
+void gpt_model::init_params(uint64_t seed) {
+  const exec_context& ctx = cpu_context();
+  rng gen(seed);
+  params();
+  const float std_resid = 0.02f / std::sqrt(2.0f * static_cast<float>(cfg_.layers));
+  params_.zero();   // biases
+  for (const block_index& w : blocks_) {
+    for (int i : {w.ln1w, w.ln2w}) tensor_fill(ctx, param(i), 1.0f, static_cast<long>(specs_[i].numel()));
+  }
+  tensor_fill(ctx, param(lnfw_), 1.0f, static_cast<long>(specs_[lnfw_].numel()));
+  for (const tensor_spec& s : specs_) {
+    if (s.shape.size() < 2) continue;   // biases and LayerNorm parameters are set above
+    const bool resid = s.name.ends_with("attn.proj.weight") || s.name.ends_with("mlp.proj.weight");
+    tensor_fill_normal(ctx, params_.at(s), 0.0f, resid ? std_resid : 0.02f, static_cast<long>(s.numel()), gen);
+  }
+}
+
+void gpt_model::ensure_activations(int B, int T, bool training) {
+  PLUMA_CHECK(B > 0 && T > 0 && T <= cfg_.context, "gpt: T must be in [1, context]");
+  const size_t need = gpt_activations_layout(acts_, nullptr, cfg_, B, T, training);
+  if (acts_arena_.size() < need) acts_arena_.resize(need);
+  gpt_activations_layout(acts_, acts_arena_.data(), cfg_, B, T, training);
+  if (training) {
+    const size_t dneed = gpt_grad_scratch_layout(dacts_, nullptr, cfg_, B, T);
+    if (dacts_arena_.size() < dneed) dacts_arena_.resize(dneed);
+    gpt_grad_scratch_layout(dacts_, dacts_arena_.data(), cfg_, B, T);
+  }
+}
+
+float gpt_model::forward_backward(const int* inputs, const int* targets, int B, int T, float grad_scale,
+                                  rng& dropout_rng) {
+  params();
+  grads();
+  ensure_activations(B, T, /*training=*/true);
+  const float loss = forward(inputs, targets, B, T, &dropout_rng, nullptr);
+  backward(inputs, targets, B, T, grad_scale, acts_.training);
+  return loss;
+}
+
+float gpt_model::forward_loss(const int* inputs, const int* targets, int B, int T) {
+  params();
+  ensure_activations(B, T, /*training=*/false);
+  return forward(inputs, targets, B, T, nullptr, nullptr);
+}
+
+void gpt_model::forward_logits(const int* inputs, int B, int T, float* logits) {
+  params();
+  ensure_activations(B, T, /*training=*/false);
+  forward(inputs, nullptr, B, T, nullptr, logits);
+}
+
+size_t gpt_model::training_bytes(int B, int T) const {
+  gpt_activations a;
+  gpt_grad_scratch g;
+  const size_t n_params = n_floats_;
+  const size_t n_acts = gpt_activations_layout(a, nullptr, cfg_, B, T, true) +
+                        gpt_grad_scratch_layout(g, nullptr, cfg_, B, T);
+  return (4 * n_params + n_acts) * sizeof(float);   // params, grads, two AdamW moments, activations
+}
+
+}  // namespace pluma

@@ -1,0 +1,48 @@
+// Model kinds and the factory: config_json() -> the model, switching on the "kind" field.
+#include "model/model.h"
+
+#include "model/gpt/gpt.h"
+
+namespace pluma {
+
+const char* model_kind_name(model_kind k) {
+  switch (k) {
+    case model_kind::gpt: return "gpt";
+    case model_kind::lstm: return "lstm";
+    case model_kind::seq2seq: return "seq2seq";
+  }
+  return "?";
+}
+
+status model_kind_parse(const std::string& name, model_kind& out) {
+  for (model_kind k : {model_kind::gpt, model_kind::lstm, model_kind::seq2seq}) {
+    if (name == model_kind_name(k)) {
+      out = k;
+      return status::ok();
+    }
+  }
+  return status::error("unknown model kind '" + name + "' (expected gpt, lstm or seq2seq)");
+}
+
+status model_create(const nlohmann::json& config, std::unique_ptr<lm_model>& out) {
+  if (!config.is_object()) return status::error("model config is not a JSON object");
+  auto kind_it = config.find("kind");
+  if (kind_it == config.end() || !kind_it->is_string())
+    return status::error("model config has no \"kind\" (gpt, lstm or seq2seq)");
+  model_kind kind;
+  PLUMA_TRY(model_kind_parse(kind_it->get<std::string>(), kind));
+  switch (kind) {
+    case model_kind::gpt: {
+      gpt_config c;
+      PLUMA_TRY(gpt_config_from_json(config, c));
+      out = std::make_unique<gpt_model>(c);
+      return status::ok();
+    }
+    case model_kind::lstm:
+    case model_kind::seq2seq:
+      break;
+  }
+  return status::error(std::string("model kind '") + model_kind_name(kind) + "' is not built into this pluma yet");
+}
+
+}  // namespace pluma

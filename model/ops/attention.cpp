@@ -1,0 +1,23 @@
+// Dispatch of the attention ops to their backend.
+#include "model/ops/attention.h"
+
+#include "model/ops/dispatch.h"
+
+namespace pluma {
+
+void attention_forward(const exec_context& ctx, float* out, float* att, const float* qkv, int B, int T,
+                       int C, int NH) {
+  PLUMA_DISPATCH(attention_forward, ctx, out, att, qkv, B, T, C, NH);
+}
+
+void attention_backward(const exec_context& ctx, float* dqkv, const float* dout, const float* qkv,
+                        const float* att, int B, int T, int C, int NH) {
+  PLUMA_DISPATCH(attention_backward, ctx, dqkv, dout, qkv, att, B, T, C, NH);
+}
+
+void attention_decode(const exec_context& ctx, float* out, const float* q, const float* kcache,
+                      const float* vcache, int B, int len, int maxT, int C, int NH) {
+  PLUMA_DISPATCH(attention_decode, ctx, out, q, kcache, vcache, B, len, maxT, C, NH);
+}
+
+}  // namespace pluma

@@ -1,0 +1,37 @@
+// The CPU backend's one GEMM entry point (oneDNN), shared by matmul and attention.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace pluma::cpu {
+
+// C = alpha * A · B [+ bias] [+ C] over up to two batch dimensions (b0, b1), with A: (M, K), B: (K, N),
+// C: (M, N) per batch entry. Every operand is a strided view: element (b0, b1, i, j) of X is at
+// X + b0 * s[0] + b1 * s[1] + i * s[2] + j * s[3], so head slices of fused buffers and transposes need no copy.
+struct gemm_desc {
+  int64_t batch0 = 1, batch1 = 1;
+  int64_t M = 0, K = 0, N = 0;
+  int64_t a_strides[4] = {0, 0, 0, 0};
+  int64_t b_strides[4] = {0, 0, 0, 0};
+  int64_t c_strides[4] = {0, 0, 0, 0};
+  float alpha = 1.0f;       // not combined with bias
+  bool bias = false;        // a bias (N) added to every row; unbatched only
+  bool accumulate = false;  // C += ... rather than C = ...
+  bool operator==(const gemm_desc&) const = default;
+};
+
+// Row-major (rows, cols) matrix with leading dimension ld, read as is or transposed, in an unbatched desc.
+inline void set_plain(int64_t s[4], int64_t ld, bool transposed) {
+  s[0] = s[1] = 0;
+  s[2] = transposed ? 1 : ld;
+  s[3] = transposed ? ld : 1;
+}
+
+// Runs d on the given pointers. The oneDNN primitive for a desc is created on its first use and reused
+// afterwards, so a warm call allocates nothing. Callers are single-threaded (a lock guards the cache).
+void gemm(const gemm_desc& d, const float* A, const float* B, const float* bias, float* C);
+
+// Number of primitives created so far (for tests of the cache).
+size_t gemm_primitive_count();
+
+}  // namespace pluma::cpu

@@ -1,0 +1,85 @@
+// matmul on the CPU through oneDNN (cpu/gemm.h): one primitive per (shape, kind), created once and reused.
+// Backward accumulates straight into the gradients with oneDNN's sum post-op (no temporaries).
+#include "model/core/check.h"
+#include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/gemm.h"
+#include "model/ops/cpu/parallel.h"
+
+namespace pluma::cpu {
+namespace {
+
+// out (M, N) [+]= A (M, K) · B (K, N) [+ bias], A stored (M, K) row-major or, when a_trans, as (K, M);
+// B likewise (K, N) or, when b_trans, (N, K).
+gemm_desc plain_gemm(int M, int K, int N, bool a_trans, bool b_trans, bool bias, bool accumulate) {
+  gemm_desc d;
+  d.M = M, d.K = K, d.N = N;
+  set_plain(d.a_strides, a_trans ? M : K, a_trans);
+  set_plain(d.b_strides, b_trans ? K : N, b_trans);
+  set_plain(d.c_strides, N, false);
+  d.bias = bias;
+  d.accumulate = accumulate;
+  return d;
+}
+
+}  // namespace
+
+void matmul_forward(const exec_context&, float* out, const float* inp, const float* weight,
+                    const float* bias, int N, int C, int OC) {
+  PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_forward: bad dimensions");
+  if (N == 0) return;
+  // out (N, OC) = inp (N, C) · weightᵀ, weight (OC, C) read as a transposed (C, OC)
+  gemm(plain_gemm(N, C, OC, false, true, bias != nullptr, false), inp, weight, bias, out);
+}
+
+void matmul_backward(const exec_context&, float* dinp, float* dweight, float* dbias, const float* dout,
+                     const float* inp, const float* weight, int N, int C, int OC) {
+  PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_backward: bad dimensions");
+  if (N == 0) return;
+  // dinp (N, C) += dout (N, OC) · weight (OC, C)
+  if (dinp) gemm(plain_gemm(N, OC, C, false, false, false, true), dout, weight, nullptr, dinp);
+  // dweight (OC, C) += doutᵀ (OC, N) · inp (N, C), dout read as a transposed (OC, N)
+  gemm(plain_gemm(OC, N, C, true, false, false, true), dout, inp, nullptr, dweight);
+  // dbias (OC) += column sums of dout
+  if (dbias) add_column_sums(dbias, dout, N, OC);
+}
+
+void matmul_forward_reference(float* out, const float* inp, const float* weight, const float* bias, int N,
+                              int C, int OC) {
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < N; n++) {
+    for (int o = 0; o < OC; o++) {
+      double acc = bias ? bias[o] : 0.0;
+      for (int c = 0; c < C; c++) acc += static_cast<double>(inp[(long)n * C + c]) * weight[(long)o * C + c];
+      out[(long)n * OC + o] = static_cast<float>(acc);
+    }
+  }
+}
+
+void matmul_backward_reference(float* dinp, float* dweight, float* dbias, const float* dout,
+                               const float* inp, const float* weight, int N, int C, int OC) {
+  if (dinp) {
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+      for (int c = 0; c < C; c++) {
+        double acc = 0.0;
+        for (int o = 0; o < OC; o++) acc += static_cast<double>(dout[(long)n * OC + o]) * weight[(long)o * C + c];
+        dinp[(long)n * C + c] += static_cast<float>(acc);
+      }
+    }
+  }
+#pragma omp parallel for schedule(static)
+  for (int o = 0; o < OC; o++) {
+    for (int c = 0; c < C; c++) {
+      double acc = 0.0;
+      for (int n = 0; n < N; n++) acc += static_cast<double>(dout[(long)n * OC + o]) * inp[(long)n * C + c];
+      dweight[(long)o * C + c] += static_cast<float>(acc);
+    }
+    if (dbias) {
+      double acc = 0.0;
+      for (int n = 0; n < N; n++) acc += dout[(long)n * OC + o];
+      dbias[o] += static_cast<float>(acc);
+    }
+  }
+}
+
+}  // namespace pluma::cpu

@@ -1,0 +1,19 @@
+// Dispatch of the layernorm op to its backend.
+#include "model/ops/layernorm.h"
+
+#include "model/ops/dispatch.h"
+
+namespace pluma {
+
+void layernorm_forward(const exec_context& ctx, float* out, float* mean, float* rstd, const float* inp,
+                       const float* weight, const float* bias, int N, int C) {
+  PLUMA_DISPATCH(layernorm_forward, ctx, out, mean, rstd, inp, weight, bias, N, C);
+}
+
+void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
+                        const float* dout, const float* inp, const float* weight, const float* mean,
+                        const float* rstd, int N, int C) {
+  PLUMA_DISPATCH(layernorm_backward, ctx, dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C);
+}
+
+}  // namespace pluma

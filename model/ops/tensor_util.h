@@ -1,0 +1,18 @@
+// tensor_util: small whole-buffer helpers the model scripts need (fill, sums, counting targets), so that
+// model files stay scripts of op calls.
+#pragma once
+#include "model/core/exec.h"
+#include "model/core/rng.h"
+
+namespace pluma {
+
+// out: (N) = value
+void tensor_fill(const exec_context& ctx, float* out, float value, long N);
+// out: (N) ~ N(mean, std), drawn from gen in index order
+void tensor_fill_normal(const exec_context& ctx, float* out, float mean, float std, long N, rng& gen);
+// sum of inp: (N), accumulated in double in index order (deterministic)
+double tensor_sum(const exec_context& ctx, const float* inp, long N);
+// number of targets: (N) that are >= 0 (negative targets are ignored by the loss)
+long targets_count(const exec_context& ctx, const int* targets, long N);
+
+}  // namespace pluma

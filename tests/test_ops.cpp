@@ -1,0 +1,435 @@
+// CPU ops: finite-difference gradient checks over the whole op case registry, plus oracle comparisons
+// (oneDNN matmul vs plain loops, attention vs a naive per-head version, decode vs full attention) and
+// hand-computed values (cross-entropy, AdamW, dropout statistics).
+#include <doctest/doctest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "model/core/exec.h"
+#include "model/core/rng.h"
+#include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/gemm.h"
+#include "model/ops/cpu/vec_math.h"
+#include "tests/op_cases.h"
+
+using namespace pluma;
+using namespace pluma::op_test;
+
+namespace {
+
+// ||a - b|| / max(||a||, ||b||); 0 when both are zero
+template <class A, class B>
+double normalized_error(const A& a, const B& b) {
+  REQUIRE(a.size() == b.size());
+  double diff = 0.0, na = 0.0, nb = 0.0;
+  for (size_t i = 0; i < a.size(); i++) {
+    const double x = a[i], y = b[i];
+    diff += (x - y) * (x - y);
+    na += x * x;
+    nb += y * y;
+  }
+  const double denom = std::sqrt(std::max(na, nb));
+  return denom == 0.0 ? 0.0 : std::sqrt(diff) / denom;
+}
+
+std::vector<float> random_vector(size_t n, uint64_t seed, float scale = 1.0f) {
+  rng gen(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) x = scale * gen.normal();
+  return v;
+}
+
+// The elements of an input that the finite-difference check perturbs: all, or fd_max spread evenly.
+std::vector<size_t> probe_indices(size_t n, size_t fd_max) {
+  std::vector<size_t> idx;
+  const size_t k = std::min(n, fd_max);
+  for (size_t j = 0; j < k; j++) idx.push_back(j * n / k);
+  return idx;
+}
+
+const exec_context& host = cpu_context();
+
+}  // namespace
+
+TEST_CASE("every op case: backward adds the finite-difference gradient into every input gradient") {
+  int checked = 0;
+  for (const op_case& c : op_cases()) {
+    if (!c.backward || !c.smooth) continue;
+    INFO("case ", c.name);
+    op_host_data d = make_host_data(c);
+    // Gradients start as noise: a backward that overwrites instead of adding fails the comparison.
+    std::vector<std::vector<float>> start;
+    for (size_t i = 0; i < d.din.size(); i++) {
+      for (size_t j = 0; j < d.din[i].size(); j++) d.din[i][j] = 0.5f * std::sin(3.0f * j + i);
+      start.push_back(d.din[i]);
+    }
+    op_args args = d.args();
+    c.forward(host, args);
+    c.backward(host, args);
+
+    for (size_t i = 0; i < c.inputs.size(); i++) {
+      if (!c.inputs[i].grad) continue;
+      INFO("input ", c.inputs[i].name);
+      std::vector<double> analytic, numeric;
+      for (size_t j : probe_indices(c.inputs[i].n, c.fd_max)) {
+        analytic.push_back(static_cast<double>(d.din[i][j]) - start[i][j]);
+        float& x = d.in[i][j];
+        const float x0 = x;
+        const float xp = static_cast<float>(x0 + c.fd_step), xm = static_cast<float>(x0 - c.fd_step);
+        x = xp;
+        c.forward(host, args);
+        const double lp = d.loss();
+        x = xm;
+        c.forward(host, args);
+        const double lm = d.loss();
+        x = x0;
+        numeric.push_back((lp - lm) / (static_cast<double>(xp) - xm));
+      }
+      double norm = 0.0;
+      for (double v : numeric) norm += v * v;
+      CHECK(norm > 1e-6);  // the check is not vacuous
+      CHECK(normalized_error(analytic, numeric) < c.grad_tol);
+      checked++;
+    }
+  }
+  CHECK(checked >= 20);
+}
+
+TEST_CASE("every op case: forward and backward are deterministic run to run") {
+  for (const op_case& c : op_cases()) {
+    INFO("case ", c.name);
+    op_host_data d1 = make_host_data(c), d2 = make_host_data(c);
+    op_args a1 = d1.args(), a2 = d2.args();
+    c.forward(host, a1);
+    c.forward(host, a2);
+    if (c.backward) {
+      c.backward(host, a1);
+      c.backward(host, a2);
+    }
+    CHECK(d1.out == d2.out);
+    CHECK(d1.saved == d2.saved);
+    CHECK(d1.din == d2.din);
+    CHECK(d1.in == d2.in);
+  }
+}
+
+TEST_CASE("every op case: one thread and two threads give the same results") {
+  const int threads = omp_get_max_threads();
+  for (const op_case& c : op_cases()) {
+    INFO("case ", c.name);
+    op_host_data d1 = make_host_data(c), d2 = make_host_data(c);
+    op_args a1 = d1.args(), a2 = d2.args();
+    omp_set_num_threads(1);
+    c.forward(host, a1);
+    if (c.backward) c.backward(host, a1);
+    omp_set_num_threads(2);
+    c.forward(host, a2);
+    if (c.backward) c.backward(host, a2);
+    CHECK(d1.out == d2.out);
+    CHECK(d1.saved == d2.saved);
+    CHECK(d1.din == d2.din);
+    CHECK(d1.in == d2.in);
+  }
+  omp_set_num_threads(threads);
+}
+
+TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates") {
+  struct shape { int N, C, OC; };
+  for (shape s : {shape{768, 128, 384}, shape{768, 384, 128}, shape{7, 13, 5}, shape{1, 128, 65}}) {
+    INFO("N=", s.N, " C=", s.C, " OC=", s.OC);
+    const auto inp = random_vector(size_t(s.N) * s.C, 1);
+    const auto w = random_vector(size_t(s.OC) * s.C, 2, 0.1f);
+    const auto bias = random_vector(size_t(s.OC), 3);
+    const auto dout = random_vector(size_t(s.N) * s.OC, 4);
+    std::vector<float> out(size_t(s.N) * s.OC), ref_out(out.size());
+    matmul_forward(host, out.data(), inp.data(), w.data(), bias.data(), s.N, s.C, s.OC);
+    cpu::matmul_forward_reference(ref_out.data(), inp.data(), w.data(), bias.data(), s.N, s.C, s.OC);
+    CHECK(normalized_error(out, ref_out) < 1e-6);
+
+    std::vector<float> out_nb(out.size()), ref_nb(out.size());
+    matmul_forward(host, out_nb.data(), inp.data(), w.data(), nullptr, s.N, s.C, s.OC);
+    cpu::matmul_forward_reference(ref_nb.data(), inp.data(), w.data(), nullptr, s.N, s.C, s.OC);
+    CHECK(normalized_error(out_nb, ref_nb) < 1e-6);
+
+    // gradients start non-zero: backward must add to them, and twice must add twice
+    std::vector<float> dinp = random_vector(inp.size(), 5), dw = random_vector(w.size(), 6),
+                       db = random_vector(bias.size(), 7);
+    const auto dinp0 = dinp, dw0 = dw, db0 = db;
+    std::vector<float> rdinp(inp.size()), rdw(w.size()), rdb(bias.size());
+    cpu::matmul_backward_reference(rdinp.data(), rdw.data(), rdb.data(), dout.data(), inp.data(), w.data(),
+                                   s.N, s.C, s.OC);
+    for (int rep = 1; rep <= 2; rep++) {
+      matmul_backward(host, dinp.data(), dw.data(), db.data(), dout.data(), inp.data(), w.data(), s.N, s.C, s.OC);
+      auto added = [&](const std::vector<float>& now, const std::vector<float>& before) {
+        std::vector<double> v(now.size());
+        for (size_t i = 0; i < v.size(); i++) v[i] = (static_cast<double>(now[i]) - before[i]) / rep;
+        return v;
+      };
+      INFO("backward call ", rep);
+      CHECK(normalized_error(added(dinp, dinp0), rdinp) < 1e-5);
+      CHECK(normalized_error(added(dw, dw0), rdw) < 1e-5);
+      CHECK(normalized_error(added(db, db0), rdb) < 1e-5);
+    }
+    // dinp may be skipped
+    std::vector<float> dw2(w.size(), 0.0f);
+    matmul_backward(host, nullptr, dw2.data(), nullptr, dout.data(), inp.data(), w.data(), s.N, s.C, s.OC);
+    CHECK(normalized_error(dw2, rdw) < 1e-5);
+  }
+}
+
+TEST_CASE("matmul: one primitive per shape and kind, reused on later calls") {
+  const int N = 9, C = 11, OC = 6;
+  const auto inp = random_vector(size_t(N) * C, 1), w = random_vector(size_t(OC) * C, 2);
+  std::vector<float> out(size_t(N) * OC), dinp(inp.size()), dw(w.size()), dout = random_vector(out.size(), 3);
+  matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC);
+  matmul_backward(host, dinp.data(), dw.data(), nullptr, dout.data(), inp.data(), w.data(), N, C, OC);
+  const size_t warm = cpu::gemm_primitive_count();
+  for (int i = 0; i < 3; i++) {
+    matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC);
+    matmul_backward(host, dinp.data(), dw.data(), nullptr, dout.data(), inp.data(), w.data(), N, C, OC);
+  }
+  CHECK(cpu::gemm_primitive_count() == warm);
+  matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC - 1);  // a new shape
+  CHECK(cpu::gemm_primitive_count() == warm + 1);
+}
+
+// Causal attention forward and backward one head and one row at a time, in double.
+struct naive_attention {
+  std::vector<double> out, att, dqkv;
+  naive_attention(const std::vector<float>& qkv, const std::vector<float>& dout, int B, int T, int C, int NH)
+      : out(size_t(B) * T * C), att(size_t(B) * NH * T * T, 0.0), dqkv(qkv.size(), 0.0) {
+    const int HS = C / NH;
+    const double scale = 1.0 / std::sqrt(double(HS));
+    auto idx = [&](int b, int t, int part, int h, int i) { return (size_t(b) * T + t) * 3 * C + part * C + h * HS + i; };
+    for (int b = 0; b < B; b++) {
+      for (int h = 0; h < NH; h++) {
+        for (int t = 0; t < T; t++) {
+          std::vector<double> p(t + 1), dp(t + 1);
+          double maxv = -1e300, sum = 0.0, pdp = 0.0;
+          for (int t2 = 0; t2 <= t; t2++) {
+            double dot = 0.0;
+            for (int i = 0; i < HS; i++) dot += double(qkv[idx(b, t, 0, h, i)]) * qkv[idx(b, t2, 1, h, i)];
+            p[t2] = dot * scale;
+            maxv = std::max(maxv, p[t2]);
+          }
+          for (auto& x : p) sum += (x = std::exp(x - maxv));
+          for (auto& x : p) x /= sum;
+          const size_t o = (size_t(b) * T + t) * C + h * HS;
+          for (int t2 = 0; t2 <= t; t2++) {
+            att[((size_t(b) * NH + h) * T + t) * T + t2] = p[t2];
+            for (int i = 0; i < HS; i++) {
+              out[o + i] += p[t2] * qkv[idx(b, t2, 2, h, i)];
+              dp[t2] += double(dout[o + i]) * qkv[idx(b, t2, 2, h, i)];
+              dqkv[idx(b, t2, 2, h, i)] += p[t2] * dout[o + i];
+            }
+            pdp += p[t2] * dp[t2];
+          }
+          for (int t2 = 0; t2 <= t; t2++) {
+            const double ds = p[t2] * (dp[t2] - pdp) * scale;
+            for (int i = 0; i < HS; i++) {
+              dqkv[idx(b, t, 0, h, i)] += ds * qkv[idx(b, t2, 1, h, i)];
+              dqkv[idx(b, t2, 1, h, i)] += ds * qkv[idx(b, t, 0, h, i)];
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+TEST_CASE("attention forward and backward match a naive per-head computation in double") {
+  struct shape { int B, T, C, NH; };
+  // the second shape is long enough that backward works through the batch in chunks (3 + 1)
+  for (shape s : {shape{2, 37, 48, 3}, shape{4, 400, 16, 2}}) {
+    INFO("B=", s.B, " T=", s.T, " C=", s.C, " NH=", s.NH);
+    const auto qkv = random_vector(size_t(s.B) * s.T * 3 * s.C, 5);
+    const auto dout = random_vector(size_t(s.B) * s.T * s.C, 6);
+    std::vector<float> out(dout.size()), att(size_t(s.B) * s.NH * s.T * s.T, -1.0f), dqkv(qkv.size(), 0.0f);
+    attention_forward(host, out.data(), att.data(), qkv.data(), s.B, s.T, s.C, s.NH);
+    attention_backward(host, dqkv.data(), dout.data(), qkv.data(), att.data(), s.B, s.T, s.C, s.NH);
+    const naive_attention ref(qkv, dout, s.B, s.T, s.C, s.NH);
+    CHECK(normalized_error(out, ref.out) < 1e-6);
+    CHECK(normalized_error(att, ref.att) < 1e-6);  // including the zeros above the diagonal
+    CHECK(normalized_error(dqkv, ref.dqkv) < 1e-5);
+  }
+}
+
+TEST_CASE("attention_decode equals the last row of attention_forward at every length") {
+  const int B = 2, T = 9, maxT = 12, C = 20, NH = 4, HS = C / NH;
+  const auto qkv = random_vector(size_t(B) * T * 3 * C, 8);
+  std::vector<float> out(size_t(B) * T * C), att(size_t(B) * NH * T * T);
+  attention_forward(host, out.data(), att.data(), qkv.data(), B, T, C, NH);
+  // caches (B, NH, maxT, HS) filled from the k and v columns; unused tail left as garbage on purpose
+  std::vector<float> kc = random_vector(size_t(B) * NH * maxT * HS, 9, 100.0f), vc = kc;
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++)
+      for (int h = 0; h < NH; h++)
+        for (int i = 0; i < HS; i++) {
+          const size_t src = (size_t(b) * T + t) * 3 * C + h * HS + i;
+          const size_t dst = ((size_t(b) * NH + h) * maxT + t) * HS + i;
+          kc[dst] = qkv[src + C];
+          vc[dst] = qkv[src + 2 * C];
+        }
+  for (int len = 1; len <= T; len++) {
+    INFO("len ", len);
+    std::vector<float> q(size_t(B) * C), o(size_t(B) * C), expect(size_t(B) * C);
+    for (int b = 0; b < B; b++) {
+      std::memcpy(&q[size_t(b) * C], &qkv[(size_t(b) * T + len - 1) * 3 * C], C * sizeof(float));
+      std::memcpy(&expect[size_t(b) * C], &out[(size_t(b) * T + len - 1) * C], C * sizeof(float));
+    }
+    attention_decode(host, o.data(), q.data(), kc.data(), vc.data(), B, len, maxT, C, NH);
+    CHECK(normalized_error(o, expect) < 1e-6);
+  }
+}
+
+TEST_CASE("softmax_xent: hand-computed losses, ignored targets, label smoothing") {
+  // row 0: logits (1, 2, 3), target 2; row 1: ignored; row 2: logits (0, 0, 0), target 0
+  const std::vector<float> logits = {1, 2, 3, 5, -5, 0, 0, 0, 0};
+  const std::vector<int> targets = {2, -1, 0};
+  std::vector<float> losses(3, 42.0f), probs(9);
+  const double lse = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0));  // 3.40760596...
+  softmax_xent_forward(host, losses.data(), probs.data(), logits.data(), targets.data(), 3, 3);
+  CHECK(losses[0] == doctest::Approx(lse - 3.0).epsilon(1e-6));
+  CHECK(losses[1] == 0.0f);
+  CHECK(losses[2] == doctest::Approx(std::log(3.0)).epsilon(1e-6));
+  CHECK(probs[0] == doctest::Approx(std::exp(1.0 - lse)).epsilon(1e-6));
+  CHECK(probs[8] == doctest::Approx(1.0 / 3).epsilon(1e-6));
+
+  // smoothing eps: (1 - eps) * nll + eps * mean_c(-log p_c); for row 0, mean_c(-log p_c) = lse - 2
+  const float eps = 0.1f;
+  softmax_xent_forward(host, losses.data(), probs.data(), logits.data(), targets.data(), 3, 3, eps);
+  CHECK(losses[0] == doctest::Approx((1 - eps) * (lse - 3.0) + eps * (lse - 2.0)).epsilon(1e-6));
+  CHECK(losses[1] == 0.0f);
+  CHECK(losses[2] == doctest::Approx(std::log(3.0)).epsilon(1e-6));  // uniform: smoothing changes nothing
+
+  // backward: dlogits += dl * (p - (1 - eps) * onehot - eps / V); the ignored row stays untouched
+  std::vector<float> dlogits(9, 1.0f);
+  const std::vector<float> dl = {0.5f, 0.5f, 2.0f};
+  softmax_xent_backward(host, dlogits.data(), dl.data(), probs.data(), targets.data(), 3, 3, eps);
+  for (int c = 0; c < 3; c++) {
+    const double p = std::exp((c + 1) - lse);
+    CHECK(dlogits[c] == doctest::Approx(1.0 + 0.5 * (p - (c == 2 ? 1 - eps : 0.0) - eps / 3)).epsilon(1e-6));
+    CHECK(dlogits[3 + c] == 1.0f);
+    CHECK(dlogits[6 + c] == doctest::Approx(1.0 + 2.0 * (1.0 / 3 - (c == 0 ? 1 - eps : 0.0) - eps / 3)).epsilon(1e-6));
+  }
+
+  // extreme logits stay finite
+  const std::vector<float> big = {1000.0f, -1000.0f, 0.0f};
+  const std::vector<int> t1 = {1};
+  softmax_xent_forward(host, losses.data(), probs.data(), big.data(), t1.data(), 1, 3);
+  CHECK(losses[0] == doctest::Approx(2000.0).epsilon(1e-6));
+  CHECK(probs[0] == 1.0f);
+}
+
+TEST_CASE("dropout: p = 0 is the identity; the mask keeps 1-p of the values, scaled, drawn in index order") {
+  const long N = 200001;
+  const auto inp = random_vector(size_t(N), 10);
+  std::vector<float> out(N), mask(N);
+  rng gen(5);
+  const rng before = gen;
+  dropout_forward(host, out.data(), mask.data(), inp.data(), N, 0.0f, gen);
+  CHECK(out == inp);
+  CHECK(std::all_of(mask.begin(), mask.end(), [](float m) { return m == 1.0f; }));
+  CHECK(gen.state == before.state);  // p = 0 draws nothing
+
+  const float p = 0.3f;
+  rng seq = gen;
+  dropout_forward(host, out.data(), mask.data(), inp.data(), N, p, gen);
+  long dropped = 0;
+  bool scaled = true, in_order = true, applied = true;
+  for (long i = 0; i < N; i++) {
+    dropped += mask[i] == 0.0f;
+    scaled &= mask[i] == 0.0f || mask[i] == 1.0f / (1.0f - p);
+    in_order &= (mask[i] != 0.0f) == (seq.uniform() >= p);
+    applied &= out[i] == inp[i] * mask[i];
+  }
+  CHECK(std::abs(double(dropped) / N - p) < 0.005);
+  CHECK(scaled);
+  CHECK(in_order);
+  CHECK(applied);
+  CHECK(gen.state == seq.state);  // advanced by exactly N draws
+
+  std::vector<float> dinp(N, 1.0f), dout = random_vector(size_t(N), 11);
+  dropout_backward(host, dinp.data(), dout.data(), mask.data(), N);
+  bool backward_ok = true;
+  for (long i = 0; i < N; i++) backward_ok &= dinp[i] == 1.0f + dout[i] * mask[i];
+  CHECK(backward_ok);
+}
+
+TEST_CASE("adamw: two steps match a hand computation in double") {
+  const size_t n = 5;
+  std::vector<float> p = {0.5f, -1.0f, 2.0f, 0.0f, 3.0f}, m(n, 0.0f), v(n, 0.0f);
+  const std::vector<std::vector<float>> grads = {{0.1f, -0.2f, 0.3f, 0.0f, 1e-4f}, {-0.3f, 0.1f, 0.2f, 0.5f, 2.0f}};
+  std::vector<double> pd(p.begin(), p.end()), md(n, 0.0), vd(n, 0.0);
+  adamw_params hp{.lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .weight_decay = 0.1f};
+  const float grad_scale = 0.5f;
+  for (int step = 1; step <= 2; step++) {
+    hp.step = step;
+    adamw_update(host, p.data(), grads[step - 1].data(), m.data(), v.data(), n, hp, grad_scale);
+    for (size_t i = 0; i < n; i++) {
+      const double g = double(grads[step - 1][i]) * grad_scale;
+      pd[i] -= double(hp.lr) * hp.weight_decay * pd[i];
+      md[i] = hp.beta1 * md[i] + (1.0 - hp.beta1) * g;
+      vd[i] = hp.beta2 * vd[i] + (1.0 - hp.beta2) * g * g;
+      const double mhat = md[i] / (1.0 - std::pow(double(hp.beta1), step));
+      const double vhat = vd[i] / (1.0 - std::pow(double(hp.beta2), step));
+      pd[i] -= hp.lr * mhat / (std::sqrt(vhat) + hp.eps);
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    INFO("i ", i);
+    CHECK(p[i] == doctest::Approx(pd[i]).epsilon(1e-6));
+    CHECK(m[i] == doctest::Approx(md[i]).epsilon(1e-6));
+    CHECK(v[i] == doctest::Approx(vd[i]).epsilon(1e-6));
+  }
+  // a zero gradient with zero moments moves the parameter by weight decay only
+  CHECK(p[3] == doctest::Approx(pd[3]));
+}
+
+TEST_CASE("layernorm saves mean and rstd with the biased variance") {
+  const std::vector<float> x = {1, 2, 3, 4};
+  const std::vector<float> w = {1, 1, 1, 1};
+  std::vector<float> out(4), mean(1), rstd(1);
+  layernorm_forward(host, out.data(), mean.data(), rstd.data(), x.data(), w.data(), nullptr, 1, 4);
+  CHECK(mean[0] == doctest::Approx(2.5));
+  CHECK(rstd[0] == doctest::Approx(1.0 / std::sqrt(1.25 + 1e-5)).epsilon(1e-6));
+  CHECK(out[0] == doctest::Approx(-1.5 / std::sqrt(1.25 + 1e-5)).epsilon(1e-6));
+}
+
+TEST_CASE("gelu is the exact erf form") {
+  const std::vector<float> x = {-3.0f, -0.5f, 0.0f, 1.0f, 2.5f};
+  std::vector<float> y(x.size());
+  gelu_forward(host, y.data(), x.data(), long(x.size()));
+  for (size_t i = 0; i < x.size(); i++)
+    CHECK(y[i] == doctest::Approx(0.5 * x[i] * (1.0 + std::erf(x[i] / std::sqrt(2.0)))).epsilon(1e-6));
+  CHECK(y[3] == doctest::Approx(0.8413447460685429).epsilon(1e-6));  // Phi(1)
+}
+
+TEST_CASE("vectorizable exp and normal CDF match the library functions to a few ulp") {
+  double worst_exp = 0.0;
+  for (double x = -87.0; x <= 88.0; x += 0.00731) {
+    const double ref = std::exp(double(float(x)));
+    worst_exp = std::max(worst_exp, std::abs(cpu::exp_approx(float(x)) / ref - 1.0));
+  }
+  CHECK(worst_exp < 3e-7);
+  CHECK(cpu::exp_approx(0.0f) == 1.0f);
+  CHECK(cpu::exp_approx(-100.0f) == 0.0f);
+  CHECK(cpu::exp_approx(-INFINITY) == 0.0f);
+
+  double worst_cdf = 0.0, worst_pdf = 0.0;
+  for (double x = -12.0; x <= 12.0; x += 0.000997) {
+    const double xf = double(float(x));
+    float cdf, pdf;
+    cpu::normal_cdf_pdf(float(x), cdf, pdf);
+    const double ref_cdf = 0.5 * std::erfc(-xf / std::sqrt(2.0));
+    const double ref_pdf = std::exp(-0.5 * xf * xf) / std::sqrt(2.0 * M_PI);
+    worst_cdf = std::max(worst_cdf, std::abs(cdf / ref_cdf - 1.0));
+    worst_pdf = std::max(worst_pdf, std::abs(pdf / ref_pdf - 1.0));
+  }
+  CHECK(worst_cdf < 1e-6);
+  CHECK(worst_pdf < 1e-6);
+}
