@@ -2,6 +2,7 @@
 #include "model/model.h"
 
 #include "model/gpt/gpt.h"
+#include "model/rnn/lstm_lm.h"
 
 namespace pluma {
 
@@ -38,7 +39,12 @@ status model_create(const nlohmann::json& config, std::unique_ptr<lm_model>& out
       out = std::make_unique<gpt_model>(c);
       return status::ok();
     }
-    case model_kind::lstm:
+    case model_kind::lstm: {
+      lstm_config c;
+      PLUMA_TRY(lstm_config_from_json(config, c));
+      out = std::make_unique<lstm_lm>(c);
+      return status::ok();
+    }
     case model_kind::seq2seq:
       break;
   }

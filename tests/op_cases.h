@@ -278,6 +278,12 @@ inline op_case adamw_case(std::string name, uint64_t seed, size_t n, adamw_param
 
 }  // namespace detail
 
+}  // namespace pluma::op_test
+
+#include "tests/op_cases_lstm.h"
+
+namespace pluma::op_test {
+
 inline std::vector<op_case> op_cases() {
   using namespace detail;
   std::vector<op_case> cases;
@@ -301,6 +307,7 @@ inline std::vector<op_case> op_cases() {
   cases.push_back(softmax_xent_case("softmax_xent_smoothing", 82, 7, 13, 0.1f));
   adamw_params hp{.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f, .weight_decay = 0.1f, .step = 3};
   cases.push_back(adamw_case("adamw", 91, 37, hp, 0.5f));
+  add_lstm_cases(cases);
 
   // Sizes above the CPU backend's threshold for starting threads, so the threaded paths are checked too.
   const size_t n_cases = cases.size();

@@ -1,0 +1,195 @@
+// The oneDNN LSTM primitive for one layer: forward and backward over a whole sequence. Our weights are
+// PyTorch's layout, (4H, C) with gates (i, f, g, o), which is oneDNN's ldgoi with the same gate order; the
+// primitive picks its own weight layouts, so weights are reordered on every call (they change every step).
+// oneDNN takes one bias, b_ih + b_hh; its gradient goes into both.
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "model/core/check.h"
+#include "model/ops/lstm.h"
+
+namespace pluma {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+void add_into(float* dst, const float* src, size_t n) {
+#pragma omp simd
+  for (size_t k = 0; k < n; k++) dst[k] += src[k];
+}
+
+}  // namespace
+
+struct lstm_primitive::impl {
+  int T, B, C, H;
+  dnnl::stream strm{cpu_engine()};
+  dnnl::memory::desc src_md, iter_md, dst_md, bias_md, wl_user_md, wi_user_md;
+  dnnl::lstm_forward::primitive_desc fwd_pd, inf_pd;
+  dnnl::lstm_backward::primitive_desc bwd_pd;
+  dnnl::lstm_forward fwd, inf;
+  dnnl::lstm_backward bwd;
+  dnnl::memory wl_fwd, wi_fwd, wl_inf, wi_inf, wl_bwd, wi_bwd, dwl, dwi, workspace;
+  std::vector<float> bias;               // (4H) b_ih + b_hh
+  std::vector<float> zeros_bh;           // (B, H) the missing initial state / final-state gradient
+  std::vector<float> hT, cT;             // (B, H) used when the caller does not want the final state
+  std::vector<float> dx, dh0, dc0;       // (T, B, C), (B, H), (B, H) the primitive writes, we add
+  std::vector<float> dwl_user, dwi_user; // (4H, C), (4H, H) diff weights back in our layout
+  std::vector<float> dbias;              // (4H)
+  // what forward() saw, needed by backward()
+  const float *x = nullptr, *h0 = nullptr, *c0 = nullptr, *w_ih = nullptr, *w_hh = nullptr;
+  float *h = nullptr, *hT_used = nullptr, *cT_used = nullptr;
+  bool trained = false;
+
+  dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
+    return dnnl::memory(md, cpu_engine(), const_cast<float*>(p));
+  }
+  // reorders our (4H, K) weights into the layout `into` holds
+  void reorder_in(const dnnl::memory::desc& user_md, const float* w, dnnl::memory& into) {
+    dnnl::memory src = mem(user_md, w);
+    dnnl::reorder(src, into).execute(strm, src, into);
+  }
+};
+
+lstm_primitive::lstm_primitive(const exec_context& ctx, int T, int B, int C, int H) : p_(std::make_unique<impl>()) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "lstm_primitive: oneDNN's LSTM runs on the CPU only");
+  PLUMA_CHECK(T > 0 && B > 0 && C > 0 && H > 0, "lstm_primitive: dimensions must be positive");
+  impl& s = *p_;
+  s.T = T, s.B = B, s.C = C, s.H = H;
+  using md = dnnl::memory::desc;
+  s.src_md = md({T, B, C}, dt::f32, tag::tnc);
+  s.iter_md = md({1, 1, B, H}, dt::f32, tag::ldnc);
+  s.dst_md = md({T, B, H}, dt::f32, tag::tnc);
+  s.bias_md = md({1, 1, 4, H}, dt::f32, tag::ldgo);
+  s.wl_user_md = md({1, 1, C, 4, H}, dt::f32, tag::ldgoi);
+  s.wi_user_md = md({1, 1, H, 4, H}, dt::f32, tag::ldgoi);
+  md wl_any({1, 1, C, 4, H}, dt::f32, tag::any), wi_any({1, 1, H, 4, H}, dt::f32, tag::any);
+  const auto dir = dnnl::rnn_direction::unidirectional_left2right;
+  auto& eng = cpu_engine();
+
+  dnnl::lstm_forward::desc fd(dnnl::prop_kind::forward_training, dir, s.src_md, s.iter_md, s.iter_md, wl_any,
+                              wi_any, s.bias_md, s.dst_md, s.iter_md, s.iter_md);
+  s.fwd_pd = dnnl::lstm_forward::primitive_desc(fd, eng);
+  s.fwd = dnnl::lstm_forward(s.fwd_pd);
+  dnnl::lstm_forward::desc id(dnnl::prop_kind::forward_inference, dir, s.src_md, s.iter_md, s.iter_md, wl_any,
+                              wi_any, s.bias_md, s.dst_md, s.iter_md, s.iter_md);
+  s.inf_pd = dnnl::lstm_forward::primitive_desc(id, eng);
+  s.inf = dnnl::lstm_forward(s.inf_pd);
+
+  dnnl::lstm_backward::desc bd(dnnl::prop_kind::backward, dir, s.src_md, s.iter_md, s.iter_md, wl_any, wi_any,
+                               s.bias_md, s.dst_md, s.iter_md, s.iter_md, s.src_md, s.iter_md, s.iter_md,
+                               wl_any, wi_any, s.bias_md, s.dst_md, s.iter_md, s.iter_md);
+  s.bwd_pd = dnnl::lstm_backward::primitive_desc(bd, eng, s.fwd_pd);
+  s.bwd = dnnl::lstm_backward(s.bwd_pd);
+
+  s.wl_fwd = dnnl::memory(s.fwd_pd.weights_layer_desc(), eng);
+  s.wi_fwd = dnnl::memory(s.fwd_pd.weights_iter_desc(), eng);
+  s.wl_inf = dnnl::memory(s.inf_pd.weights_layer_desc(), eng);
+  s.wi_inf = dnnl::memory(s.inf_pd.weights_iter_desc(), eng);
+  s.wl_bwd = dnnl::memory(s.bwd_pd.weights_layer_desc(), eng);
+  s.wi_bwd = dnnl::memory(s.bwd_pd.weights_iter_desc(), eng);
+  s.dwl = dnnl::memory(s.bwd_pd.diff_weights_layer_desc(), eng);
+  s.dwi = dnnl::memory(s.bwd_pd.diff_weights_iter_desc(), eng);
+  s.workspace = dnnl::memory(s.fwd_pd.workspace_desc(), eng);
+
+  const size_t BH = size_t(B) * H;
+  s.bias.resize(4 * size_t(H));
+  s.zeros_bh.assign(BH, 0.0f);
+  s.hT.resize(BH), s.cT.resize(BH), s.dh0.resize(BH), s.dc0.resize(BH);
+  s.dx.resize(size_t(T) * B * C);
+  s.dwl_user.resize(4 * size_t(H) * C), s.dwi_user.resize(4 * size_t(H) * H);
+  s.dbias.resize(4 * size_t(H));
+}
+
+lstm_primitive::~lstm_primitive() = default;
+
+bool lstm_primitive::fits(int T, int B, int C, int H) const {
+  return p_->T == T && p_->B == B && p_->C == C && p_->H == H;
+}
+
+void lstm_primitive::forward(float* h, float* hT, float* cT, const float* x, const float* h0, const float* c0,
+                        const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
+                        bool training) {
+  impl& s = *p_;
+  for (int k = 0; k < 4 * s.H; k++) s.bias[k] = b_ih[k] + b_hh[k];
+  dnnl::memory& wl = training ? s.wl_fwd : s.wl_inf;
+  dnnl::memory& wi = training ? s.wi_fwd : s.wi_inf;
+  s.reorder_in(s.wl_user_md, w_ih, wl);
+  s.reorder_in(s.wi_user_md, w_hh, wi);
+  s.x = x, s.h0 = h0 ? h0 : s.zeros_bh.data(), s.c0 = c0 ? c0 : s.zeros_bh.data();
+  s.w_ih = w_ih, s.w_hh = w_hh, s.h = h;
+  s.hT_used = hT ? hT : s.hT.data();
+  s.cT_used = cT ? cT : s.cT.data();
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC_LAYER, s.mem(s.src_md, x)},          {DNNL_ARG_SRC_ITER, s.mem(s.iter_md, s.h0)},
+      {DNNL_ARG_SRC_ITER_C, s.mem(s.iter_md, s.c0)},     {DNNL_ARG_WEIGHTS_LAYER, wl},
+      {DNNL_ARG_WEIGHTS_ITER, wi},                {DNNL_ARG_BIAS, s.mem(s.bias_md, s.bias.data())},
+      {DNNL_ARG_DST_LAYER, s.mem(s.dst_md, h)},          {DNNL_ARG_DST_ITER, s.mem(s.iter_md, s.hT_used)},
+      {DNNL_ARG_DST_ITER_C, s.mem(s.iter_md, s.cT_used)}};
+  if (training) {
+    args.insert({DNNL_ARG_WORKSPACE, s.workspace});
+    s.fwd.execute(s.strm, args);
+  } else {
+    s.inf.execute(s.strm, args);
+  }
+  s.strm.wait();
+  s.trained = training;
+}
+
+void lstm_primitive::backward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
+                         float* db_hh, const float* dh, const float* dhT, const float* dcT) {
+  impl& s = *p_;
+  PLUMA_CHECK(s.trained, "lstm_primitive::backward needs a forward(training = true) first");
+  s.reorder_in(s.wl_user_md, s.w_ih, s.wl_bwd);
+  s.reorder_in(s.wi_user_md, s.w_hh, s.wi_bwd);
+  // the primitive accumulates into its weight gradients: start them from zero
+  std::memset(s.dwl.get_data_handle(), 0, s.bwd_pd.diff_weights_layer_desc().get_size());
+  std::memset(s.dwi.get_data_handle(), 0, s.bwd_pd.diff_weights_iter_desc().get_size());
+  std::fill(s.dbias.begin(), s.dbias.end(), 0.0f);
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC_LAYER, s.mem(s.src_md, s.x)},
+      {DNNL_ARG_SRC_ITER, s.mem(s.iter_md, s.h0)},
+      {DNNL_ARG_SRC_ITER_C, s.mem(s.iter_md, s.c0)},
+      {DNNL_ARG_WEIGHTS_LAYER, s.wl_bwd},
+      {DNNL_ARG_WEIGHTS_ITER, s.wi_bwd},
+      {DNNL_ARG_BIAS, s.mem(s.bias_md, s.bias.data())},
+      {DNNL_ARG_DST_LAYER, s.mem(s.dst_md, s.h)},
+      {DNNL_ARG_DST_ITER, s.mem(s.iter_md, s.hT_used)},
+      {DNNL_ARG_DST_ITER_C, s.mem(s.iter_md, s.cT_used)},
+      {DNNL_ARG_WORKSPACE, s.workspace},
+      {DNNL_ARG_DIFF_SRC_LAYER, s.mem(s.src_md, s.dx.data())},
+      {DNNL_ARG_DIFF_SRC_ITER, s.mem(s.iter_md, s.dh0.data())},
+      {DNNL_ARG_DIFF_SRC_ITER_C, s.mem(s.iter_md, s.dc0.data())},
+      {DNNL_ARG_DIFF_WEIGHTS_LAYER, s.dwl},
+      {DNNL_ARG_DIFF_WEIGHTS_ITER, s.dwi},
+      {DNNL_ARG_DIFF_BIAS, s.mem(s.bias_md, s.dbias.data())},
+      {DNNL_ARG_DIFF_DST_LAYER, s.mem(s.dst_md, dh)},
+      {DNNL_ARG_DIFF_DST_ITER, s.mem(s.iter_md, dhT ? dhT : s.zeros_bh.data())},
+      {DNNL_ARG_DIFF_DST_ITER_C, s.mem(s.iter_md, dcT ? dcT : s.zeros_bh.data())}};
+  s.bwd.execute(s.strm, args);
+  dnnl::memory dwl_user = s.mem(s.wl_user_md, s.dwl_user.data());
+  dnnl::memory dwi_user = s.mem(s.wi_user_md, s.dwi_user.data());
+  dnnl::reorder(s.dwl, dwl_user).execute(s.strm, s.dwl, dwl_user);
+  dnnl::reorder(s.dwi, dwi_user).execute(s.strm, s.dwi, dwi_user);
+  s.strm.wait();
+
+  const size_t BH = size_t(s.B) * s.H, G = 4 * size_t(s.H);
+  if (dx) add_into(dx, s.dx.data(), size_t(s.T) * s.B * s.C);
+  if (dh0) add_into(dh0, s.dh0.data(), BH);
+  if (dc0) add_into(dc0, s.dc0.data(), BH);
+  add_into(dw_ih, s.dwl_user.data(), G * s.C);
+  add_into(dw_hh, s.dwi_user.data(), G * s.H);
+  add_into(db_ih, s.dbias.data(), G);
+  add_into(db_hh, s.dbias.data(), G);
+}
+
+}  // namespace pluma

@@ -1,0 +1,33 @@
+// lstm: dispatch on the device (only the CPU backend so far).
+#include "model/ops/lstm.h"
+
+#include "model/core/check.h"
+#include "model/ops/cpu/lstm.h"
+
+namespace pluma {
+
+void lstm_forward(const exec_context& ctx, float* h, float* c, float* gates, float* hT, float* cT,
+                  const float* x, const float* h0, const float* c0, const float* w_ih, const float* w_hh,
+                  const float* b_ih, const float* b_hh, float* scratch, int T, int B, int C, int H) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "lstm_forward: no CUDA kernel yet");
+  cpu::lstm_forward(ctx, h, c, gates, hT, cT, x, h0, c0, w_ih, w_hh, b_ih, b_hh, scratch, T, B, C, H);
+}
+
+void lstm_backward(const exec_context& ctx, float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
+                   float* db_ih, float* db_hh, const float* dh, const float* dhT, const float* dcT,
+                   const float* x, const float* h0, const float* c0, const float* w_ih, const float* w_hh,
+                   const float* h, const float* c, const float* gates, float* scratch, int T, int B, int C,
+                   int H) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "lstm_backward: no CUDA kernel yet");
+  cpu::lstm_backward(ctx, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, dh, dhT, dcT, x, h0, c0, w_ih, w_hh, h, c,
+                     gates, scratch, T, B, C, H);
+}
+
+void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
+               const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
+               float* scratch, int B, int C, int H) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "lstm_step: no CUDA kernel yet");
+  cpu::lstm_step(ctx, h_out, c_out, x, h_prev, c_prev, w_ih, w_hh, b_ih, b_hh, scratch, B, C, H);
+}
+
+}  // namespace pluma

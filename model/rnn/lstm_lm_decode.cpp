@@ -1,0 +1,60 @@
+// LSTM LM incremental decoding: one token per sequence per step through every layer, carrying (h, c).
+#include "model/core/check.h"
+#include "model/ops/embedding.h"
+#include "model/ops/lstm.h"
+#include "model/ops/matmul.h"
+#include "model/rnn/lstm_lm.h"
+
+namespace pluma {
+namespace {
+
+struct lstm_decode_state final : decode_state {
+  arena memory;
+  float* h = nullptr;         // (L, B, H)
+  float* c = nullptr;         // (L, B, H)
+  float* x = nullptr;         // (B, E) the embedded tokens
+  float* scratch = nullptr;   // (lstm_step_scratch_floats(B, H))
+};
+
+}  // namespace
+
+std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
+  PLUMA_CHECK(B > 0, "lstm decode_begin: B must be positive");
+  params();
+  auto st = std::make_unique<lstm_decode_state>();
+  st->batch = B;
+  st->position = 0;
+  const size_t state = size_t(cfg_.layers) * B * cfg_.hidden, x = size_t(B) * cfg_.embd;
+  st->memory.resize(2 * state + x + lstm_step_scratch_floats(B, cfg_.hidden));   // zero-filled
+  st->h = st->memory.data();
+  st->c = st->h + state;
+  st->x = st->c + state;
+  st->scratch = st->x + x;
+  return st;
+}
+
+// tokens: (B); logits: (B, V)
+void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits) {
+  auto* st = dynamic_cast<lstm_decode_state*>(&state);
+  PLUMA_CHECK(st != nullptr, "lstm decode_step: the state was not made by this model's decode_begin");
+  const exec_context& ctx = cpu_context();
+  const int L = cfg_.layers, E = cfg_.embd, H = cfg_.hidden, V = cfg_.vocab_size, B = st->batch;
+  const long BH = long(B) * H;
+
+  embedding_forward(ctx, st->x, tokens, param(emb_), nullptr, B, 1, E);
+  const float* x = st->x;
+  int C = E;
+  for (int l = 0; l < L; l++) {
+    const layer_index& w = layers_[l];
+    float* h = st->h + l * BH;   // (B, H) updated in place
+    float* c = st->c + l * BH;
+    lstm_step(ctx, h, c, x, h, c, param(w.w_ih), param(w.w_hh), param(w.b_ih), param(w.b_hh), st->scratch, B,
+              C, H);
+    x = h;
+    C = H;
+  }
+  matmul_forward(ctx, logits, x, param(head_w_), param(head_b_), B, H, V);
+  st->position++;
+}
+
+}  // namespace pluma
