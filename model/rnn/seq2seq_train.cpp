@@ -11,6 +11,7 @@
 #include "model/ops/lstm_lengths.h"
 #include "model/ops/luong_attention.h"
 #include "model/ops/matmul.h"
+#include "model/ops/residual.h"
 #include "model/ops/seq_ops.h"
 #include "model/ops/softmax_xent.h"
 #include "model/rnn/seq2seq.h"
@@ -72,7 +73,7 @@ void seq2seq_model::encoder_forward(seq2seq_workspace& w, rng* gen) {
 seq2seq_loss seq2seq_model::forward(const seq2seq_inputs& in, float label_smoothing, rng* gen) {
   const exec_context& ctx = cpu_context();
   const int B = in.B, S = in.S, T = in.T;
-  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size, X = E + Hd;
+  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size;
   PLUMA_CHECK(B > 0 && S > 0 && T > 0, "seq2seq forward: empty batch");
   seq2seq_workspace& w = *ws_;
   seq2seq_workspace_resize(w, cfg_, B, S, T, gen != nullptr);
@@ -86,17 +87,24 @@ seq2seq_loss seq2seq_model::forward(const seq2seq_inputs& in, float label_smooth
   ids_to_time_major(w.tgt_tm.data(), in.tgt_in, B, T, pad_id);
   embedding_forward(ctx, w.tgt_emb.data(), w.tgt_tm.data(), param(tgt_emb_), nullptr, T, B, E);
   dropout_or_copy(ctx, w.ye.data(), w.tgt_emb_mask.data(), w.tgt_emb.data(), long(T) * B * E, cfg_.dropout, gen);
+  // the cell's input weights in blocks (seq2seq_workspace.h); the embedding part of all steps at once
+  const int G = 4 * Hd;
+  zero(w.w_e, size_t(G) * E);
+  zero(w.w_f, size_t(G) * Hd);
+  concat_backward(ctx, w.w_e.data(), w.w_f.data(), param(dec_.w_ih), G, E, Hd);
+  concat_forward(ctx, w.w_fh.data(), w.w_f.data(), param(dec_.w_hh), G, Hd, Hd);
+  matmul_forward(ctx, w.gates.data(), w.ye.data(), w.w_e.data(), param(dec_.b_ih), T * B, E, G);
   for (int t = 0; t < T; t++) {
     const float* feed_prev = t ? w.feeds.data() + (t - 1) * BHd : w.zeros.data();
     const float* h_prev = t ? w.hs.data() + (t - 1) * BHd : w.h0.data();
     const float* c_prev = t ? w.cs.data() + (t - 1) * BHd : w.c0.data();
-    float* x = w.xs.data() + size_t(t) * B * X;
+    float* xf = w.xf.data() + 2 * t * BHd;
     float* h = w.hs.data() + t * BHd;
     float* cat = w.cats.data() + size_t(t) * B * (D + Hd);
-    concat_forward(ctx, x, w.ye.data() + size_t(t) * B * E, feed_prev, B, E, Hd);
-    lstm_forward(ctx, h, w.cs.data() + t * BHd, w.gates.data() + 4 * t * BHd, nullptr, nullptr, x, h_prev, c_prev,
-                 param(dec_.w_ih), param(dec_.w_hh), param(dec_.b_ih), param(dec_.b_hh), w.scratch.data(), 1, B, X,
-                 Hd);
+    concat_forward(ctx, xf, feed_prev, h_prev, B, Hd, Hd);
+    matmul_forward(ctx, w.rec.data(), xf, w.w_fh.data(), nullptr, B, 2 * Hd, G);
+    lstm_cell_forward(ctx, w.gates.data() + 4 * t * BHd, w.cs.data() + t * BHd, h, w.rec.data(), param(dec_.b_hh),
+                      c_prev, B, Hd);
     luong_attention_forward(ctx, w.ctx.data(), w.att_probs.data() + size_t(t) * B * S, h, w.keys.data(), values,
                             len, S, B, Hd, D);
     concat_forward(ctx, cat, w.ctx.data(), h, B, D, Hd);
@@ -128,7 +136,7 @@ void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, fl
   const exec_context& ctx = cpu_context();
   seq2seq_workspace& w = *ws_;
   const int B = w.B, S = w.S, T = w.T, N = T * B;
-  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size, X = E + Hd;
+  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size;
   const size_t BHd = size_t(B) * Hd;
   const int* len = w.src_len.data();
   const float* values = w.layers.back().out.data();
@@ -146,19 +154,20 @@ void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, fl
                   param(proj_w_), N, Hd, V);
 
   // decoder steps in reverse: the feed gradient of step t reaches step t-1 through its cell input
+  const int G = 4 * Hd;
   transpose_2d(ctx, w.w_out_t.data(), param(attn_out_), Hd, D + Hd);
+  transpose_2d(ctx, w.w_fh_t.data(), w.w_fh.data(), G, 2 * Hd);
   zero(w.pres, size_t(N) * Hd);   // becomes dpre
   zero(w.dkeys, size_t(S) * B * Hd);
   zero(w.dout, size_t(S) * B * D);
   zero(w.dh0, BHd);
-  zero(w.dc0, BHd);
-  zero(w.carry, 4 * BHd);
-  zero(w.dye, size_t(N) * E);
+  zero(w.dh_carry, BHd);
+  zero(w.dc_carry, BHd);
   for (int t = T - 1; t >= 0; t--) {
-    const float* h_prev = t ? w.hs.data() + (t - 1) * BHd : w.h0.data();
     const float* c_prev = t ? w.cs.data() + (t - 1) * BHd : w.c0.data();
     float* h = w.hs.data() + t * BHd;
     float* dpre = w.pres.data() + t * BHd;
+    float* dgates = w.dgates.data() + 4 * t * BHd;
     zero(w.datt, BHd);
     dropout_backward(ctx, w.datt.data(), w.dfeeds.data() + t * BHd, w.feed_mask.data() + t * BHd, long(BHd));
     tanh_backward(ctx, dpre, w.atts.data() + t * BHd, w.datt.data(), long(BHd));
@@ -168,19 +177,32 @@ void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, fl
     concat_backward(ctx, w.dctx.data(), w.dh_att.data(), w.dcat.data(), B, D, Hd);
     luong_attention_backward(ctx, w.dh_att.data(), w.dkeys.data(), w.dout.data(), w.dctx.data(),
                              w.att_probs.data() + size_t(t) * B * S, h, w.keys.data(), values, len, S, B, Hd, D);
-    float* cur = w.carry.data() + (t % 2) * 2 * BHd;         // (2, B, Hd) into h_t, c_t from step t+1
-    float* prev = w.carry.data() + ((t + 1) % 2) * 2 * BHd;  // (2, B, Hd) into h_{t-1}, c_{t-1}
-    if (t) std::fill_n(prev, 2 * BHd, 0.0f);
-    zero(w.dx, size_t(B) * X);
-    lstm_backward(ctx, w.dx.data(), t ? prev : w.dh0.data(), t ? prev + BHd : w.dc0.data(), grad(dec_.w_ih),
-                  grad(dec_.w_hh), grad(dec_.b_ih), grad(dec_.b_hh), w.dh_att.data(), cur, cur + BHd,
-                  w.xs.data() + size_t(t) * B * X, h_prev, c_prev, param(dec_.w_ih), param(dec_.w_hh), h,
-                  w.cs.data() + t * BHd, w.gates.data() + 4 * t * BHd, w.scratch.data(), 1, B, X, Hd);
-    concat_backward(ctx, w.dye.data() + size_t(t) * B * E, t ? w.dfeeds.data() + (t - 1) * BHd : nullptr,
-                    w.dx.data(), B, E, Hd);
+    lstm_cell_backward(ctx, dgates, w.dc_carry.data(), w.dh_att.data(), w.dh_carry.data(),
+                       w.gates.data() + 4 * t * BHd, w.cs.data() + t * BHd, c_prev, B, Hd);
+    matmul_forward(ctx, w.dxf.data(), dgates, w.w_fh_t.data(), nullptr, B, G, 2 * Hd);   // [dfeed | dh] of t-1
+    zero(w.dh_carry, BHd);
+    concat_backward(ctx, t ? w.dfeeds.data() + (t - 1) * BHd : nullptr, t ? w.dh_carry.data() : w.dh0.data(),
+                    w.dxf.data(), B, Hd, Hd);
   }
+  std::copy_n(w.dc_carry.data(), BHd, w.dc0.data());
   matmul_backward(ctx, nullptr, grad(attn_out_), nullptr, w.pres.data(), w.cats.data(), param(attn_out_), N,
                   D + Hd, Hd);
+  // the cell's weight gradients of all steps at once, then back into the parameters' layout
+  zero(w.dye, size_t(N) * E);
+  zero(w.dw_e, size_t(G) * E);
+  zero(w.db, G);
+  matmul_backward(ctx, w.dye.data(), w.dw_e.data(), w.db.data(), w.dgates.data(), w.ye.data(), w.w_e.data(), N, E,
+                  G);
+  zero(w.dw_fh, size_t(G) * 2 * Hd);
+  matmul_backward(ctx, nullptr, w.dw_fh.data(), nullptr, w.dgates.data(), w.xf.data(), w.w_fh.data(), N, 2 * Hd, G);
+  zero(w.dw_f, size_t(G) * Hd);
+  zero(w.dw_h, size_t(G) * Hd);
+  concat_backward(ctx, w.dw_f.data(), w.dw_h.data(), w.dw_fh.data(), G, Hd, Hd);
+  concat_forward(ctx, w.dw_ih.data(), w.dw_e.data(), w.dw_f.data(), G, E, Hd);
+  residual_forward(ctx, grad(dec_.w_ih), grad(dec_.w_ih), w.dw_ih.data(), long(G) * (E + Hd));
+  residual_forward(ctx, grad(dec_.w_hh), grad(dec_.w_hh), w.dw_h.data(), long(G) * Hd);
+  residual_forward(ctx, grad(dec_.b_ih), grad(dec_.b_ih), w.db.data(), G);
+  residual_forward(ctx, grad(dec_.b_hh), grad(dec_.b_hh), w.db.data(), G);
   zero(w.dembed, size_t(N) * E);
   dropout_backward(ctx, w.dembed.data(), w.dye.data(), w.tgt_emb_mask.data(), long(N) * E);
   embedding_backward(ctx, grad(tgt_emb_), nullptr, w.dembed.data(), w.tgt_tm.data(), T, B, E);

@@ -37,7 +37,13 @@ struct seq2seq_workspace {
   std::vector<float> tgt_emb;         // (T, B, E) before dropout
   std::vector<float> tgt_emb_mask;    // (T, B, E)
   std::vector<float> ye;              // (T, B, E) after dropout
-  std::vector<float> xs;              // (T, B, E + Hd) cell inputs [ye_t | feed_{t-1}]
+  // The cell's input weights in blocks: gates_t = ye_t · w_eᵀ + b_ih + [feed_{t-1} | h_{t-1}] · w_fhᵀ + b_hh,
+  // so the embedding part of every step is one matmul and a step multiplies only the recurrent inputs.
+  std::vector<float> w_e;             // (4Hd, E) dec_cell.weight_ih[:, :E]
+  std::vector<float> w_f;             // (4Hd, Hd) dec_cell.weight_ih[:, E:]
+  std::vector<float> w_fh;            // (4Hd, 2Hd) [w_f | dec_cell.weight_hh]
+  std::vector<float> xf;              // (T, B, 2Hd) [feed_{t-1} | h_{t-1}]
+  std::vector<float> rec;             // (B, 4Hd) xf_t · w_fhᵀ
   std::vector<float> hs, cs;          // (T, B, Hd)
   std::vector<float> gates;           // (T, B, 4Hd)
   std::vector<float> att_probs;       // (T, B, S)
@@ -59,8 +65,15 @@ struct seq2seq_workspace {
   std::vector<float> dcat;            // (B, D + Hd)
   std::vector<float> dctx;            // (B, D)
   std::vector<float> dh_att;          // (B, Hd)
-  std::vector<float> dx;              // (B, E + Hd)
-  std::vector<float> carry;           // (4, B, Hd) dh, dc into the previous step (two pairs, alternating)
+  std::vector<float> w_fh_t;          // (2Hd, 4Hd) w_fh transposed
+  std::vector<float> dgates;          // (T, B, 4Hd)
+  std::vector<float> dxf;             // (B, 2Hd)
+  std::vector<float> dh_carry, dc_carry;  // (B, Hd) into h_t, c_t from step t+1
+  std::vector<float> dw_e;            // (4Hd, E)
+  std::vector<float> dw_fh;           // (4Hd, 2Hd)
+  std::vector<float> dw_f, dw_h;      // (4Hd, Hd)
+  std::vector<float> dw_ih;           // (4Hd, E + Hd)
+  std::vector<float> db;              // (4Hd)
   std::vector<float> dye;             // (T, B, E)
   std::vector<float> dembed;          // (max(S, T), B, E)
   std::vector<float> w_out_t;         // (D + Hd, Hd) attn_out.weight transposed
