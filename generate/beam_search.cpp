@@ -36,13 +36,15 @@ source_batch pad_sources(const std::vector<std::vector<int>>& srcs) {
   return sb;
 }
 
-// log-sum-exp of one row of logits (V), accumulated in double
+// log-sum-exp of one row of logits (V)
 float row_logsumexp(const float* x, int V) {
   float maxv = x[0];
+#pragma omp simd reduction(max : maxv)
   for (int v = 1; v < V; v++) maxv = std::max(maxv, x[v]);
-  double sum = 0.0;
-  for (int v = 0; v < V; v++) sum += std::exp(double(x[v] - maxv));
-  return maxv + float(std::log(sum));
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int v = 0; v < V; v++) sum += std::exp(x[v] - maxv);
+  return maxv + std::log(sum);
 }
 
 // logits (R, V) -> log-probabilities, in place
@@ -217,7 +219,7 @@ void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, co
   for (auto& hyps : out) sort_nbest(hyps, cfg.n_best);
 }
 
-// Greedy and sampled decoding share this loop; pick(r, logits_row, history) chooses row r's next token.
+// Greedy and sampled decoding share this loop; pick(logits_row, logsumexp, history) chooses a row's next token.
 template <class Pick>
 void single_path_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                         Pick&& pick, std::vector<std::vector<translation>>& out) {
@@ -239,8 +241,9 @@ void single_path_search(seq2seq_model& m, const std::vector<std::vector<int>>& s
     for (int b = 0; b < B; b++) {
       if (done[b]) continue;
       const float* row = logits.data() + size_t(b) * V;
-      const int tok = pick(b, row, hyp[b].tokens);
-      hyp[b].logprob += row[tok] - row_logsumexp(row, V);
+      const float lse = row_logsumexp(row, V);
+      const int tok = pick(row, lse, hyp[b].tokens);
+      hyp[b].logprob += row[tok] - lse;
       if (cfg.keep_attention) append_attention(hyp[b].attention, att.data() + size_t(b) * S, sb.len[b]);
       if (tok == eos_id) {
         hyp[b].finished = true;
@@ -260,15 +263,20 @@ void single_path_search(seq2seq_model& m, const std::vector<std::vector<int>>& s
 
 void greedy_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                    std::vector<std::vector<translation>>& out) {
-  auto argmax = [&](int, const float* row, const std::vector<int>&) {
-    return int(std::max_element(row, row + m.config().vocab_size) - row);
+  // the argmax of the log-probabilities as a beam compares them (rounding can tie two close logits there)
+  auto argmax = [&](const float* row, float lse, const std::vector<int>&) {
+    int best = 0;
+    float best_lp = row[0] - lse;
+    for (int v = 1; v < m.config().vocab_size; v++)
+      if (row[v] - lse > best_lp) best = v, best_lp = row[v] - lse;
+    return best;
   };
   single_path_search(m, srcs, cfg, argmax, out);
 }
 
 void sample_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                    sampler& s, std::vector<std::vector<translation>>& out) {
-  auto draw = [&](int, const float* row, const std::vector<int>& history) {
+  auto draw = [&](const float* row, float, const std::vector<int>& history) {
     return s.sample(row, m.config().vocab_size, history);
   };
   single_path_search(m, srcs, cfg, draw, out);

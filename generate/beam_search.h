@@ -44,7 +44,7 @@ struct translation {
 // out[i]: the n-best hypotheses of srcs[i], best first. cfg must pass decode_config_validate.
 void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                  std::vector<std::vector<translation>>& out);
-// Greedy decoding (argmax, ties to the lower id) of each source: one hypothesis each, scored as a beam
+// Greedy decoding (argmax of the log-probabilities, ties to the lower id) of each source: one hypothesis each, scored as a beam
 // of 1 would score it (beam_search with beam 1 returns the same).
 void greedy_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                    std::vector<std::vector<translation>>& out);
