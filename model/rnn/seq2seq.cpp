@@ -16,7 +16,7 @@ nlohmann::json seq2seq_config_to_json(const seq2seq_config& cfg) {
   return {{"model", "seq2seq"},          {"src_vocab_size", cfg.src_vocab_size},
           {"vocab_size", cfg.vocab_size}, {"emb", cfg.emb},
           {"enc_hidden", cfg.enc_hidden}, {"enc_layers", cfg.enc_layers},
-          {"dec_hidden", cfg.dec_hidden}, {"dropout", cfg.dropout}};
+          {"dec_hidden", cfg.dec_hidden}, {"dropout", std::round(double(cfg.dropout) * 1e6) / 1e6}};
 }
 
 status seq2seq_config_from_json(const nlohmann::json& j, seq2seq_config& out) {
