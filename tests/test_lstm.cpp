@@ -150,17 +150,25 @@ TEST_CASE("lstm_backward adds into its gradients and treats a missing initial st
   CHECK(max_abs_diff(dz.dx, fresh.dx) < 1e-6);
 }
 
-TEST_CASE("lstm_step run T times equals lstm_forward, in place") {
-  layer_case k(5, 3, 4, 6, 41);
-  layer_out o = run_forward(k, true);
-  std::vector<float> h = k.h0, c = k.c0, scratch(lstm_step_scratch_floats(k.B, k.H));
-  for (int t = 0; t < k.T; t++) {
-    lstm_step(cpu_context(), h.data(), c.data(), k.x.data() + size_t(t) * k.B * k.C, h.data(), c.data(),
-              k.w_ih.data(), k.w_hh.data(), k.b_ih.data(), k.b_hh.data(), scratch.data(), k.B, k.C, k.H);
-    std::vector<float> ht(o.h.begin() + t * k.BH(), o.h.begin() + (t + 1) * k.BH());
-    CHECK(max_abs_diff(h, ht) < 1e-6);
+TEST_CASE("lstm_step run T times equals lstm_forward, in place, few sequences and many") {
+  for (int B : {1, 3, 6}) {   // up to 4 the step takes the dot-product path, above it the matmuls
+    CAPTURE(B);
+    layer_case k(5, B, 4, 6, 41);
+    layer_out o = run_forward(k, true);
+    std::vector<float> h = k.h0, c = k.c0, scratch(lstm_step_scratch_floats(k.B, k.H));
+    for (int t = 0; t < k.T; t++) {
+      lstm_step(cpu_context(), h.data(), c.data(), k.x.data() + size_t(t) * k.B * k.C, h.data(), c.data(),
+                k.w_ih.data(), k.w_hh.data(), k.b_ih.data(), k.b_hh.data(), scratch.data(), k.B, k.C, k.H);
+      std::vector<float> ht(o.h.begin() + t * k.BH(), o.h.begin() + (t + 1) * k.BH());
+      CHECK(max_abs_diff(h, ht) < 1e-6);
+    }
+    CHECK(max_abs_diff(c, o.cT) < 1e-6);
+    // from a zero state (h_prev, c_prev = nullptr) one step equals the sequence's first
+    layer_out z = run_forward(k, false);
+    lstm_step(cpu_context(), h.data(), c.data(), k.x.data(), nullptr, nullptr, k.w_ih.data(), k.w_hh.data(),
+              k.b_ih.data(), k.b_hh.data(), scratch.data(), k.B, k.C, k.H);
+    CHECK(max_abs_diff(h, std::vector<float>(z.h.begin(), z.h.begin() + k.BH())) < 1e-6);
   }
-  CHECK(max_abs_diff(c, o.cT) < 1e-6);
 }
 
 TEST_CASE("the oneDNN LSTM primitive and the own kernels agree, forward and backward") {

@@ -40,9 +40,6 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
                const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                float* scratch, int B, int C, int H);
 
-// How a model runs its LSTM layers over whole sequences: the kernels above, or the oneDNN primitive below
-// (decoding always steps with lstm_step). Both give the same results to float rounding; the default is the
-// faster on our CPUs (tools/bench/bench_lstm, docs/BENCHMARKS.md).
 // The cell pointwise of one step alone, for callers that compute the gate pre-activations themselves (a
 // decoder with input feeding projects its inputs in its own blocks). gates: (B, 4H) in: x·W_ihᵀ + b_ih
 // (+ h_{t-1}·W_hhᵀ when rec is nullptr), out: the activated gates; rec: (B, 4H) h_{t-1}·W_hhᵀ or nullptr;
@@ -54,6 +51,9 @@ void lstm_cell_forward(const exec_context& ctx, float* gates, float* c_out, floa
 void lstm_cell_backward(const exec_context& ctx, float* dgates, float* dc, const float* dh_out, const float* dh_rec,
                         const float* gates, const float* c, const float* c_prev, int B, int H);
 
+// How a model runs its LSTM layers over whole sequences: the kernels above, or the oneDNN primitive below
+// (decoding always steps with lstm_step). Both give the same results to float rounding; the default is the
+// faster on our CPUs (tools/bench/bench_lstm).
 enum class lstm_impl { kernels, primitive };
 constexpr lstm_impl lstm_impl_default = lstm_impl::primitive;
 

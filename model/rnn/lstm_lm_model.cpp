@@ -84,6 +84,7 @@ void lstm_lm::set_impl(lstm_impl impl) {
 }
 
 lstm_primitive& lstm_lm::primitive(int l, int B, int T) {
+  if (primitives_.size() >= 4 && !primitives_.count({B, T})) primitives_.clear();   // shapes keep changing
   auto& layers = primitives_[{B, T}];
   if (layers.empty()) {
     for (int k = 0; k < cfg_.layers; k++)

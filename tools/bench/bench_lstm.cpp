@@ -1,6 +1,7 @@
 // bench_lstm: one LSTM layer's forward + backward over a sequence, own kernels (matmul op + fused cell)
-// against the oneDNN LSTM primitive, at the shapes of the char-rnn configurations. Checks that both agree
-// before timing. Usage: bench_lstm [iterations]   (threads: OMP_NUM_THREADS)
+// against the oneDNN LSTM primitive, at the shapes of the char-rnn configurations; then a whole LSTM LM
+// training step (forward_backward) with each, interleaved. Checks that both agree before timing.
+// Usage: bench_lstm [iterations]   (threads: OMP_NUM_THREADS)
 #include <omp.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "model/core/rng.h"
 #include "model/ops/cpu/lstm.h"
 #include "model/ops/lstm.h"
+#include "model/rnn/lstm_lm.h"
 
 using namespace pluma;
 
@@ -81,6 +83,37 @@ double median_ms(int iters, F&& f) {
 
 }  // namespace
 
+// ms per training step (forward_backward) of an L x H char model (V = 65) at (B, T), kernels and primitive
+// alternating step by step so that machine noise hits both alike.
+void bench_model(int L, int H, int B, int T, int iters) {
+  lstm_config cfg;
+  cfg.vocab_size = 65, cfg.embd = H, cfg.hidden = H, cfg.layers = L, cfg.carry_state = false;
+  lstm_lm own(cfg), prim(cfg);
+  own.set_impl(lstm_impl::kernels);
+  prim.set_impl(lstm_impl::primitive);
+  own.init_params(1);
+  std::copy(own.params().data(), own.params().data() + own.params().size(), prim.params().data());
+  rng g(2), drop(3);
+  std::vector<int> in(size_t(B) * T), tg(in.size());
+  for (auto& t : in) t = int(g.below(65));
+  for (auto& t : tg) t = int(g.below(65));
+  const float lo = own.forward_backward(in.data(), tg.data(), B, T, 1.0f, drop);
+  const float lp = prim.forward_backward(in.data(), tg.data(), B, T, 1.0f, drop);
+  std::vector<double> to, tp;
+  for (int i = 0; i < iters; i++) {
+    for (int k = 0; k < 2; k++) {
+      lstm_lm& m = k == 0 ? own : prim;
+      auto t0 = std::chrono::steady_clock::now();
+      m.forward_backward(in.data(), tg.data(), B, T, 1.0f, drop);
+      (k == 0 ? to : tp).push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
+  std::sort(to.begin(), to.end());
+  std::sort(tp.begin(), tp.end());
+  std::printf("LSTM LM %dx%d, B %d, T %d: kernels %.2f ms/step, primitive %.2f ms/step (medians; losses %.6f / %.6f)\n",
+              L, H, B, T, to[to.size() / 2], tp[tp.size() / 2], lo, lp);
+}
+
 int main(int argc, char** argv) {
   const int iters = argc > 1 ? std::atoi(argv[1]) : 20;
   std::printf("LSTM layer, forward+backward over T steps; %d threads; median of %d runs\n", omp_get_max_threads(),
@@ -118,6 +151,8 @@ int main(int argc, char** argv) {
                 dn_inf, flops / own_fb * 1e-6, flops / dn_fb * 1e-6, err);
   }
   std::printf("(times in ms; GFLOP/s of forward+backward: own/dnnl)\n");
+  bench_model(2, 256, 32, 64, iters);
+  bench_model(3, 512, 32, 64, std::max(3, iters / 4));
   if (!ok) std::printf("MISMATCH between the own kernels and the oneDNN primitive\n");
   return ok ? 0 : 1;
 }

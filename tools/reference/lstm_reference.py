@@ -11,7 +11,7 @@ Tensors in the file (safetensors layout: 8-byte little-endian header length, JSO
   <param>                   the initial parameters (emb.weight, lstm.weight_ih_l0, ..., head.weight, head.bias)
   inputs, targets           (B, T) int64
   h0, c0                    (L, B, H) nonzero initial state
-  logits                    (B, T, V);   lstm_out: (B, T, H) top-layer outputs
+  logits                    (B, T, V)
   hT, cT                    (L, B, H) final state
   loss                      (1) mean cross-entropy
   grad.<param>, grad.h0, grad.c0   gradients of the loss
@@ -48,7 +48,7 @@ class char_lstm(nn.Module):
         out, state = self.lstm(self.emb(idx), state)
         logits = self.head(out)
         loss = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
-        return logits, loss, out, state
+        return logits, loss, state
 
 
 def write_safetensors(path, tensors, metadata):
@@ -100,9 +100,9 @@ def main():
     out["inputs"], out["targets"] = x.numpy().astype(np.int64), y.numpy().astype(np.int64)
     out["h0"], out["c0"] = f32(h0), f32(c0)
 
-    logits, loss, lstm_out, (hT, cT) = model(x, y, (h0, c0))
+    logits, loss, (hT, cT) = model(x, y, (h0, c0))
     loss.backward()
-    out["logits"], out["lstm_out"], out["hT"], out["cT"] = f32(logits), f32(lstm_out), f32(hT), f32(cT)
+    out["logits"], out["hT"], out["cT"] = f32(logits), f32(hT), f32(cT)
     out["loss"] = np.array([loss.item()], dtype=np.float32)
     for name, p in model.named_parameters():
         out["grad." + name] = f32(p.grad)
@@ -110,7 +110,7 @@ def main():
 
     # Truncated BPTT: the next batch starts from the detached final state of the first.
     with torch.no_grad():
-        _, loss2, _, (hT2, cT2) = model(x2, y2, (hT.detach(), cT.detach()))
+        _, loss2, (hT2, cT2) = model(x2, y2, (hT.detach(), cT.detach()))
     out["inputs2"], out["targets2"] = x2.numpy().astype(np.int64), y2.numpy().astype(np.int64)
     out["loss2"] = np.array([loss2.item()], dtype=np.float32)
     out["hT2"], out["cT2"] = f32(hT2), f32(cT2)
@@ -121,7 +121,7 @@ def main():
     state0 = (h0.detach(), c0.detach())
     for _ in range(ADAM["steps"]):
         opt.zero_grad(set_to_none=True)
-        _, loss_s, _, _ = model(x, y, state0)
+        _, loss_s, _ = model(x, y, state0)
         loss_s.backward()
         opt.step()
         losses.append(loss_s.item())

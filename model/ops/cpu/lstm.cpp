@@ -12,6 +12,8 @@ namespace {
 
 // Below this many cells per step the OpenMP fork costs more than the work.
 constexpr long parallel_cells = 8192;
+// Up to this many sequences a decoding step computes its gates with dot products rather than matmuls.
+constexpr int small_batch = 4;
 
 // gates: (B, 4H) in: x·W_ihᵀ + b_ih; out: activated (i, f, g, o). rec: (B, 4H) h_{t-1}·W_hhᵀ or nullptr;
 // b_hh: (4H); c_prev: (B, H) or nullptr; c_out, h_out: (B, H) (c_out may alias c_prev)
@@ -75,6 +77,31 @@ void cell_backward(float* dgates, float* dc, const float* dh_out, const float* d
       dg[2 * H + j] = dct * i * (1.0f - gg * gg);
       dg[3 * H + j] = dht * tc * o * (1.0f - o);
       dcb[j] = dct * f;
+    }
+  }
+}
+
+float dot(const float* a, const float* b, int n) {
+  float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+  for (int i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+// Decoding a few sequences is bound by reading the weights, which a GEMM library re-packs on every call:
+// gates (B, 4H) = x·W_ihᵀ + b_ih + h_prev·W_hhᵀ in one pass over both matrices, every row used for all B.
+// x: (B, C); h_prev: (B, H) or nullptr; w_ih: (4H, C); w_hh: (4H, H); b_ih: (4H)
+void small_batch_gates(float* gates, const float* x, const float* h_prev, const float* w_ih, const float* w_hh,
+                       const float* b_ih, int B, int C, int H) {
+  const int G = 4 * H;
+#pragma omp parallel for schedule(static) if (long(G) * (C + H) * B >= (1L << 20))
+  for (int k = 0; k < G; k++) {
+    const float* wi = w_ih + size_t(k) * C;
+    const float* wh = w_hh + size_t(k) * H;
+    for (int b = 0; b < B; b++) {
+      float s = b_ih[k] + dot(wi, x + size_t(b) * C, C);
+      if (h_prev) s += dot(wh, h_prev + size_t(b) * H, H);
+      gates[size_t(b) * G + k] = s;
     }
   }
 }
@@ -148,6 +175,11 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
                float* scratch, int B, int C, int H) {
   float* gates = scratch;                    // (B, 4H)
   float* rec = scratch + size_t(B) * 4 * H;  // (B, 4H)
+  if (B <= small_batch) {
+    small_batch_gates(gates, x, h_prev, w_ih, w_hh, b_ih, B, C, H);
+    cell_forward(gates, c_out, h_out, nullptr, b_hh, c_prev, B, H);
+    return;
+  }
   matmul_forward(ctx, gates, x, w_ih, b_ih, B, C, 4 * H);
   if (h_prev) matmul_forward(ctx, rec, h_prev, w_hh, nullptr, B, H, 4 * H);
   cell_forward(gates, c_out, h_out, h_prev ? rec : nullptr, b_hh, c_prev, B, H);

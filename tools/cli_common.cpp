@@ -1,0 +1,61 @@
+#include "tools/cli_common.h"
+
+#include <omp.h>
+
+#include "model/model_io.h"
+
+namespace pluma::cli {
+
+void add_model_options(cxxopts::Options& opts) {
+  opts.add_options()
+    ("checkpoint", "Model checkpoint (.pluma)", cxxopts::value<std::string>())
+    ("threads", "CPU threads (default: all cores)", cxxopts::value<int>()->default_value("0"))
+    ("device", "cpu or cuda", cxxopts::value<std::string>()->default_value("cpu"));
+}
+
+void apply_threads(const cxxopts::Options& opts, int n) {
+  if (n < 0 || n > 1024) usage_error(opts, "--threads must be between 1 and 1024 (got " + std::to_string(n) + ")");
+  if (n > 0) omp_set_num_threads(n);
+}
+
+void load_model_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult& r,
+                        std::unique_ptr<lm_model>& m, std::unique_ptr<tokenizer>& tok) {
+  apply_threads(opts, r["threads"].as<int>());
+  std::string dev = r["device"].as<std::string>();
+  if (dev == "cuda") {
+#ifdef PLUMA_HAVE_CUDA
+    fail("--device cuda: the CUDA backend does not yet run this command; use --device cpu");
+#else
+    fail("--device cuda: this pluma was built without CUDA (nvcc was not found at build time); use --device cpu");
+#endif
+  } else if (dev != "cpu") {
+    usage_error(opts, "--device must be cpu or cuda (got '" + dev + "')");
+  }
+  if (!r.count("checkpoint")) usage_error(opts, "--checkpoint FILE is required");
+  status st = model_load(r["checkpoint"].as<std::string>(), m, tok);
+  if (!st) fail(st.message());
+}
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] == '\\' && i + 1 < s.size()) {
+      char c = s[++i];
+      if (c == 'n') out += '\n';
+      else if (c == 't') out += '\t';
+      else if (c == '\\') out += '\\';
+      else { out += '\\'; out += c; }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<int> prompt_ids(const tokenizer& tok, const std::string& prompt_escaped) {
+  std::string p = unescape(prompt_escaped);
+  if (p.empty()) return {sos_id};
+  return tok.encode(p);
+}
+
+}  // namespace pluma::cli

@@ -1,0 +1,79 @@
+// pluma generate: sample text from a checkpoint, streamed to the terminal.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "generate/decode_loop.h"
+#include "tools/cli_common.h"
+
+namespace pluma::cli {
+namespace {
+
+int run_generate(int argc, char** argv) {
+  cxxopts::Options opts(argv[0], "Sample text from a trained model, streamed as it is produced.\n"
+                                 "Without --prompt generation starts from <sos>. It ends at <eos>, a --stop string or\n"
+                                 "--max-new-tokens. A GPT that outgrows its context slides its window: the cache is\n"
+                                 "rebuilt from the last half-context of tokens.");
+  add_model_options(opts);
+  opts.add_options()
+    ("prompt", "Text to continue (escapes \\n \\t understood)", cxxopts::value<std::string>()->default_value(""))
+    ("max-new-tokens", "Tokens to generate per sample", cxxopts::value<int>()->default_value("500"))
+    ("temperature", "Softmax temperature; 0 = greedy", cxxopts::value<float>()->default_value("1.0"))
+    ("top-k", "Keep the k most likely tokens (0 = off)", cxxopts::value<int>()->default_value("0"))
+    ("top-p", "Keep the smallest set with this much mass (1 = off)", cxxopts::value<float>()->default_value("1.0"))
+    ("min-p", "Keep tokens at least this fraction of the top token's prob (0 = off)", cxxopts::value<float>()->default_value("0"))
+    ("repetition-penalty", "Penalize recently seen tokens (1 = off)", cxxopts::value<float>()->default_value("1.0"))
+    ("seed", "Random seed (default: from the clock, printed on stderr)", cxxopts::value<uint64_t>())
+    ("num-samples", "How many samples", cxxopts::value<int>()->default_value("1"))
+    ("stop", "Stop string (repeatable; escapes understood)", cxxopts::value<std::vector<std::string>>());
+  add_help(opts);
+  auto r = parse_or_exit(opts, argc, argv);
+
+  generate_config cfg;
+  cfg.max_new_tokens = r["max-new-tokens"].as<int>();
+  cfg.sampling.temperature = r["temperature"].as<float>();
+  cfg.sampling.top_k = r["top-k"].as<int>();
+  cfg.sampling.top_p = r["top-p"].as<float>();
+  cfg.sampling.min_p = r["min-p"].as<float>();
+  cfg.sampling.repetition_penalty = r["repetition-penalty"].as<float>();
+  int num_samples = r["num-samples"].as<int>();
+  if (cfg.max_new_tokens < 1) usage_error(opts, "--max-new-tokens must be at least 1");
+  if (num_samples < 1) usage_error(opts, "--num-samples must be at least 1");
+  if (status st = sampler_config_validate(cfg.sampling); !st) usage_error(opts, st.message());
+  if (r.count("stop"))
+    for (const auto& s : r["stop"].as<std::vector<std::string>>()) {
+      if (s.empty()) usage_error(opts, "--stop must not be empty");
+      cfg.stop.push_back(unescape(s));
+    }
+  uint64_t seed;
+  if (r.count("seed")) {
+    seed = r["seed"].as<uint64_t>();
+  } else {
+    seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) % 1000000007ULL;
+    std::fprintf(stderr, "pluma: seed %llu\n", static_cast<unsigned long long>(seed));
+  }
+
+  std::unique_ptr<lm_model> model;
+  std::unique_ptr<tokenizer> tok;
+  load_model_or_exit(opts, r, model, tok);
+  std::string prompt_text = unescape(r["prompt"].as<std::string>());
+  std::vector<int> prompt = prompt_ids(*tok, r["prompt"].as<std::string>());
+
+  for (int s = 0; s < num_samples; s++) {
+    cfg.sampling.seed = seed + static_cast<uint64_t>(s);
+    if (s > 0) std::fputs("\n---\n", stdout);
+    std::fputs(prompt_text.c_str(), stdout);
+    std::vector<int> ids;
+    std::string text;
+    generate_tokens(*model, *tok, prompt, cfg, [](const std::string& piece) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+    }, ids, text);
+  }
+  std::fputs("\n", stdout);
+  return 0;
+}
+
+}  // namespace
+PLUMA_COMMAND("generate", "Sample text from a trained model", run_generate);
+}  // namespace pluma::cli

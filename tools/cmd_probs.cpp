@@ -1,0 +1,63 @@
+// pluma probs: the next-token probability table (or tree) after a prompt.
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "generate/inspect.h"
+#include "tools/cli_common.h"
+
+namespace pluma::cli {
+namespace {
+
+void print_tree(const tokenizer& tok, const std::vector<prob_node>& nodes, int indent) {
+  for (const auto& n : nodes) {
+    std::string piece = piece_display(tok.id_to_piece(n.id));
+    std::printf("%*s%s%-10s %.4f\n", indent, "", indent ? "→ " : "", piece.c_str(), n.prob);
+    print_tree(tok, n.children, indent + 4);
+  }
+}
+
+nlohmann::json tree_json(const tokenizer& tok, const std::vector<prob_node>& nodes) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& n : nodes)
+    arr.push_back({{"token", tok.id_to_piece(n.id)}, {"id", n.id}, {"prob", n.prob},
+                   {"children", tree_json(tok, n.children)}});
+  return arr;
+}
+
+int run_probs(int argc, char** argv) {
+  cxxopts::Options opts(argv[0], "Show the model's most probable next tokens after a prompt (a tree with --depth).");
+  add_model_options(opts);
+  opts.add_options()
+    ("prompt", "Text before the next token (escapes \\n \\t understood; empty: <sos>)", cxxopts::value<std::string>()->default_value(""))
+    ("top", "Tokens per level", cxxopts::value<int>()->default_value("5"))
+    ("depth", "Levels of the tree (1 = the table)", cxxopts::value<int>()->default_value("1"))
+    ("temperature", "Softmax temperature", cxxopts::value<float>()->default_value("1.0"))
+    ("json", "Print JSON");
+  add_help(opts);
+  auto r = parse_or_exit(opts, argc, argv);
+  int top = r["top"].as<int>(), depth = r["depth"].as<int>();
+  float temperature = r["temperature"].as<float>();
+  if (top < 1) usage_error(opts, "--top must be at least 1");
+  if (depth < 1 || depth > 6) usage_error(opts, "--depth must be between 1 and 6");
+  if (!(temperature >= 0)) usage_error(opts, "--temperature must be >= 0");
+
+  std::unique_ptr<lm_model> model;
+  std::unique_ptr<tokenizer> tok;
+  load_model_or_exit(opts, r, model, tok);
+  std::string prompt_text = unescape(r["prompt"].as<std::string>());
+  auto tree = next_token_tree(*model, prompt_ids(*tok, r["prompt"].as<std::string>()), top, depth, temperature);
+  if (r.count("json")) {
+    nlohmann::json j = {{"prompt", prompt_text}, {"tokens", tree_json(*tok, tree)}};
+    std::cout << j.dump(2) << std::endl;
+  } else {
+    std::printf("%-10s %s\n", "token", "prob");
+    print_tree(*tok, tree, 0);
+  }
+  return 0;
+}
+
+}  // namespace
+PLUMA_COMMAND("probs", "Next-token probability table or tree after a prompt", run_probs);
+}  // namespace pluma::cli

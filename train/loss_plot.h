@@ -1,0 +1,26 @@
+// loss_plot: training curves from a metrics log as a self-contained SVG picture: axes with ticks and labels,
+// a legend, the train and val losses of the evaluations (points joined by lines) and, faintly, the loss of
+// the logged training batches.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model/core/status.h"
+#include "train/metrics.h"
+
+namespace pluma {
+
+struct loss_plot_options {
+  std::string title = "loss";
+  int width = 800;             // pixels
+  int height = 500;
+  bool batch_loss = true;      // also draw the per-step batch loss
+};
+
+// Fails when the log holds no loss value at all.
+status loss_plot_svg(const std::vector<metrics_record>& records, const loss_plot_options& opt, std::string& svg);
+
+// Tick positions for [lo, hi]: about `target` "nice" values (1, 2 or 5 times a power of ten) inside it.
+std::vector<double> nice_ticks(double lo, double hi, int target);
+
+}  // namespace pluma

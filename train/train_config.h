@@ -1,0 +1,70 @@
+// train_config: every option of a training run, typed, with its default. The CLI declares each option once
+// against these fields (tools/cmd_train.cpp); presets set a group of them; a checkpoint stores the config so
+// a resumed run continues with the same settings.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/core/status.h"
+#include "model/model.h"
+#include "train/lr_schedule.h"
+#include "train/optimizer.h"
+
+namespace pluma {
+
+struct train_config {
+  // model
+  model_kind model = model_kind::gpt;
+  int layers = 4;
+  int heads = 4;             // gpt
+  int embd = 128;            // gpt: width; lstm: embedding width (0 = hidden)
+  int hidden = 0;            // lstm: state width
+  int context = 64;          // gpt: positions (block size); lstm: truncated-BPTT window (--seq-len)
+  float dropout = 0.0f;
+  bool bias = true;          // gpt: biases in Linear and LayerNorm
+
+  // data and tokenizer
+  std::string data = "tinyshakespeare";   // a corpus name or a text file
+  std::string tokenizer = "char";         // a kind (char, word, bpe, unigram) or a tokenizer file
+  int vocab_size = 0;                     // for a trained tokenizer; 0 = the kind's default
+  double val_fraction = 0.1;              // the last part of the corpus, held out
+
+  // optimization
+  int batch = 12;            // sequences per optimizer step (the global batch)
+  int grad_accum = 1;        // micro-batches per step; batch must divide by it
+  int iters = 2000;
+  lr_schedule schedule{lr_schedule_kind::cosine, 1e-3, 1e-4, 100, 0};   // decay_iters 0: = iters
+  optimizer_config optim;
+  float grad_clip = 1.0f;    // max global norm; 0 = no clipping
+  uint64_t seed = 1337;
+
+  // evaluation, logging, checkpoints
+  int eval_interval = 250;
+  int eval_iters = 20;
+  int log_interval = 10;             // metrics lines (and plain progress lines) every N iterations
+  int checkpoint_interval = 0;       // 0 = at every evaluation
+  double max_time_s = 0;             // 0 = no limit
+  std::string out = "model.pluma";
+  std::string metrics;               // JSON lines file; empty = none
+  std::string resume;                // checkpoint to continue from
+  int threads = 0;                   // 0 = OpenMP's default
+};
+
+// Sets the fields of a named preset: "baby" (the reference CPU GPT recipe) or "shakespeare-char".
+status train_preset_apply(const std::string& name, train_config& cfg);
+const char* train_preset_names();   // "baby, shakespeare-char" (for help and messages)
+
+// Rejects nonsense before any work: non-positive sizes, heads not dividing the width, negative rates,
+// a batch not divisible by grad_accum, ... The message names the option (e.g. "--batch must be positive").
+status train_config_check(const train_config& cfg);
+
+// Parses "90", "90s", "10m", "1.5h" into seconds.
+status duration_parse(const std::string& text, double& seconds);
+
+// The settings saved in a checkpoint (everything but the paths and the thread count).
+nlohmann::json train_config_to_json(const train_config& cfg);
+status train_config_from_json(const nlohmann::json& j, train_config& cfg);
+
+}  // namespace pluma
