@@ -12,6 +12,7 @@
 #include <iostream>
 #include <set>
 
+#include "tools/cmd_train_seq2seq.h"
 #include "tools/command.h"
 #include "train/session.h"
 #include "train/text_format.h"
@@ -80,7 +81,7 @@ class option_table {
 
 void declare_options(option_table& t, train_config& c, std::string& preset) {
   const std::string M = "Model", D = "Data", O = "Optimization", R = "Run";
-  t.add_text(M, "model", "Model kind: gpt or lstm", model_kind_name(c.model),
+  t.add_text(M, "model", "Model kind: gpt or lstm (seq2seq: a translator, see pluma train --model seq2seq --help)", model_kind_name(c.model),
              [&c](const std::string& s) { return model_kind_parse(s, c.model); });
   t.add_text(M, "preset", "A recipe: baby (4x4x128, context 64, 2000 it) or shakespeare-char (6x6x384, context 256, "
                           "dropout 0.2, 5000 it); options given beside it override it",
@@ -244,6 +245,7 @@ struct progress_printer {
 };
 
 int cmd_train(int argc, char** argv) {
+  if (cli::train_args_want_seq2seq(argc, argv)) return cli::run_train_seq2seq(argc, argv);
   train_config cfg;
   std::string preset;
   cxxopts::Options opts("pluma train", "Train a language model on a corpus and write a .pluma checkpoint.");
@@ -303,4 +305,4 @@ int cmd_train(int argc, char** argv) {
 
 }  // namespace
 
-PLUMA_COMMAND("train", "Train a language model (GPT or LSTM) and write a checkpoint", cmd_train);
+PLUMA_COMMAND("train", "Train a language model (GPT or LSTM) or a translator (--model seq2seq) and write a checkpoint", cmd_train);

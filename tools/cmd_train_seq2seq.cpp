@@ -133,6 +133,3 @@ int run_train_seq2seq(int argc, char** argv) {
 
 }  // namespace pluma::cli
 
-// Until `pluma train` hands --model seq2seq over (train_args_want_seq2seq), the same command under its own name.
-PLUMA_COMMAND("train-seq2seq", "Train a translation model (the options of pluma train --model seq2seq)",
-              pluma::cli::run_train_seq2seq);

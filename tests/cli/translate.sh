@@ -17,7 +17,7 @@ awk 'BEGIN { srand(7); split("a b c d e f g h i j", w, " ");
     f = i < 1100 ? "train" : "val"; print s > ("'$TMP'/" f ".src"); print t > ("'$TMP'/" f ".tgt") } }'
 check "corpus written" "[ \$(wc -l < $TMP/train.src) -eq 1100 ]"
 
-if $PLUMA train --help 2>/dev/null | grep -q seq2seq; then TRAIN="$PLUMA train --model seq2seq"; else TRAIN="$PLUMA train-seq2seq"; fi
+TRAIN="$PLUMA train --model seq2seq"
 out=$($TRAIN --src $TMP/train.src --tgt $TMP/train.tgt --valid-src $TMP/val.src --valid-tgt $TMP/val.tgt \
   --tokenizer word --emb 16 --enc-hidden 24 --dec-hidden 32 --dropout 0 --batch-size 32 --lr 0.01 --max-epochs 10 \
   --seed 3 --out $TMP/m.pluma); rc=$?
