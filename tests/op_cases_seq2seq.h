@@ -16,7 +16,7 @@ inline std::vector<int> row_lengths(uint64_t seed, int B, int T) {
 
 inline op_case luong_attention_case(std::string name, uint64_t seed, int S, int B, int H, int D) {
   op_case c = named_case(std::move(name), seed);
-  c.inputs = {{"query", size_t(B) * H, true}, {"keys", size_t(S) * B * H, true, 0.5f}, {"values", size_t(S) * B * D, true}};
+  c.inputs = {{"query", size_t(B) * H, true}, {"keys", size_t(B) * S * H, true, 0.5f}, {"values", size_t(B) * S * D, true}};
   c.ints = {{"src_len", row_lengths(seed + 1, B, S)}};
   c.outputs = {{"context", size_t(B) * D}};
   c.saved = {{"probs", size_t(B) * S}};

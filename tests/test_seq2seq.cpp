@@ -78,7 +78,7 @@ TEST_CASE("luong_attention: probabilities, masking and finite-difference gradien
     }
     CHECK(sum == doctest::Approx(1.0).epsilon(1e-6));
   }
-  CHECK(context[2 * D + 1] == doctest::Approx(values[2 * D + 1]));   // one position: the value itself
+  CHECK(context[2 * D + 1] == doctest::Approx(values[2 * S * D + 1]));   // one position: the value itself
   std::vector<float> dq(query.size()), dk(keys.size()), dv(values.size());
   luong_attention_backward(cpu_context(), dq.data(), dk.data(), dv.data(), w.data(), probs.data(), query.data(),
                            keys.data(), values.data(), len, S, B, H, D);
@@ -86,7 +86,7 @@ TEST_CASE("luong_attention: probabilities, masking and finite-difference gradien
   CHECK(fd_check(keys, dk, loss) < 2e-3);
   CHECK(fd_check(values, dv, loss) < 2e-3);
   for (int s = 2; s < S; s++)   // row 1 has 2 real positions: nothing flows into its padding
-    for (int h = 0; h < H; h++) CHECK(dk[(size_t(s) * B + 1) * H + h] == 0.0f);
+    for (int h = 0; h < H; h++) CHECK(dk[(size_t(1) * S + s) * H + h] == 0.0f);
 }
 
 TEST_CASE("seq_ops: each backward is the adjoint of its forward") {
@@ -297,7 +297,17 @@ TEST_CASE("seq2seq: matches the PyTorch reference (logits, loss, gradients, gree
 
   std::vector<float> logits(size_t(B) * T * V);
   m.forward_logits(in, logits.data());
-  CHECK(max_rel_err(logits.data(), fx.get("logits").f32(), logits.size(), 1.0) < 1e-5);
+  int compared = 0;
+  for (int i = 0; i < B * T; i++) {   // the real target positions; padding positions are not computed (zero)
+    const float* ref = fx.get("logits").f32() + size_t(i) * V;
+    if (tgt_in[i] == pad_id) {
+      CHECK(logits[size_t(i) * V] == 0.0f);
+      continue;
+    }
+    CHECK(max_rel_err(logits.data() + size_t(i) * V, ref, V, 1.0) < 1e-5);
+    compared++;
+  }
+  CHECK(compared == 4 + 2 + 5 + 1 + 4);   // the target lengths (with <eos>) of the fixture's batch
   const seq2seq_loss l = m.forward_loss(in, ls);
   CHECK(l.smoothed / l.tokens == doctest::Approx(fx.get("loss").f32()[0]).epsilon(1e-6));
   CHECK(l.nll / l.tokens == doctest::Approx(fx.get("nll").f32()[0]).epsilon(1e-6));

@@ -2,7 +2,9 @@
 // backward scripts are in seq2seq_train.cpp, decoding in seq2seq_decode.cpp.
 #include "model/rnn/seq2seq.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
 
 #include "model/core/check.h"
@@ -149,26 +151,31 @@ void seq2seq_model::forward_logits(const seq2seq_inputs& in, float* logits) {
   seq2seq_inputs no_targets = in;
   no_targets.tgt_out = nullptr;
   forward(no_targets, 0.0f, nullptr);
+  const seq2seq_workspace& w = *ws_;
   const long V = cfg_.vocab_size;
-  const float* src = ws_->logits.data();   // (T, B, V)
-  for (int b = 0; b < in.B; b++)
-    for (int t = 0; t < in.T; t++)
-      std::copy_n(src + (long(t) * in.B + b) * V, V, logits + (long(b) * in.T + t) * V);
+  std::fill_n(logits, size_t(in.B) * in.T * V, 0.0f);
+  for (int t = 0; t < w.T; t++)   // packed rows back to (B, T, V); padding positions stay zero
+    for (int b = 0; b < w.steps_rows[t]; b++)
+      std::copy_n(w.logits.data() + size_t(w.steps_off[t] + b) * V, V, logits + (size_t(w.perm[b]) * in.T + t) * V);
 }
 
-void ids_to_time_major(int* out, const int* inp, int B, int T, int pad_as) {
-  for (int b = 0; b < B; b++)
-    for (int t = 0; t < T; t++) {
-      const int id = inp[long(b) * T + t];
-      out[long(t) * B + b] = id == pad_id ? pad_as : id;
-    }
-}
-
-void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, int B, int S, int T,
-                              bool training) {
+void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, int B, int S,
+                              const std::vector<int>& tgt_len, bool training) {
   const size_t E = cfg.emb, He = cfg.enc_hidden, D = 2 * He, Hd = cfg.dec_hidden, V = cfg.vocab_size;
-  const size_t SB = size_t(S) * B, TB = size_t(T) * B;
-  w.B = B, w.S = S, w.T = T;
+  const size_t SB = size_t(S) * B;
+  PLUMA_CHECK(int(tgt_len.size()) == B && tgt_len[0] >= 1, "seq2seq_workspace_resize: bad target lengths");
+  w.B = B, w.S = S, w.T = tgt_len[0];
+  w.steps_rows.assign(w.T, 0);
+  w.steps_off.assign(w.T + 1, 0);
+  for (int t = 0; t < w.T; t++) {
+    int rows = 0;
+    while (rows < B && tgt_len[rows] > t) rows++;
+    PLUMA_CHECK(rows == B || tgt_len[rows] <= t, "seq2seq_workspace_resize: target lengths must not increase");
+    w.steps_rows[t] = rows;
+    w.steps_off[t + 1] = w.steps_off[t] + rows;
+  }
+  w.N = w.steps_off[w.T];
+  const size_t N = size_t(w.N);
   w.src_tm.resize(SB);
   w.src_len.resize(B);
   w.src_emb.resize(SB * E);
@@ -191,43 +198,43 @@ void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, i
   w.last_tmp.resize(2 * B * He);
   w.h0.resize(B * Hd);
   w.c0.resize(B * Hd);
+  w.values.resize(SB * D);
   w.keys.resize(SB * Hd);
-  w.tgt_tm.resize(TB);
-  w.targets.resize(TB);
-  w.tgt_emb.resize(TB * E);
-  w.tgt_emb_mask.resize(TB * E);
-  w.ye.resize(TB * E);
+  w.tgt_ids.resize(N);
+  w.targets.resize(N);
+  w.tgt_emb.resize(N * E);
+  w.tgt_emb_mask.resize(N * E);
+  w.ye.resize(N * E);
   w.w_e.resize(4 * Hd * E);
   w.w_f.resize(4 * Hd * Hd);
   w.w_fh.resize(8 * Hd * Hd);
-  w.xf.resize(TB * 2 * Hd);
+  w.xf.resize(N * 2 * Hd);
   w.rec.resize(B * 4 * Hd);
-  w.hs.resize(TB * Hd);
-  w.cs.resize(TB * Hd);
-  w.gates.resize(TB * 4 * Hd);
-  w.att_probs.resize(TB * S);
+  w.hs.resize(N * Hd);
+  w.cs.resize(N * Hd);
+  w.gates.resize(N * 4 * Hd);
+  w.att_probs.resize(N * S);
   w.ctx.resize(B * D);
-  w.cats.resize(TB * (D + Hd));
-  w.pres.resize(TB * Hd);
-  w.atts.resize(TB * Hd);
-  w.feed_mask.resize(TB * Hd);
-  w.feeds.resize(TB * Hd);
+  w.cats.resize(N * (D + Hd));
+  w.pres.resize(N * Hd);
+  w.atts.resize(N * Hd);
+  w.feed_mask.resize(N * Hd);
+  w.feeds.resize(N * Hd);
   w.zeros.assign(B * Hd, 0.0f);
-  w.logits.resize(TB * V);
-  w.probs.resize(TB * V);
-  w.losses.resize(TB);
-  w.dlosses.resize(TB);
-  const size_t Hmax = std::max(He, Hd);
-  w.scratch.resize(std::max(lstm_lengths_scratch_floats(std::max(S, T), B, int(Hmax)),
-                            lstm_forward_scratch_floats(B, int(Hmax))));
+  w.logits.resize(N * V);
+  w.probs.resize(N * V);
+  w.losses.resize(N);
+  w.dlosses.resize(N);
+  w.scratch.resize(std::max(lstm_lengths_scratch_floats(S, B, int(He)), lstm_forward_scratch_floats(B, int(He))));
   if (!training) return;
-  w.dfeeds.resize(TB * Hd);
+  w.dfeeds.resize(N * Hd);
   w.datt.resize(B * Hd);
   w.dcat.resize(B * (D + Hd));
   w.dctx.resize(B * D);
   w.dh_att.resize(B * Hd);
+  w.w_out_t.resize((D + Hd) * Hd);
   w.w_fh_t.resize(8 * Hd * Hd);
-  w.dgates.resize(TB * 4 * Hd);
+  w.dgates.resize(N * 4 * Hd);
   w.dxf.resize(B * 2 * Hd);
   w.dh_carry.resize(B * Hd);
   w.dc_carry.resize(B * Hd);
@@ -237,9 +244,8 @@ void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, i
   w.dw_h.resize(4 * Hd * Hd);
   w.dw_ih.resize(4 * Hd * (E + Hd));
   w.db.resize(4 * Hd);
-  w.dye.resize(TB * E);
-  w.dembed.resize(std::max(SB, TB) * E);
-  w.w_out_t.resize((D + Hd) * Hd);
+  w.dye.resize(N * E);
+  w.dembed.resize(std::max(SB, N) * E);
   w.dh0.resize(B * Hd);
   w.dc0.resize(B * Hd);
   w.dpre_bridge.resize(B * Hd);
@@ -247,11 +253,38 @@ void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, i
   w.dlast_c.resize(B * D);
   w.dlast_tmp.resize(4 * B * He);
   w.dkeys.resize(SB * Hd);
+  w.dvalues.resize(SB * D);
   w.dout.resize(SB * D);
   w.dh_fw.resize(SB * He);
   w.dh_bw.resize(SB * He);
   w.din.resize(SB * max_c);
   w.din_rev.resize(SB * max_c);
+}
+
+void seq2seq_pack_inputs(seq2seq_workspace& w, const seq2seq_config& cfg, const seq2seq_inputs& in, bool training) {
+  const int B = in.B, S = in.S, T = in.T;
+  std::vector<int> len(B, 1);
+  if (in.tgt_in)
+    for (int b = 0; b < B; b++) len[b] = int(std::count_if(in.tgt_in + size_t(b) * T, in.tgt_in + size_t(b + 1) * T,
+                                                          [](int id) { return id != pad_id; }));
+  w.perm.resize(B);
+  std::iota(w.perm.begin(), w.perm.end(), 0);
+  std::stable_sort(w.perm.begin(), w.perm.end(), [&](int a, int b) { return len[a] > len[b]; });
+  std::vector<int> sorted(B);
+  for (int b = 0; b < B; b++) sorted[b] = len[w.perm[b]];
+  seq2seq_workspace_resize(w, cfg, B, S, sorted, training);
+  for (int b = 0; b < B; b++) {
+    const int r = w.perm[b];
+    w.src_len[b] = in.src_len[r];
+    for (int s = 0; s < S; s++) w.src_tm[size_t(s) * B + b] = in.src[size_t(r) * S + s];
+  }
+  if (!in.tgt_in) return;
+  for (int t = 0; t < w.T; t++)
+    for (int b = 0; b < w.steps_rows[t]; b++) {
+      const size_t from = size_t(w.perm[b]) * T + t, to = size_t(w.steps_off[t] + b);
+      w.tgt_ids[to] = in.tgt_in[from];
+      if (in.tgt_out) w.targets[to] = in.tgt_out[from] == pad_id ? -1 : in.tgt_out[from];
+    }
 }
 
 }  // namespace pluma

@@ -10,7 +10,8 @@
 // Parameter names are the PyTorch state_dict names of the reference model
 // (../shared/anchors/pytorch/seq2seq_multi30k.py): "src_emb.weight", "encoder.weight_ih_l0_reverse",
 // "bridge_h.weight", "dec_cell.weight_ih", "attn_W.weight", "attn_out.weight", "proj.bias", ...
-// Buffers are time-major inside: (S, B, C) for the source, (T, B, C) for the target.
+// Inside, the encoder is time-major and the decoder packed: rows reordered by target length, and each step
+// computes only the rows still inside their target (seq2seq_workspace.h), so padding costs nothing.
 #pragma once
 #include <memory>
 #include <vector>
@@ -62,8 +63,8 @@ struct seq2seq_decoder_state {
   int S = 0;                 // source positions (the longest source)
   int beams = 1;             // rows per sentence: row r decodes sentence r / beams
   std::vector<int> src_len;  // (R)
-  std::vector<float> keys;   // (S, R, Hd) W_a · encoder outputs
-  std::vector<float> values; // (S, R, D) encoder outputs
+  std::vector<float> keys;   // (R, S, Hd) W_a · encoder outputs
+  std::vector<float> values; // (R, S, D) encoder outputs
   std::vector<float> h, c;   // (R, Hd) decoder LSTM state
   std::vector<float> feed;   // (R, Hd) the previous attentional vector
   // scratch of a step

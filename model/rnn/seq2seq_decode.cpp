@@ -21,9 +21,7 @@ void seq2seq_model::decode_begin(const int* src, const int* src_len, int B, int 
   const exec_context& ctx = cpu_context();
   const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden;
   seq2seq_workspace& w = *ws_;
-  seq2seq_workspace_resize(w, cfg_, B, S, 1, false);
-  ids_to_time_major(w.src_tm.data(), src, B, S, pad_id);
-  std::copy_n(src_len, B, w.src_len.data());
+  seq2seq_pack_inputs(w, cfg_, {B, S, 1, src, src_len, nullptr, nullptr}, false);   // rows stay in order
   encoder_forward(w, nullptr);
 
   const int R = B * beams;
@@ -32,13 +30,13 @@ void seq2seq_model::decode_begin(const int* src, const int* src_len, int B, int 
   st.R = R, st.S = S, st.beams = beams;
   st.src_len.resize(R);
   for (int r = 0; r < R; r++) st.src_len[r] = src_len[sentence[r]];
-  st.keys.resize(size_t(S) * R * Hd);
-  st.values.resize(size_t(S) * R * D);
+  st.keys.resize(size_t(R) * S * Hd);
+  st.values.resize(size_t(R) * S * D);
   st.h.resize(size_t(R) * Hd);
   st.c.resize(size_t(R) * Hd);
   st.feed.assign(size_t(R) * Hd, 0.0f);
-  gather_rows(ctx, st.keys.data(), w.keys.data(), sentence.data(), S, B, R, Hd);
-  gather_rows(ctx, st.values.data(), w.layers.back().out.data(), sentence.data(), S, B, R, D);
+  gather_rows(ctx, st.keys.data(), w.keys.data(), sentence.data(), 1, B, R, S * Hd);
+  gather_rows(ctx, st.values.data(), w.values.data(), sentence.data(), 1, B, R, S * D);
   gather_rows(ctx, st.h.data(), w.h0.data(), sentence.data(), 1, B, R, Hd);
   gather_rows(ctx, st.c.data(), w.c0.data(), sentence.data(), 1, B, R, Hd);
   st.emb.resize(size_t(R) * E);

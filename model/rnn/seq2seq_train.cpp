@@ -1,5 +1,6 @@
 // seq2seq: the teacher-forced forward and backward scripts (see seq2seq.h for the model, and
-// seq2seq_workspace.h for every buffer's shape). Backward mirrors forward in reverse order.
+// seq2seq_workspace.h for the row order, the packed decoder layout and every buffer's shape). Backward
+// mirrors forward in reverse order.
 #include <algorithm>
 #include <cstring>
 
@@ -14,6 +15,7 @@
 #include "model/ops/residual.h"
 #include "model/ops/seq_ops.h"
 #include "model/ops/softmax_xent.h"
+#include "model/ops/transpose.h"
 #include "model/rnn/seq2seq.h"
 #include "model/rnn/seq2seq_workspace.h"
 #include "tokenizer/tokenizer.h"
@@ -66,58 +68,55 @@ void seq2seq_model::encoder_forward(seq2seq_workspace& w, rng* gen) {
   matmul_forward(ctx, w.h0.data(), w.last_h.data(), param(bridge_hw_), param(bridge_hb_), B, D, Hd);
   tanh_forward(ctx, w.h0.data(), w.h0.data(), long(B) * Hd);
   matmul_forward(ctx, w.c0.data(), w.last_c.data(), param(bridge_cw_), param(bridge_cb_), B, D, Hd);
-  // attention keys W_a · h_s, once per sentence
-  matmul_forward(ctx, w.keys.data(), top.out.data(), param(attn_w_), nullptr, S * B, D, Hd);
+  // the attention memory, batch-major, and its keys W_a · h_s, once per sentence
+  transpose_bt(ctx, w.values.data(), top.out.data(), S, B, D);
+  matmul_forward(ctx, w.keys.data(), w.values.data(), param(attn_w_), nullptr, B * S, D, Hd);
 }
 
 seq2seq_loss seq2seq_model::forward(const seq2seq_inputs& in, float label_smoothing, rng* gen) {
   const exec_context& ctx = cpu_context();
-  const int B = in.B, S = in.S, T = in.T;
-  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size;
-  PLUMA_CHECK(B > 0 && S > 0 && T > 0, "seq2seq forward: empty batch");
+  PLUMA_CHECK(in.B > 0 && in.S > 0 && in.T > 0, "seq2seq forward: empty batch");
   seq2seq_workspace& w = *ws_;
-  seq2seq_workspace_resize(w, cfg_, B, S, T, gen != nullptr);
-  ids_to_time_major(w.src_tm.data(), in.src, B, S, pad_id);
-  std::copy_n(in.src_len, B, w.src_len.data());
+  seq2seq_pack_inputs(w, cfg_, in, gen != nullptr);
   encoder_forward(w, gen);
 
+  const int S = w.S, T = w.T, N = w.N;
+  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size, G = 4 * Hd;
   const int* len = w.src_len.data();
-  const float* values = w.layers.back().out.data();   // (S, B, D)
-  const size_t BHd = size_t(B) * Hd;
-  ids_to_time_major(w.tgt_tm.data(), in.tgt_in, B, T, pad_id);
-  embedding_forward(ctx, w.tgt_emb.data(), w.tgt_tm.data(), param(tgt_emb_), nullptr, T, B, E);
-  dropout_or_copy(ctx, w.ye.data(), w.tgt_emb_mask.data(), w.tgt_emb.data(), long(T) * B * E, cfg_.dropout, gen);
+  embedding_forward(ctx, w.tgt_emb.data(), w.tgt_ids.data(), param(tgt_emb_), nullptr, 1, N, E);
+  dropout_or_copy(ctx, w.ye.data(), w.tgt_emb_mask.data(), w.tgt_emb.data(), long(N) * E, cfg_.dropout, gen);
   // the cell's input weights in blocks (seq2seq_workspace.h); the embedding part of all steps at once
-  const int G = 4 * Hd;
   zero(w.w_e, size_t(G) * E);
   zero(w.w_f, size_t(G) * Hd);
   concat_backward(ctx, w.w_e.data(), w.w_f.data(), param(dec_.w_ih), G, E, Hd);
   concat_forward(ctx, w.w_fh.data(), w.w_f.data(), param(dec_.w_hh), G, Hd, Hd);
-  matmul_forward(ctx, w.gates.data(), w.ye.data(), w.w_e.data(), param(dec_.b_ih), T * B, E, G);
+  matmul_forward(ctx, w.gates.data(), w.ye.data(), w.w_e.data(), param(dec_.b_ih), N, E, G);
+  // the steps; step t runs the Bt rows still inside their target (packed rows o .. o + Bt)
   for (int t = 0; t < T; t++) {
-    const float* feed_prev = t ? w.feeds.data() + (t - 1) * BHd : w.zeros.data();
-    const float* h_prev = t ? w.hs.data() + (t - 1) * BHd : w.h0.data();
-    const float* c_prev = t ? w.cs.data() + (t - 1) * BHd : w.c0.data();
-    float* xf = w.xf.data() + 2 * t * BHd;
-    float* h = w.hs.data() + t * BHd;
-    float* cat = w.cats.data() + size_t(t) * B * (D + Hd);
-    concat_forward(ctx, xf, feed_prev, h_prev, B, Hd, Hd);
-    matmul_forward(ctx, w.rec.data(), xf, w.w_fh.data(), nullptr, B, 2 * Hd, G);
-    lstm_cell_forward(ctx, w.gates.data() + 4 * t * BHd, w.cs.data() + t * BHd, h, w.rec.data(), param(dec_.b_hh),
-                      c_prev, B, Hd);
-    luong_attention_forward(ctx, w.ctx.data(), w.att_probs.data() + size_t(t) * B * S, h, w.keys.data(), values,
-                            len, S, B, Hd, D);
-    concat_forward(ctx, cat, w.ctx.data(), h, B, D, Hd);
-    matmul_forward(ctx, w.pres.data() + t * BHd, cat, param(attn_out_), nullptr, B, D + Hd, Hd);
-    tanh_forward(ctx, w.atts.data() + t * BHd, w.pres.data() + t * BHd, long(BHd));
-    dropout_or_copy(ctx, w.feeds.data() + t * BHd, w.feed_mask.data() + t * BHd, w.atts.data() + t * BHd,
-                    long(BHd), cfg_.dropout, gen);
+    const int Bt = w.steps_rows[t];
+    const size_t o = w.steps_off[t], op = t ? w.steps_off[t - 1] : 0;
+    const float* feed_prev = t ? w.feeds.data() + op * Hd : w.zeros.data();
+    const float* h_prev = t ? w.hs.data() + op * Hd : w.h0.data();
+    const float* c_prev = t ? w.cs.data() + op * Hd : w.c0.data();
+    float* xf = w.xf.data() + o * 2 * Hd;
+    float* h = w.hs.data() + o * Hd;
+    float* cat = w.cats.data() + o * (D + Hd);
+    concat_forward(ctx, xf, feed_prev, h_prev, Bt, Hd, Hd);
+    matmul_forward(ctx, w.rec.data(), xf, w.w_fh.data(), nullptr, Bt, 2 * Hd, G);
+    lstm_cell_forward(ctx, w.gates.data() + o * G, w.cs.data() + o * Hd, h, w.rec.data(), param(dec_.b_hh), c_prev,
+                      Bt, Hd);
+    luong_attention_forward(ctx, w.ctx.data(), w.att_probs.data() + o * S, h, w.keys.data(), w.values.data(), len,
+                            S, Bt, Hd, D);
+    concat_forward(ctx, cat, w.ctx.data(), h, Bt, D, Hd);
+    matmul_forward(ctx, w.pres.data() + o * Hd, cat, param(attn_out_), nullptr, Bt, D + Hd, Hd);
+    tanh_forward(ctx, w.atts.data() + o * Hd, w.pres.data() + o * Hd, long(Bt) * Hd);
+    dropout_or_copy(ctx, w.feeds.data() + o * Hd, w.feed_mask.data() + o * Hd, w.atts.data() + o * Hd,
+                    long(Bt) * Hd, cfg_.dropout, gen);
   }
-  const int N = T * B;
+  // the output projection and the loss of every real target position at once
   matmul_forward(ctx, w.logits.data(), w.feeds.data(), param(proj_w_), param(proj_b_), N, Hd, V);
   seq2seq_loss loss;
   if (!in.tgt_out) return loss;
-  ids_to_time_major(w.targets.data(), in.tgt_out, B, T, -1);
   for (int i = 0; i < N; i++) loss.tokens += w.targets[i] >= 0;
   softmax_xent_forward(ctx, w.losses.data(), w.probs.data(), w.logits.data(), w.targets.data(), N, V,
                        label_smoothing);
@@ -135,16 +134,15 @@ seq2seq_loss seq2seq_model::forward(const seq2seq_inputs& in, float label_smooth
 void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, float grad_scale) {
   const exec_context& ctx = cpu_context();
   seq2seq_workspace& w = *ws_;
-  const int B = w.B, S = w.S, T = w.T, N = T * B;
-  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size;
+  const int B = w.B, S = w.S, T = w.T, N = w.N;
+  const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size, G = 4 * Hd;
   const size_t BHd = size_t(B) * Hd;
   const int* len = w.src_len.data();
-  const float* values = w.layers.back().out.data();
   long tokens = 0;
   for (int i = 0; i < N; i++) tokens += w.targets[i] >= 0;
   PLUMA_CHECK(tokens > 0, "seq2seq backward: no scored target");
 
-  // loss and output projection, all steps at once
+  // loss and output projection, all positions at once
   std::fill_n(w.dlosses.data(), N, grad_scale / float(tokens));
   zero(w.logits, size_t(N) * V);   // becomes dlogits
   softmax_xent_backward(ctx, w.logits.data(), w.dlosses.data(), w.probs.data(), w.targets.data(), N, V,
@@ -154,35 +152,36 @@ void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, fl
                   param(proj_w_), N, Hd, V);
 
   // decoder steps in reverse: the feed gradient of step t reaches step t-1 through its cell input
-  const int G = 4 * Hd;
   transpose_2d(ctx, w.w_out_t.data(), param(attn_out_), Hd, D + Hd);
   transpose_2d(ctx, w.w_fh_t.data(), w.w_fh.data(), G, 2 * Hd);
   zero(w.pres, size_t(N) * Hd);   // becomes dpre
-  zero(w.dkeys, size_t(S) * B * Hd);
-  zero(w.dout, size_t(S) * B * D);
+  zero(w.dkeys, size_t(B) * S * Hd);
+  zero(w.dvalues, size_t(B) * S * D);
   zero(w.dh0, BHd);
-  zero(w.dh_carry, BHd);
+  zero(w.dh_carry, BHd);   // rows past a step's Bt stay zero: nothing flows back from after a row's end
   zero(w.dc_carry, BHd);
   for (int t = T - 1; t >= 0; t--) {
-    const float* c_prev = t ? w.cs.data() + (t - 1) * BHd : w.c0.data();
-    float* h = w.hs.data() + t * BHd;
-    float* dpre = w.pres.data() + t * BHd;
-    float* dgates = w.dgates.data() + 4 * t * BHd;
-    zero(w.datt, BHd);
-    dropout_backward(ctx, w.datt.data(), w.dfeeds.data() + t * BHd, w.feed_mask.data() + t * BHd, long(BHd));
-    tanh_backward(ctx, dpre, w.atts.data() + t * BHd, w.datt.data(), long(BHd));
-    matmul_forward(ctx, w.dcat.data(), dpre, w.w_out_t.data(), nullptr, B, Hd, D + Hd);
-    zero(w.dctx, size_t(B) * D);
-    zero(w.dh_att, BHd);
-    concat_backward(ctx, w.dctx.data(), w.dh_att.data(), w.dcat.data(), B, D, Hd);
-    luong_attention_backward(ctx, w.dh_att.data(), w.dkeys.data(), w.dout.data(), w.dctx.data(),
-                             w.att_probs.data() + size_t(t) * B * S, h, w.keys.data(), values, len, S, B, Hd, D);
-    lstm_cell_backward(ctx, dgates, w.dc_carry.data(), w.dh_att.data(), w.dh_carry.data(),
-                       w.gates.data() + 4 * t * BHd, w.cs.data() + t * BHd, c_prev, B, Hd);
-    matmul_forward(ctx, w.dxf.data(), dgates, w.w_fh_t.data(), nullptr, B, G, 2 * Hd);   // [dfeed | dh] of t-1
+    const int Bt = w.steps_rows[t];
+    const size_t o = w.steps_off[t], op = t ? w.steps_off[t - 1] : 0, nh = size_t(Bt) * Hd;
+    const float* c_prev = t ? w.cs.data() + op * Hd : w.c0.data();
+    float* dpre = w.pres.data() + o * Hd;
+    float* dgates = w.dgates.data() + o * G;
+    zero(w.datt, nh);
+    dropout_backward(ctx, w.datt.data(), w.dfeeds.data() + o * Hd, w.feed_mask.data() + o * Hd, long(nh));
+    tanh_backward(ctx, dpre, w.atts.data() + o * Hd, w.datt.data(), long(nh));
+    matmul_forward(ctx, w.dcat.data(), dpre, w.w_out_t.data(), nullptr, Bt, Hd, D + Hd);
+    zero(w.dctx, size_t(Bt) * D);
+    zero(w.dh_att, nh);
+    concat_backward(ctx, w.dctx.data(), w.dh_att.data(), w.dcat.data(), Bt, D, Hd);
+    luong_attention_backward(ctx, w.dh_att.data(), w.dkeys.data(), w.dvalues.data(), w.dctx.data(),
+                             w.att_probs.data() + o * S, w.hs.data() + o * Hd, w.keys.data(), w.values.data(), len,
+                             S, Bt, Hd, D);
+    lstm_cell_backward(ctx, dgates, w.dc_carry.data(), w.dh_att.data(), w.dh_carry.data(), w.gates.data() + o * G,
+                       w.cs.data() + o * Hd, c_prev, Bt, Hd);
+    matmul_forward(ctx, w.dxf.data(), dgates, w.w_fh_t.data(), nullptr, Bt, G, 2 * Hd);   // [dfeed | dh] of t-1
     zero(w.dh_carry, BHd);
-    concat_backward(ctx, t ? w.dfeeds.data() + (t - 1) * BHd : nullptr, t ? w.dh_carry.data() : w.dh0.data(),
-                    w.dxf.data(), B, Hd, Hd);
+    concat_backward(ctx, t ? w.dfeeds.data() + op * Hd : nullptr, t ? w.dh_carry.data() : w.dh0.data(),
+                    w.dxf.data(), Bt, Hd, Hd);
   }
   std::copy_n(w.dc_carry.data(), BHd, w.dc0.data());
   matmul_backward(ctx, nullptr, grad(attn_out_), nullptr, w.pres.data(), w.cats.data(), param(attn_out_), N,
@@ -205,7 +204,7 @@ void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, fl
   residual_forward(ctx, grad(dec_.b_hh), grad(dec_.b_hh), w.db.data(), G);
   zero(w.dembed, size_t(N) * E);
   dropout_backward(ctx, w.dembed.data(), w.dye.data(), w.tgt_emb_mask.data(), long(N) * E);
-  embedding_backward(ctx, grad(tgt_emb_), nullptr, w.dembed.data(), w.tgt_tm.data(), T, B, E);
+  embedding_backward(ctx, grad(tgt_emb_), nullptr, w.dembed.data(), w.tgt_ids.data(), 1, N, E);
   encoder_backward(w);
 }
 
@@ -214,7 +213,6 @@ void seq2seq_model::encoder_backward(seq2seq_workspace& w) {
   const int B = w.B, S = w.S, E = cfg_.emb, He = cfg_.enc_hidden, D = 2 * He, Hd = cfg_.dec_hidden;
   const size_t SB = size_t(S) * B;
   const int* len = w.src_len.data();
-  seq2seq_enc_layer& top = w.layers.back();
   // bridge and keys
   zero(w.dpre_bridge, size_t(B) * Hd);
   tanh_backward(ctx, w.dpre_bridge.data(), w.h0.data(), w.dh0.data(), long(B) * Hd);
@@ -224,8 +222,9 @@ void seq2seq_model::encoder_backward(seq2seq_workspace& w) {
                   w.last_h.data(), param(bridge_hw_), B, D, Hd);
   matmul_backward(ctx, w.dlast_c.data(), grad(bridge_cw_), grad(bridge_cb_), w.dc0.data(), w.last_c.data(),
                   param(bridge_cw_), B, D, Hd);
-  matmul_backward(ctx, w.dout.data(), grad(attn_w_), nullptr, w.dkeys.data(), top.out.data(), param(attn_w_),
-                  S * B, D, Hd);
+  matmul_backward(ctx, w.dvalues.data(), grad(attn_w_), nullptr, w.dkeys.data(), w.values.data(), param(attn_w_),
+                  B * S, D, Hd);
+  transpose_bt(ctx, w.dout.data(), w.dvalues.data(), B, S, D);
   // layers top-down; w.dout holds the gradient of the current layer's output
   for (int l = cfg_.enc_layers - 1; l >= 0; l--) {
     seq2seq_enc_layer& L = w.layers[l];

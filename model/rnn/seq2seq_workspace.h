@@ -1,7 +1,13 @@
 // seq2seq_workspace: the activations one seq2seq forward saves for its backward, and the backward's
 // gradient buffers. Sized per batch by seq2seq_workspace_resize (vectors keep their capacity, so a run of
-// batches allocates only when a batch is larger than all before it). Time-major: S source positions,
-// T target positions, B rows. E, He, D = 2 He, Hd, V as in seq2seq_config.
+// batches allocates only when a batch is larger than all before it).
+//
+// Layout. The batch's rows are first reordered by target length, longest first (perm), so that at decoder
+// step t the rows still inside their target are a prefix of B_t rows. The encoder is time-major: S source
+// positions x B rows. The decoder is packed: step t's B_t rows follow step t-1's, N = sum_t B_t rows in all
+// (only real target positions: padding costs nothing), and row b of step t continues row b of step t-1.
+// The attention memory is batch-major (B, S, ...), so the first B_t rows of it are a batch of B_t.
+// E, He, D = 2 He, Hd, V as in seq2seq_config.
 #pragma once
 #include <vector>
 
@@ -21,7 +27,11 @@ struct seq2seq_enc_layer {
 };
 
 struct seq2seq_workspace {
-  int B = 0, S = 0, T = 0;
+  int B = 0, S = 0, T = 0;            // T: decoder steps (the longest target with its <eos>)
+  int N = 0;                          // packed decoder rows
+  std::vector<int> perm;              // (B) batch row of each internal row
+  std::vector<int> steps_rows;        // (T) B_t: rows inside their target at step t (non-increasing)
+  std::vector<int> steps_off;         // (T + 1) first packed row of step t; steps_off[T] = N
   // ---- encoder
   std::vector<int> src_tm;            // (S, B) source ids, time-major
   std::vector<int> src_len;           // (B)
@@ -30,43 +40,45 @@ struct seq2seq_workspace {
   std::vector<float> last_h, last_c;  // (B, D) [fw | bw] final states of the last layer
   std::vector<float> last_tmp;        // (2, B, He)
   std::vector<float> h0, c0;          // (B, Hd) decoder initial state (h0 = tanh of the bridge)
-  std::vector<float> keys;            // (S, B, Hd) W_a · encoder outputs
-  // ---- decoder
-  std::vector<int> tgt_tm;            // (T, B) decoder input ids
-  std::vector<int> targets;           // (T, B) target ids, -1 on padding
-  std::vector<float> tgt_emb;         // (T, B, E) before dropout
-  std::vector<float> tgt_emb_mask;    // (T, B, E)
-  std::vector<float> ye;              // (T, B, E) after dropout
+  std::vector<float> values;          // (B, S, D) the last layer's outputs, batch-major (attention memory)
+  std::vector<float> keys;            // (B, S, Hd) W_a · values
+  // ---- decoder (packed rows)
+  std::vector<int> tgt_ids;           // (N) decoder input ids
+  std::vector<int> targets;           // (N) target ids
+  std::vector<float> tgt_emb;         // (N, E) before dropout
+  std::vector<float> tgt_emb_mask;    // (N, E)
+  std::vector<float> ye;              // (N, E) after dropout
   // The cell's input weights in blocks: gates_t = ye_t · w_eᵀ + b_ih + [feed_{t-1} | h_{t-1}] · w_fhᵀ + b_hh,
   // so the embedding part of every step is one matmul and a step multiplies only the recurrent inputs.
   std::vector<float> w_e;             // (4Hd, E) dec_cell.weight_ih[:, :E]
   std::vector<float> w_f;             // (4Hd, Hd) dec_cell.weight_ih[:, E:]
   std::vector<float> w_fh;            // (4Hd, 2Hd) [w_f | dec_cell.weight_hh]
-  std::vector<float> xf;              // (T, B, 2Hd) [feed_{t-1} | h_{t-1}]
+  std::vector<float> xf;              // (N, 2Hd) [feed_{t-1} | h_{t-1}]
   std::vector<float> rec;             // (B, 4Hd) xf_t · w_fhᵀ
-  std::vector<float> hs, cs;          // (T, B, Hd)
-  std::vector<float> gates;           // (T, B, 4Hd)
-  std::vector<float> att_probs;       // (T, B, S)
+  std::vector<float> hs, cs;          // (N, Hd)
+  std::vector<float> gates;           // (N, 4Hd)
+  std::vector<float> att_probs;       // (N, S)
   std::vector<float> ctx;             // (B, D) one step's context
-  std::vector<float> cats;            // (T, B, D + Hd) [context | h_t]
-  std::vector<float> pres;            // (T, B, Hd) W_o [context | h_t] (forward), its gradient (backward)
-  std::vector<float> atts;            // (T, B, Hd) tanh(pre)
-  std::vector<float> feed_mask;       // (T, B, Hd)
-  std::vector<float> feeds;           // (T, B, Hd) attentional vectors after dropout
+  std::vector<float> cats;            // (N, D + Hd) [context | h_t]
+  std::vector<float> pres;            // (N, Hd) W_o [context | h_t] (forward), its gradient (backward)
+  std::vector<float> atts;            // (N, Hd) tanh(pre)
+  std::vector<float> feed_mask;       // (N, Hd)
+  std::vector<float> feeds;           // (N, Hd) attentional vectors after dropout
   std::vector<float> zeros;           // (B, Hd) the feed before the first step
-  std::vector<float> logits;          // (T*B, V) logits, then their gradient
-  std::vector<float> probs;           // (T*B, V)
-  std::vector<float> losses;          // (T*B)
-  std::vector<float> dlosses;         // (T*B)
+  std::vector<float> logits;          // (N, V) logits, then their gradient
+  std::vector<float> probs;           // (N, V)
+  std::vector<float> losses;          // (N)
+  std::vector<float> dlosses;         // (N)
   std::vector<float> scratch;         // LSTM scratch
   // ---- backward
-  std::vector<float> dfeeds;          // (T, B, Hd)
+  std::vector<float> dfeeds;          // (N, Hd)
   std::vector<float> datt;            // (B, Hd)
   std::vector<float> dcat;            // (B, D + Hd)
   std::vector<float> dctx;            // (B, D)
   std::vector<float> dh_att;          // (B, Hd)
+  std::vector<float> w_out_t;         // (D + Hd, Hd) attn_out.weight transposed
   std::vector<float> w_fh_t;          // (2Hd, 4Hd) w_fh transposed
-  std::vector<float> dgates;          // (T, B, 4Hd)
+  std::vector<float> dgates;          // (N, 4Hd)
   std::vector<float> dxf;             // (B, 2Hd)
   std::vector<float> dh_carry, dc_carry;  // (B, Hd) into h_t, c_t from step t+1
   std::vector<float> dw_e;            // (4Hd, E)
@@ -74,23 +86,27 @@ struct seq2seq_workspace {
   std::vector<float> dw_f, dw_h;      // (4Hd, Hd)
   std::vector<float> dw_ih;           // (4Hd, E + Hd)
   std::vector<float> db;              // (4Hd)
-  std::vector<float> dye;             // (T, B, E)
-  std::vector<float> dembed;          // (max(S, T), B, E)
-  std::vector<float> w_out_t;         // (D + Hd, Hd) attn_out.weight transposed
+  std::vector<float> dye;             // (N, E)
+  std::vector<float> dembed;          // (max(S B, N), E)
   std::vector<float> dh0, dc0;        // (B, Hd)
   std::vector<float> dpre_bridge;     // (B, Hd)
   std::vector<float> dlast_h, dlast_c;  // (B, D)
-  std::vector<float> dlast_tmp;       // (2, B, He)
-  std::vector<float> dkeys;           // (S, B, Hd)
+  std::vector<float> dlast_tmp;       // (4, B, He)
+  std::vector<float> dkeys;           // (B, S, Hd)
+  std::vector<float> dvalues;         // (B, S, D)
   std::vector<float> dout;            // (S, B, D) gradient of a layer's output
   std::vector<float> dh_fw, dh_bw;    // (S, B, He)
   std::vector<float> din, din_rev;    // (S, B, max C)
 };
 
-// Sizes every buffer for (B, S, T); training also sizes the backward buffers.
-void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, int B, int S, int T, bool training);
+// Plans the decoder's packing from each internal row's target length (tgt_len, non-increasing, each >= 1)
+// and sizes every buffer; training also sizes the backward buffers.
+void seq2seq_workspace_resize(seq2seq_workspace& w, const seq2seq_config& cfg, int B, int S,
+                              const std::vector<int>& tgt_len, bool training);
 
-// out: (T, B) = inpᵀ for inp: (B, T), with pad_id replaced by pad_as (e.g. -1 for targets the loss skips).
-void ids_to_time_major(int* out, const int* inp, int B, int T, int pad_as);
+// Reorders the batch's rows by target length (the count of non-pad tgt_in ids, longest first; all 1 when
+// in.tgt_in is null, for decoding), plans and sizes the workspace (seq2seq_workspace_resize) and fills the
+// internal ids: w.perm, w.src_tm, w.src_len, w.tgt_ids and (when in.tgt_out is given) w.targets.
+void seq2seq_pack_inputs(seq2seq_workspace& w, const seq2seq_config& cfg, const seq2seq_inputs& in, bool training);
 
 }  // namespace pluma

@@ -1,4 +1,4 @@
-// luong_attention on the CPU: one OpenMP task per batch row (each row owns its slices of every output,
+// luong_attention on the CPU: rows in parallel (each row owns its slices of every output,
 // so the result is the same for any thread count).
 #include "model/ops/cpu/luong_attention.h"
 
@@ -26,7 +26,6 @@ void luong_attention_forward(const exec_context&, float* context, float* probs, 
                              const float* keys, const float* values, const int* src_len, int S, int B, int H,
                              int D) {
   PLUMA_CHECK(S > 0 && B > 0 && H > 0 && D > 0, "luong_attention_forward: dimensions must be positive");
-  const long BH = long(B) * H, BD = long(B) * D;
 #pragma omp parallel for schedule(static) if (long(B) * S * (H + D) >= parallel_work)
   for (int b = 0; b < B; b++) {
     const int len = src_len[b];
@@ -35,7 +34,7 @@ void luong_attention_forward(const exec_context&, float* context, float* probs, 
     float* p = probs + long(b) * S;        // (S)
     float maxv = -INFINITY;
     for (int s = 0; s < len; s++) {
-      p[s] = dot(keys + s * BH + long(b) * H, q, H);
+      p[s] = dot(keys + (long(b) * S + s) * H, q, H);
       maxv = std::max(maxv, p[s]);
     }
     float sum = 0.0f;
@@ -49,7 +48,7 @@ void luong_attention_forward(const exec_context&, float* context, float* probs, 
     float* out = context + long(b) * D;  // (D)
     for (int d = 0; d < D; d++) out[d] = 0.0f;
     for (int s = 0; s < len; s++) {
-      const float* v = values + s * BD + long(b) * D;
+      const float* v = values + (long(b) * S + s) * D;
       const float w = p[s];
 #pragma omp simd
       for (int d = 0; d < D; d++) out[d] += w * v[d];
@@ -61,7 +60,6 @@ void luong_attention_backward(const exec_context&, float* dquery, float* dkeys, 
                               const float* dcontext, const float* probs, const float* query, const float* keys,
                               const float* values, const int* src_len, int S, int B, int H, int D) {
   PLUMA_CHECK(S > 0 && B > 0 && H > 0 && D > 0, "luong_attention_backward: dimensions must be positive");
-  const long BH = long(B) * H, BD = long(B) * D;
 #pragma omp parallel if (long(B) * S * (H + D) >= parallel_work)
   {
     std::vector<float> dscore(S);
@@ -75,14 +73,14 @@ void luong_attention_backward(const exec_context&, float* dquery, float* dkeys, 
       // dprobs[s] = dcontext · values[s]; dscore = p * (dprobs - sum_j p[j] dprobs[j])
       float pdp = 0.0f;
       for (int s = 0; s < len; s++) {
-        dscore[s] = dot(dc, values + s * BD + long(b) * D, D);
+        dscore[s] = dot(dc, values + (long(b) * S + s) * D, D);
         pdp += p[s] * dscore[s];
       }
       for (int s = 0; s < len; s++) dscore[s] = p[s] * (dscore[s] - pdp);
       for (int s = 0; s < len; s++) {
-        const float* k = keys + s * BH + long(b) * H;
-        float* dk = dkeys + s * BH + long(b) * H;
-        float* dv = dvalues + s * BD + long(b) * D;
+        const float* k = keys + (long(b) * S + s) * H;
+        float* dk = dkeys + (long(b) * S + s) * H;
+        float* dv = dvalues + (long(b) * S + s) * D;
         const float ds = dscore[s], ps = p[s];
 #pragma omp simd
         for (int h = 0; h < H; h++) {
