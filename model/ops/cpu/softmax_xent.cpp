@@ -38,6 +38,7 @@ void softmax_xent_forward(const exec_context&, float* losses, float* probs, cons
     double loss = (1.0 - label_smoothing) * (log_norm - x[target]);
     if (label_smoothing != 0.0f) {
       double sum_x = 0.0;
+#pragma omp simd reduction(+ : sum_x)
       for (int c = 0; c < V; c++) sum_x += x[c];
       loss += label_smoothing * (log_norm - sum_x / V);
     }
