@@ -128,11 +128,15 @@ void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, co
   out.assign(srcs.size(), {});
   if (srcs.empty()) return;
   const source_batch sb = pad_sources(srcs);
-  const int B = sb.B, S = sb.S, K = cfg.beam, R = B * K, V = m.config().vocab_size;
+  const int B = sb.B, S = sb.S, K = cfg.beam, V = m.config().vocab_size;
   seq2seq_decoder_state st;
   m.decode_begin(sb.src.data(), sb.len.data(), B, S, K, st);
 
-  std::vector<int> y(R, sos_id), next_y(R), rows(R), max_len(B);
+  // Slot a holds sentence sent[a] in rows a*K .. a*K+K-1; finished sentences' slots are dropped now and then.
+  std::vector<int> sent(B), max_len(B);
+  std::iota(sent.begin(), sent.end(), 0);
+  int A = B, R = B * K;
+  std::vector<int> y(R, sos_id), next_y(R), rows(R);
   std::vector<float> scores(R, -INFINITY), next_scores(R);
   std::vector<float> logits(size_t(R) * V), att(cfg.keep_attention ? size_t(R) * S : 0);
   std::vector<row_history> hist(R), next_hist(R);
@@ -148,8 +152,8 @@ void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, co
     {
       std::vector<beam_candidate> top;
 #pragma omp for schedule(dynamic)
-      for (int b = 0; b < B; b++) {
-        const int r0 = b * K;
+      for (int a = 0; a < A; a++) {
+        const int b = sent[a], r0 = a * K;
         if (done[b]) {
           for (int k = 0; k < K; k++) rows[r0 + k] = r0 + k, next_y[r0 + k] = pad_id, next_scores[r0 + k] = -INFINITY;
           continue;
@@ -186,21 +190,21 @@ void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, co
       next_hist[r].tokens.push_back(next_y[r]);
       if (cfg.keep_attention) {
         next_hist[r].attention = hist[from].attention;
-        append_attention(next_hist[r].attention, att.data() + size_t(from) * S, sb.len[r / K]);
+        append_attention(next_hist[r].attention, att.data() + size_t(from) * S, sb.len[sent[r / K]]);
       }
     }
     hist.swap(next_hist);
     y.swap(next_y);
     scores.swap(next_scores);
     m.decode_select(st, rows.data());
-    bool all_done = true;
-    for (int b = 0; b < B; b++) {
-      if (done[b]) continue;
-      if (int(out[b].size()) >= K) {
+    int n_done = 0;
+    for (int a = 0; a < A; a++) {
+      const int b = sent[a];
+      if (!done[b] && int(out[b].size()) >= K) {
         done[b] = 1;
-      } else if (t + 1 >= max_len[b]) {   // the length limit: every live beam finishes unfinished
+      } else if (!done[b] && t + 1 >= max_len[b]) {   // the length limit: every live beam finishes unfinished
         for (int k = 0; k < K; k++) {
-          const int r = b * K + k;
+          const int r = a * K + k;
           if (!std::isfinite(scores[r])) continue;
           translation tr;
           tr.tokens = hist[r].tokens;
@@ -212,9 +216,27 @@ void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, co
         }
         done[b] = 1;
       }
-      all_done = all_done && done[b];
+      n_done += done[b];
     }
-    if (all_done) break;
+    if (n_done == A) break;
+    if (4 * n_done >= A) {   // drop the finished sentences' rows (a gather of their state: not every step)
+      std::vector<int> keep;
+      for (int a = 0; a < A; a++)
+        if (!done[sent[a]]) keep.push_back(a);
+      m.decode_keep(st, keep);
+      for (int i = 0; i < int(keep.size()); i++) {
+        if (keep[i] == i) continue;   // (a self-move would empty the history)
+        sent[i] = sent[keep[i]];
+        for (int k = 0; k < K; k++) {
+          const int to = i * K + k, from = keep[i] * K + k;
+          y[to] = y[from];
+          scores[to] = scores[from];
+          hist[to] = std::move(hist[from]);
+        }
+      }
+      A = int(keep.size());
+      R = A * K;
+    }
   }
   for (auto& hyps : out) sort_nbest(hyps, cfg.n_best);
 }
@@ -230,33 +252,45 @@ void single_path_search(seq2seq_model& m, const std::vector<std::vector<int>>& s
   const int B = sb.B, S = sb.S, V = m.config().vocab_size;
   seq2seq_decoder_state st;
   m.decode_begin(sb.src.data(), sb.len.data(), B, S, 1, st);
-  std::vector<int> y(B, sos_id);
+  std::vector<int> sent(B), y(B, sos_id);   // row a decodes sentence sent[a]; finished rows are dropped
+  std::iota(sent.begin(), sent.end(), 0);
+  int A = B;
   std::vector<float> logits(size_t(B) * V), att(cfg.keep_attention ? size_t(B) * S : 0);
   std::vector<translation> hyp(B);
   std::vector<char> done(B, 0);
   for (int b = 0; b < B; b++) hyp[b].src_len = sb.len[b];
   for (int t = 0;; t++) {
     m.decode_step(st, y.data(), logits.data(), cfg.keep_attention ? att.data() : nullptr);
-    bool all_done = true;
-    for (int b = 0; b < B; b++) {
-      if (done[b]) continue;
-      const float* row = logits.data() + size_t(b) * V;
-      const float lse = row_logsumexp(row, V);
-      const int tok = pick(row, lse, hyp[b].tokens);
-      hyp[b].logprob += row[tok] - lse;
-      if (cfg.keep_attention) append_attention(hyp[b].attention, att.data() + size_t(b) * S, sb.len[b]);
-      if (tok == eos_id) {
-        hyp[b].finished = true;
-        done[b] = 1;
-      } else {
-        hyp[b].tokens.push_back(tok);
-        y[b] = tok;
-        done[b] = t + 1 >= decode_max_len(cfg, sb.len[b]);
+    int n_done = 0;
+    for (int a = 0; a < A; a++) {
+      const int b = sent[a];
+      if (!done[b]) {
+        const float* row = logits.data() + size_t(a) * V;
+        const float lse = row_logsumexp(row, V);
+        const int tok = pick(row, lse, hyp[b].tokens);
+        hyp[b].logprob += row[tok] - lse;
+        if (cfg.keep_attention) append_attention(hyp[b].attention, att.data() + size_t(a) * S, sb.len[b]);
+        if (tok == eos_id) {
+          hyp[b].finished = true;
+          done[b] = 1;
+        } else {
+          hyp[b].tokens.push_back(tok);
+          y[a] = tok;
+          done[b] = t + 1 >= decode_max_len(cfg, sb.len[b]);
+        }
+        if (done[b]) hyp[b].score = normalized(hyp[b].logprob, t + 1, cfg.length_alpha);
       }
-      if (done[b]) hyp[b].score = normalized(hyp[b].logprob, t + 1, cfg.length_alpha);
-      all_done = all_done && done[b];
+      n_done += done[b];
     }
-    if (all_done) break;
+    if (n_done == A) break;
+    if (4 * n_done >= A) {   // drop the finished rows
+      std::vector<int> keep;
+      for (int a = 0; a < A; a++)
+        if (!done[sent[a]]) keep.push_back(a);
+      m.decode_keep(st, keep);
+      for (int i = 0; i < int(keep.size()); i++) sent[i] = sent[keep[i]], y[i] = y[keep[i]];
+      A = int(keep.size());
+    }
   }
   for (int b = 0; b < B; b++) out[b].push_back(std::move(hyp[b]));
 }

@@ -1,6 +1,6 @@
 // pluma translate: one line of stdin in, its translation out (flushed at once); a blank line stays blank.
-// Lines that are already waiting are translated together (up to --batch), so a file on stdin goes fast and a
-// typed line is answered at once.
+// Lines that are already waiting (up to max_waiting_lines) are translated together, sorted by length into
+// batches of --batch sentences, so a file on stdin goes fast and a typed line is answered at once.
 #include <poll.h>
 #include <unistd.h>
 
@@ -22,10 +22,13 @@ namespace {
 
 using namespace pluma;
 
+// Lines read ahead at most before translating (when they are waiting on stdin).
+constexpr size_t max_waiting_lines = 1024;
+
 struct translate_config {
   std::string checkpoint;
   decode_config decode;
-  int batch = 32;              // sentences translated together at most
+  int batch = 0;               // sentences decoded together; 0: 32 for a beam, 128 for greedy or sampling
   bool sample = false;
   sampler_config sampling;
   std::string attention;       // .html or .svg path, or empty
@@ -102,7 +105,7 @@ int run_translate(int argc, char** argv) {
       ("alpha", "Length normalization: score = logprob / length^alpha", cxxopts::value<float>()->default_value("0.6"))
       ("max-len-ratio", "Longest translation: ratio x source tokens + --max-len-extra", cxxopts::value<float>()->default_value("2"))
       ("max-len-extra", "Tokens added to the length limit", cxxopts::value<int>()->default_value("10"))
-      ("batch", "Waiting lines translated together at most", cxxopts::value<int>()->default_value(std::to_string(d.batch)))
+      ("batch", "Sentences decoded together (0: 32 with a beam, 128 otherwise)", cxxopts::value<int>()->default_value("0"))
       ("scores", "Print 'translation<TAB>score' (score = logprob / length^alpha)")
       ("attention", "Also write every sentence's attention as a heat map (.html or .svg)", cxxopts::value<std::string>())
       ("sample", "Sample each token with the sampler chain instead of searching")
@@ -142,7 +145,8 @@ int run_translate(int argc, char** argv) {
   }
   status st = decode_config_validate(cfg.decode);
   if (!st) cli::usage_error(opts, st.message());
-  if (cfg.batch < 1) cli::usage_error(opts, "--batch must be at least 1");
+  if (cfg.batch < 0) cli::usage_error(opts, "--batch must be >= 0");
+  if (cfg.batch == 0) cfg.batch = cfg.decode.beam > 1 ? 32 : 128;
   if (cfg.sample && !(st = sampler_config_validate(cfg.sampling))) cli::usage_error(opts, st.message());
   if (!cfg.attention.empty() && !(st = attention_maps_write(cfg.attention, {})))   // checks the extension, writes empty
     cli::usage_error(opts, st.message());
@@ -157,7 +161,7 @@ int run_translate(int argc, char** argv) {
   std::vector<std::string> lines;
   std::vector<attention_map> maps;
   size_t line_no = 0;
-  while (reader.next_batch(size_t(cfg.batch), lines)) {
+  while (reader.next_batch(max_waiting_lines, lines)) {
     std::vector<std::vector<int>> srcs;
     for (const auto& l : lines) {
       line_no++;

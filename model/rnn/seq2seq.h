@@ -107,6 +107,9 @@ class seq2seq_model {
   // Beam reordering: row r continues from row rows[r] (R). Rows must stay within their sentence
   // (rows[r] / beams == r / beams), since the encoded source is not moved.
   void decode_select(seq2seq_decoder_state& st, const int* rows);
+  // Keeps only the sentences in the slots `sentences` (ascending slot indices, slot s = rows s*beams ..
+  // s*beams + beams-1), in that order, and drops the rest: finished sentences stop costing steps.
+  void decode_keep(seq2seq_decoder_state& st, const std::vector<int>& sentences);
 
  private:
   struct lstm_index { int w_ih, w_hh, b_ih, b_hh; };

@@ -76,4 +76,30 @@ void seq2seq_model::decode_select(seq2seq_decoder_state& st, const int* rows) {
   }
 }
 
+void seq2seq_model::decode_keep(seq2seq_decoder_state& st, const std::vector<int>& sentences) {
+  const exec_context& ctx = cpu_context();
+  const int K = st.beams, R = int(sentences.size()) * K, S = st.S;
+  const int D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden;
+  std::vector<int> rows(R);
+  for (int i = 0; i < int(sentences.size()); i++) {
+    PLUMA_CHECK(sentences[i] >= 0 && sentences[i] * K < st.R && (i == 0 || sentences[i] > sentences[i - 1]),
+                "decode_keep: sentence slots must be ascending and in range");
+    for (int k = 0; k < K; k++) rows[i * K + k] = sentences[i] * K + k;
+  }
+  auto keep = [&](std::vector<float>& v, int C) {
+    std::vector<float> kept(size_t(R) * C);
+    gather_rows(ctx, kept.data(), v.data(), rows.data(), 1, st.R, R, C);
+    v.swap(kept);
+  };
+  keep(st.keys, S * Hd);
+  keep(st.values, S * D);
+  keep(st.h, Hd);
+  keep(st.c, Hd);
+  keep(st.feed, Hd);
+  std::vector<int> len(R);
+  for (int r = 0; r < R; r++) len[r] = st.src_len[rows[r]];
+  st.src_len.swap(len);
+  st.R = R;
+}
+
 }  // namespace pluma
