@@ -7,6 +7,8 @@
 #include <string>
 
 #include "model/core/check.h"
+#include "model/core/exec.h"
+#include "model/ops/seq_ops.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pluma {
@@ -34,27 +36,6 @@ source_batch pad_sources(const std::vector<std::vector<int>>& srcs) {
     }
   }
   return sb;
-}
-
-// log-sum-exp of one row of logits (V)
-float row_logsumexp(const float* x, int V) {
-  float maxv = x[0];
-#pragma omp simd reduction(max : maxv)
-  for (int v = 1; v < V; v++) maxv = std::max(maxv, x[v]);
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int v = 0; v < V; v++) sum += std::exp(x[v] - maxv);
-  return maxv + std::log(sum);
-}
-
-// logits (R, V) -> log-probabilities, in place
-void log_softmax_rows(float* logits, int R, int V) {
-#pragma omp parallel for schedule(static)
-  for (int r = 0; r < R; r++) {
-    float* x = logits + size_t(r) * V;
-    const float lse = row_logsumexp(x, V);
-    for (int v = 0; v < V; v++) x[v] -= lse;
-  }
 }
 
 float normalized(float logprob, int len, float alpha) { return logprob / std::pow(float(len), alpha); }
@@ -147,7 +128,7 @@ void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, co
   }
   for (int t = 0;; t++) {
     m.decode_step(st, y.data(), logits.data(), cfg.keep_attention ? att.data() : nullptr);
-    log_softmax_rows(logits.data(), R, V);
+    log_softmax_forward(cpu_context(), logits.data(), logits.data(), R, V);
 #pragma omp parallel
     {
       std::vector<beam_candidate> top;
@@ -241,7 +222,7 @@ void beam_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, co
   for (auto& hyps : out) sort_nbest(hyps, cfg.n_best);
 }
 
-// Greedy and sampled decoding share this loop; pick(logits_row, logsumexp, history) chooses a row's next token.
+// Greedy and sampled decoding share this loop; pick(logits_row, logprob_row, history) chooses a row's next token.
 template <class Pick>
 void single_path_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                         Pick&& pick, std::vector<std::vector<translation>>& out) {
@@ -255,20 +236,20 @@ void single_path_search(seq2seq_model& m, const std::vector<std::vector<int>>& s
   std::vector<int> sent(B), y(B, sos_id);   // row a decodes sentence sent[a]; finished rows are dropped
   std::iota(sent.begin(), sent.end(), 0);
   int A = B;
-  std::vector<float> logits(size_t(B) * V), att(cfg.keep_attention ? size_t(B) * S : 0);
+  std::vector<float> logits(size_t(B) * V), logp(size_t(B) * V), att(cfg.keep_attention ? size_t(B) * S : 0);
   std::vector<translation> hyp(B);
   std::vector<char> done(B, 0);
   for (int b = 0; b < B; b++) hyp[b].src_len = sb.len[b];
   for (int t = 0;; t++) {
     m.decode_step(st, y.data(), logits.data(), cfg.keep_attention ? att.data() : nullptr);
+    log_softmax_forward(cpu_context(), logp.data(), logits.data(), A, V);
     int n_done = 0;
     for (int a = 0; a < A; a++) {
       const int b = sent[a];
       if (!done[b]) {
-        const float* row = logits.data() + size_t(a) * V;
-        const float lse = row_logsumexp(row, V);
-        const int tok = pick(row, lse, hyp[b].tokens);
-        hyp[b].logprob += row[tok] - lse;
+        const float* lp = logp.data() + size_t(a) * V;
+        const int tok = pick(logits.data() + size_t(a) * V, lp, hyp[b].tokens);
+        hyp[b].logprob += lp[tok];
         if (cfg.keep_attention) append_attention(hyp[b].attention, att.data() + size_t(a) * S, sb.len[b]);
         if (tok == eos_id) {
           hyp[b].finished = true;
@@ -297,20 +278,16 @@ void single_path_search(seq2seq_model& m, const std::vector<std::vector<int>>& s
 
 void greedy_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                    std::vector<std::vector<translation>>& out) {
-  // the argmax of the log-probabilities as a beam compares them (rounding can tie two close logits there)
-  auto argmax = [&](const float* row, float lse, const std::vector<int>&) {
-    int best = 0;
-    float best_lp = row[0] - lse;
-    for (int v = 1; v < m.config().vocab_size; v++)
-      if (row[v] - lse > best_lp) best = v, best_lp = row[v] - lse;
-    return best;
+  // the argmax of the log-probabilities, as a beam compares them (rounding can tie two close logits there)
+  auto argmax = [&](const float*, const float* lp, const std::vector<int>&) {
+    return int(std::max_element(lp, lp + m.config().vocab_size) - lp);
   };
   single_path_search(m, srcs, cfg, argmax, out);
 }
 
 void sample_search(seq2seq_model& m, const std::vector<std::vector<int>>& srcs, const decode_config& cfg,
                    sampler& s, std::vector<std::vector<translation>>& out) {
-  auto draw = [&](const float* row, float, const std::vector<int>& history) {
+  auto draw = [&](const float* row, const float*, const std::vector<int>& history) {
     return s.sample(row, m.config().vocab_size, history);
   };
   single_path_search(m, srcs, cfg, draw, out);

@@ -134,6 +134,23 @@ TEST_CASE("seq_ops: each backward is the adjoint of its forward") {
   }
 }
 
+TEST_CASE("log_softmax_forward: rows of log-probabilities, in place") {
+  const int N = 3, V = 1001;
+  rng g(5);
+  auto x = random_vec(size_t(N) * V, g, 20.0f);
+  std::vector<float> y(x.size());
+  log_softmax_forward(cpu_context(), y.data(), x.data(), N, V);
+  for (int n = 0; n < N; n++) {
+    double mx = -1e30, sum = 0;
+    for (int v = 0; v < V; v++) mx = std::max(mx, double(x[n * V + v]));
+    for (int v = 0; v < V; v++) sum += std::exp(double(x[n * V + v]) - mx);
+    const double lse = mx + std::log(sum);
+    for (int v = 0; v < V; v += 97) CHECK(y[n * V + v] == doctest::Approx(x[n * V + v] - lse).epsilon(1e-5));
+  }
+  log_softmax_forward(cpu_context(), x.data(), x.data(), N, V);
+  CHECK(x == y);
+}
+
 TEST_CASE("lstm_backward_lengths: finite differences, with final cell-state gradients at each row's end") {
   const int T = 5, B = 4, C = 3, H = 4;
   const int len[B] = {5, 2, 2, 4};

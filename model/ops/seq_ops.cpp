@@ -52,5 +52,8 @@ void gather_rows(const exec_context& ctx, float* out, const float* inp, const in
 void transpose_2d(const exec_context& ctx, float* out, const float* inp, int R, int C) {
   PLUMA_SEQ_OPS_CPU(transpose_2d, out, inp, R, C);
 }
+void log_softmax_forward(const exec_context& ctx, float* out, const float* inp, int N, int V) {
+  PLUMA_SEQ_OPS_CPU(log_softmax_forward, out, inp, N, V);
+}
 
 }  // namespace pluma

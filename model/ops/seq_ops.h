@@ -47,4 +47,8 @@ void gather_rows(const exec_context& ctx, float* out, const float* inp, const in
 // out: (C, R) = inpᵀ; inp: (R, C)
 void transpose_2d(const exec_context& ctx, float* out, const float* inp, int R, int C);
 
+// Row-wise log-softmax (decoding scores): out[n, v] = inp[n, v] - log sum_u exp(inp[n, u]). out, inp: (N, V)
+// (out may alias inp). No backward: decoding only.
+void log_softmax_forward(const exec_context& ctx, float* out, const float* inp, int N, int V);
+
 }  // namespace pluma

@@ -1,10 +1,12 @@
 // seq_ops on the CPU: OpenMP over rows; every output element is written by one thread (deterministic).
 #include "model/ops/cpu/seq_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/vec_math.h"
 
 namespace pluma::cpu {
 namespace {
@@ -136,6 +138,23 @@ void transpose_2d(const exec_context&, float* out, const float* inp, int R, int 
       for (int c = c0; c < c1; c++)
         for (int r = r0; r < r1; r++) out[long(c) * R + r] = inp[long(r) * C + c];
     }
+  }
+}
+
+void log_softmax_forward(const exec_context&, float* out, const float* inp, int N, int V) {
+#pragma omp parallel for schedule(static) if (long(N) * V >= parallel_floats)
+  for (int n = 0; n < N; n++) {
+    const float* x = inp + long(n) * V;
+    float* y = out + long(n) * V;
+    float maxv = x[0];
+#pragma omp simd reduction(max : maxv)
+    for (int v = 1; v < V; v++) maxv = std::max(maxv, x[v]);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int v = 0; v < V; v++) sum += exp_approx(x[v] - maxv);
+    const float lse = maxv + std::log(sum);
+#pragma omp simd
+    for (int v = 0; v < V; v++) y[v] = x[v] - lse;
   }
 }
 

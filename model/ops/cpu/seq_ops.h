@@ -22,5 +22,6 @@ void seq_last_backward(const exec_context& ctx, float* dinp, const float* dout, 
 void gather_rows(const exec_context& ctx, float* out, const float* inp, const int* rows, int T, int N, int R,
                  int C);
 void transpose_2d(const exec_context& ctx, float* out, const float* inp, int R, int C);
+void log_softmax_forward(const exec_context& ctx, float* out, const float* inp, int N, int V);
 
 }  // namespace pluma::cpu
