@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/lstm.h"
 #include "model/ops/cpu/vec_math.h"
 
 namespace pluma::cpu {
@@ -28,7 +29,7 @@ void check_len(int len, int lo, int T, const char* op) {
 
 void tanh_forward(const exec_context&, float* out, const float* inp, long N) {
 #pragma omp parallel for simd schedule(static) if (N >= parallel_floats)
-  for (long i = 0; i < N; i++) out[i] = std::tanh(inp[i]);
+  for (long i = 0; i < N; i++) out[i] = lstm_tanh(inp[i]);   // the vectorizable tanh of the LSTM cell
 }
 
 void tanh_backward(const exec_context&, float* dinp, const float* out, const float* dout, long N) {
