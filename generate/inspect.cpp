@@ -104,6 +104,7 @@ std::string piece_display(const std::string& piece) {
       case '\t': s += "\\t"; break;
       case '\r': s += "\\r"; break;
       case '\\': s += "\\\\"; break;
+      case ' ': s += "\u2423"; break;   // ␣, so that a space is visible in a table
       default:
         if (c < 0x20 || c == 0x7F) {
           char buf[8];

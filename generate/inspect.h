@@ -40,7 +40,7 @@ struct score_result {
 // reads it in one pass. ids must have at least 2 tokens.
 void score_tokens(lm_model& m, const tokenizer& tok, const std::vector<int>& ids, int top, score_result& out);
 
-// A piece shown readably: control characters escaped (\n, \t, \x01), everything else as is (▁ kept).
+// A piece shown readably: control characters escaped (\n, \t, \x01), a space as ␣, everything else as is (▁ kept).
 std::string piece_display(const std::string& piece);
 
 }  // namespace pluma

@@ -177,3 +177,7 @@ TEST_CASE("piece_display escapes control characters and keeps the rest") {
   CHECK(piece_display(std::string("\x01", 1)) == "\\x01");
   CHECK(piece_display("\xE2\x96\x81un") == "\xE2\x96\x81un");
 }
+
+TEST_CASE("piece_display makes a space visible") {
+  CHECK(piece_display("a b") == "a\xE2\x90\xA3" "b");
+}

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include "model/core/device_arena.h"
+#include "model/gpt/gpt.h"
 #include "model/model_io.h"
 
 namespace pluma::cli {
@@ -22,18 +24,21 @@ void load_model_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult
                         std::unique_ptr<lm_model>& m, std::unique_ptr<tokenizer>& tok) {
   apply_threads(opts, r["threads"].as<int>());
   std::string dev = r["device"].as<std::string>();
+  std::string why;
   if (dev == "cuda") {
-#ifdef PLUMA_HAVE_CUDA
-    fail("--device cuda: the CUDA backend does not yet run this command; use --device cpu");
-#else
-    fail("--device cuda: this pluma was built without CUDA (nvcc was not found at build time); use --device cpu");
-#endif
+    if (!cuda_available(why)) fail("--device cuda: no CUDA device: " + why);
   } else if (dev != "cpu") {
     usage_error(opts, "--device must be cpu or cuda (got '" + dev + "')");
   }
   if (!r.count("checkpoint")) usage_error(opts, "--checkpoint FILE is required");
   status st = model_load(r["checkpoint"].as<std::string>(), m, tok);
   if (!st) fail(st.message());
+  if (dev == "cuda") {
+    auto* gpt = dynamic_cast<gpt_model*>(m.get());
+    if (!gpt) fail("--device cuda: the CUDA backend runs GPT models only; use --device cpu");
+    st = gpt->set_device(exec_context{device::cuda, nullptr});
+    if (!st) fail(st.message());
+  }
 }
 
 std::string unescape(const std::string& s) {

@@ -10,10 +10,17 @@
 namespace pluma::cli {
 namespace {
 
+// Pads to `width` terminal columns (one per code point; printf's widths count bytes).
+std::string pad(const std::string& s, size_t width) {
+  size_t cols = 0;
+  for (unsigned char c : s) cols += (c & 0xC0) != 0x80;
+  return cols >= width ? s + " " : s + std::string(width - cols, ' ');
+}
+
 void print_tree(const tokenizer& tok, const std::vector<prob_node>& nodes, int indent) {
   for (const auto& n : nodes) {
     std::string piece = piece_display(tok.id_to_piece(n.id));
-    std::printf("%*s%s%-10s %.4f\n", indent, "", indent ? "→ " : "", piece.c_str(), n.prob);
+    std::printf("%*s%s%s%.4f\n", indent, "", indent ? "→ " : "", pad(piece, 12).c_str(), n.prob);
     print_tree(tok, n.children, indent + 4);
   }
 }
@@ -52,7 +59,7 @@ int run_probs(int argc, char** argv) {
     nlohmann::json j = {{"prompt", prompt_text}, {"tokens", tree_json(*tok, tree)}};
     std::cout << j.dump(2) << std::endl;
   } else {
-    std::printf("%-10s %s\n", "token", "prob");
+    std::printf("%s%s\n", pad("token", 12).c_str(), "prob");
     print_tree(*tok, tree, 0);
   }
   return 0;

@@ -16,7 +16,7 @@ namespace pluma {
 
 float gpt_model::forward(const int* inputs, const int* targets, int B, int T, rng* dropout_rng,
                          float* logits) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = ctx_;
   const int L = cfg_.layers, C = cfg_.embd, NH = cfg_.heads, V = cfg_.vocab_size;
   const int BT = B * T;
   const float p = cfg_.dropout;
@@ -77,7 +77,7 @@ float gpt_model::forward(const int* inputs, const int* targets, int B, int T, rn
 }
 
 void gpt_model::backward(const int* inputs, const int* targets, int B, int T, float grad_scale, bool drop) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = ctx_;
   const int L = cfg_.layers, C = cfg_.embd, NH = cfg_.heads, V = cfg_.vocab_size;
   const int BT = B * T;
   const long BTC = long(BT) * C;

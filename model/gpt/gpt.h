@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/core/device_arena.h"
 #include "model/gpt/gpt_activations.h"
 #include "model/gpt/gpt_config.h"
 #include "model/model.h"
@@ -42,13 +43,29 @@ class gpt_model final : public lm_model {
 
   size_t training_bytes(int B, int T) const override;
 
+  // ---- where the model runs (gpt_device.cpp): the CPU by default; with ctx.dev == device::cuda the
+  // parameters, gradients, activations and decoding state live on the GPU and every op runs on ctx.stream.
+  // The lm_model entry points keep their host tokens and logits (copied across). params() and grads() stay
+  // host arenas, copied explicitly: set_device uploads params(); init_params uploads what it drew; after
+  // changing params() on the host call params_to_device(); read results with params_to_host() and
+  // grads_to_host(). An error when the GPU is missing or too small.
+  status set_device(const exec_context& ctx);
+  const exec_context& exec() const { return ctx_; }
+  bool on_gpu() const { return ctx_.dev == device::cuda; }
+  void params_to_device();
+  void params_to_host();
+  void grads_to_host();
+  void zero_grads();          // where the gradients live
+  float* param_block();       // (param count) the parameters where the model runs (host or device)
+  float* grad_block();        // (param count) their gradients, likewise
+
  private:
   // Indices into specs_ of one block's parameters; -1 where config.bias is false.
   struct block_index {
     int ln1w, ln1b, qkvw, qkvb, attprojw, attprojb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb;
   };
-  float* param(int i) { return i < 0 ? nullptr : params_.at(specs_[i]); }
-  float* grad(int i) { return i < 0 ? nullptr : grads_.at(specs_[i]); }
+  float* param(int i) { return i < 0 ? nullptr : param_block() + specs_[i].offset; }
+  float* grad(int i) { return i < 0 ? nullptr : grad_block() + specs_[i].offset; }
   int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
   void build_size_table();
   void ensure_activations(int B, int T, bool training);
@@ -68,6 +85,16 @@ class gpt_model final : public lm_model {
   gpt_grad_scratch dacts_;
   arena acts_arena_, dacts_arena_;
   long loss_count_ = 0;   // targets counted by the last forward (the mean's denominator)
+
+  // the GPU side (unused on the CPU)
+  exec_context ctx_;                        // cpu_context() or the GPU's stream
+  device_arena dparams_, dgrads_;           // (n_floats_) each
+  device_arena dacts_dev_, ddacts_dev_;     // the activation and gradient-scratch blocks
+  device_buffer dtokens_;                   // (2, B, T) ints: the inputs, then the targets
+  // Tokens where the ops read them: the host pointers on the CPU, device copies on the GPU.
+  void tokens_for_ops(const int* inputs, const int* targets, long BT, const int** in, const int** tg);
+  // At least `need` floats for activations, in host memory or on the GPU, grown as needed.
+  float* activation_block(arena& host, device_arena& dev, size_t need);
 };
 
 }  // namespace pluma

@@ -16,6 +16,8 @@ namespace {
 
 struct gpt_decode_state final : decode_state {
   arena memory;
+  device_arena dmemory;   // the same buffers on the GPU (a model there)
+  device_buffer dio;      // on the GPU: (B) tokens, then (B, V) logits
   gpt_decode_buffers buf;
 };
 
@@ -27,8 +29,15 @@ std::unique_ptr<decode_state> gpt_model::decode_begin(int B) {
   auto st = std::make_unique<gpt_decode_state>();
   st->batch = B;
   st->position = 0;
-  st->memory.resize(gpt_decode_buffers_layout(st->buf, nullptr, cfg_, B));
-  gpt_decode_buffers_layout(st->buf, st->memory.data(), cfg_, B);
+  const size_t n = gpt_decode_buffers_layout(st->buf, nullptr, cfg_, B);
+  if (on_gpu()) {
+    const status a = st->dmemory.resize(n), b = st->dio.allocate(sizeof(float) * B * (1 + cfg_.vocab_size));
+    PLUMA_CHECK(a.is_ok() && b.is_ok(), "gpt decode_begin: out of GPU memory for the KV cache");
+    gpt_decode_buffers_layout(st->buf, st->dmemory.data(), cfg_, B);
+  } else {
+    st->memory.resize(n);
+    gpt_decode_buffers_layout(st->buf, st->memory.data(), cfg_, B);
+  }
   return st;
 }
 
@@ -37,11 +46,17 @@ void gpt_model::decode_step(decode_state& state, const int* tokens, float* logit
   auto* st = dynamic_cast<gpt_decode_state*>(&state);
   PLUMA_CHECK(st != nullptr, "gpt decode_step: the state was not made by this model's decode_begin");
   PLUMA_CHECK(st->position < cfg_.context, "gpt decode_step: the KV cache is full (slide the window)");
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = ctx_;
   const int L = cfg_.layers, C = cfg_.embd, NH = cfg_.heads, V = cfg_.vocab_size, maxT = cfg_.context;
   const int B = st->batch, pos = st->position;
   const gpt_decode_buffers& d = st->buf;
   const long layer_cache = long(B) * maxT * C;   // floats of one layer's K (or V) cache
+  float* host_logits = logits;
+  if (on_gpu()) {   // tokens in, logits out through device copies
+    device_copy_to(ctx, st->dio.data(), tokens, sizeof(int) * B);
+    tokens = st->dio.as<int>();
+    logits = st->dio.as<float>() + B;
+  }
 
   embedding_forward(ctx, d.x, tokens, param(wte_), param(wpe_) + long(pos) * C, B, 1, C);
   for (int l = 0; l < L; l++) {
@@ -63,6 +78,7 @@ void gpt_model::decode_step(decode_state& state, const int* tokens, float* logit
   }
   layernorm_forward(ctx, d.ln, d.ln_mean, d.ln_rstd, d.x, param(lnfw_), param(lnfb_), B, C);
   matmul_forward(ctx, logits, d.ln, param(wte_), nullptr, B, C, V);   // the LM head, tied to wte
+  if (on_gpu()) device_copy_from(ctx, host_logits, logits, sizeof(float) * B * V);
   st->position++;
 }
 

@@ -60,31 +60,32 @@ void gpt_model::build_size_table() {
 }
 
 void gpt_model::init_params(uint64_t seed) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = cpu_context();   // drawn on the host, so every device starts from the same weights
   rng gen(seed);
   params();
   const float std_resid = 0.02f / std::sqrt(2.0f * static_cast<float>(cfg_.layers));
   params_.zero();   // biases
+  auto ones = [&](int i) { tensor_fill(ctx, params_.at(specs_[i]), 1.0f, static_cast<long>(specs_[i].numel())); };
   for (const block_index& w : blocks_) {
-    for (int i : {w.ln1w, w.ln2w}) tensor_fill(ctx, param(i), 1.0f, static_cast<long>(specs_[i].numel()));
+    ones(w.ln1w);
+    ones(w.ln2w);
   }
-  tensor_fill(ctx, param(lnfw_), 1.0f, static_cast<long>(specs_[lnfw_].numel()));
+  ones(lnfw_);
   for (const tensor_spec& s : specs_) {
     if (s.shape.size() < 2) continue;   // biases and LayerNorm parameters are set above
     const bool resid = s.name.ends_with("attn.proj.weight") || s.name.ends_with("mlp.proj.weight");
     tensor_fill_normal(ctx, params_.at(s), 0.0f, resid ? std_resid : 0.02f, static_cast<long>(s.numel()), gen);
   }
+  if (on_gpu()) params_to_device();
 }
 
 void gpt_model::ensure_activations(int B, int T, bool training) {
   PLUMA_CHECK(B > 0 && T > 0 && T <= cfg_.context, "gpt: T must be in [1, context]");
   const size_t need = gpt_activations_layout(acts_, nullptr, cfg_, B, T, training);
-  if (acts_arena_.size() < need) acts_arena_.resize(need);
-  gpt_activations_layout(acts_, acts_arena_.data(), cfg_, B, T, training);
+  gpt_activations_layout(acts_, activation_block(acts_arena_, dacts_dev_, need), cfg_, B, T, training);
   if (training) {
     const size_t dneed = gpt_grad_scratch_layout(dacts_, nullptr, cfg_, B, T);
-    if (dacts_arena_.size() < dneed) dacts_arena_.resize(dneed);
-    gpt_grad_scratch_layout(dacts_, dacts_arena_.data(), cfg_, B, T);
+    gpt_grad_scratch_layout(dacts_, activation_block(dacts_arena_, ddacts_dev_, dneed), cfg_, B, T);
   }
 }
 
@@ -93,21 +94,28 @@ float gpt_model::forward_backward(const int* inputs, const int* targets, int B, 
   params();
   grads();
   ensure_activations(B, T, /*training=*/true);
-  const float loss = forward(inputs, targets, B, T, &dropout_rng, nullptr);
-  backward(inputs, targets, B, T, grad_scale, acts_.training);
+  const int *in, *tg;
+  tokens_for_ops(inputs, targets, long(B) * T, &in, &tg);
+  const float loss = forward(in, tg, B, T, &dropout_rng, nullptr);
+  backward(in, tg, B, T, grad_scale, acts_.training);
   return loss;
 }
 
 float gpt_model::forward_loss(const int* inputs, const int* targets, int B, int T) {
   params();
   ensure_activations(B, T, /*training=*/false);
-  return forward(inputs, targets, B, T, nullptr, nullptr);
+  const int *in, *tg;
+  tokens_for_ops(inputs, targets, long(B) * T, &in, &tg);
+  return forward(in, tg, B, T, nullptr, nullptr);
 }
 
 void gpt_model::forward_logits(const int* inputs, int B, int T, float* logits) {
   params();
   ensure_activations(B, T, /*training=*/false);
-  forward(inputs, nullptr, B, T, nullptr, logits);
+  const int *in, *tg;
+  tokens_for_ops(inputs, nullptr, long(B) * T, &in, &tg);
+  forward(in, nullptr, B, T, nullptr, on_gpu() ? nullptr : logits);
+  if (on_gpu()) device_copy_from(ctx_, logits, acts_.logits, sizeof(float) * B * T * cfg_.vocab_size);
 }
 
 size_t gpt_model::training_bytes(int B, int T) const {

@@ -1,16 +1,15 @@
-// Dispatch of the kv_cache op to its backend (CPU only so far).
+// Dispatch of the kv_cache op to its backend.
 #include "model/ops/kv_cache.h"
 
-#include "model/core/check.h"
 #include "model/ops/cpu/kv_cache.h"
+#include "model/ops/dispatch.h"
 
 namespace pluma {
 
 void kv_cache_write(const exec_context& ctx, float* q, float* kcache, float* vcache, const float* qkv, int B,
                     int pos, int maxT, int C, int NH) {
-  PLUMA_CHECK(ctx.dev == device::cpu, "kv_cache_write: no CUDA kernel yet");
   PLUMA_CHECK(pos >= 0 && pos < maxT, "kv_cache_write: position outside the cache");
-  cpu::kv_cache_write(ctx, q, kcache, vcache, qkv, B, pos, maxT, C, NH);
+  PLUMA_DISPATCH(kv_cache_write, ctx, q, kcache, vcache, qkv, B, pos, maxT, C, NH);
 }
 
 }  // namespace pluma

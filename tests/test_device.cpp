@@ -1,0 +1,90 @@
+// The device query and device memory (model/core/device_arena.h): on a machine without a GPU the query
+// gives a reason and allocations fail with a message (never a crash); with a GPU, copies round-trip and
+// arenas move between host and device.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "model/core/arena.h"
+#include "model/core/device_arena.h"
+
+using namespace pluma;
+
+namespace {
+
+bool have_gpu() {
+  std::string why;
+  return cuda_available(why);
+}
+
+}  // namespace
+
+TEST_CASE("cuda_available says why not, the same way every time") {
+  std::string why1 = "unset", why2 = "unset";
+  const bool ok1 = cuda_available(why1), ok2 = cuda_available(why2);
+  CHECK(ok1 == ok2);
+  CHECK(why1 == why2);
+  if (ok1) {
+    CHECK(why1.empty());
+    CHECK(cuda_compiled());
+    CHECK(!cuda_device_description().empty());
+  } else {
+    CHECK(!why1.empty());
+    CHECK(why1 != "unset");
+    CHECK(cuda_device_description().empty());
+  }
+  if (!cuda_compiled()) CHECK(why1.find("no CUDA backend") != std::string::npos);
+}
+
+TEST_CASE("without a usable device, allocating device memory is an error with a message" * doctest::skip(have_gpu())) {
+  device_buffer b;
+  const status st = b.allocate(1024);
+  REQUIRE_FALSE(st.is_ok());
+  CHECK(b.data() == nullptr);
+  CHECK(b.bytes() == 0u);
+  if (cuda_compiled())
+    CHECK(st.message().find("cannot allocate") != std::string::npos);
+  else
+    CHECK(st.message().find("no CUDA backend") != std::string::npos);
+  device_arena a;
+  CHECK_FALSE(a.resize(16).is_ok());
+  CHECK(a.size() == 0u);
+  CHECK(b.allocate(0).is_ok());   // nothing to allocate is never an error
+}
+
+TEST_CASE("device copies round-trip; memset poisons; arenas upload, zero and download" * doctest::skip(!have_gpu())) {
+  const exec_context ctx{device::cuda, cuda_stream_create()};
+  std::vector<float> host(1000);
+  for (size_t i = 0; i < host.size(); i++) host[i] = std::sin(0.1f * i) * 3.0f;
+  device_buffer b;
+  REQUIRE(b.allocate(host.size() * sizeof(float)).is_ok());
+  CHECK(b.bytes() == host.size() * sizeof(float));
+  device_copy_to(ctx, b.data(), host.data(), b.bytes());
+  std::vector<float> back(host.size(), 0.0f);
+  device_copy_from(ctx, back.data(), b.data(), b.bytes());
+  CHECK(back == host);
+  device_memset(ctx, b.data(), 0xFF, b.bytes());
+  device_copy_from(ctx, back.data(), b.data(), b.bytes());
+  CHECK(std::isnan(back[0]));
+  CHECK(std::isnan(back[999]));
+
+  std::vector<tensor_spec> table = {{"a", {3, 5}}, {"b", {7}}};
+  const size_t n = size_table_layout(table);
+  arena h(n), h2(n);
+  for (size_t i = 0; i < n; i++) h.data()[i] = float(i) - 10.0f;
+  device_arena d;
+  REQUIRE(d.resize(n).is_ok());
+  d.download(ctx, h2);
+  CHECK(h2.data()[0] == 0.0f);   // zero-filled on allocation
+  d.upload(ctx, h);
+  d.download(ctx, h2);
+  CHECK(std::memcmp(h.data(), h2.data(), n * sizeof(float)) == 0);
+  CHECK(d.at(table[1]) == d.data() + table[1].offset);
+  d.zero(ctx);
+  d.download(ctx, h2);
+  CHECK(h2.data()[n - 1] == 0.0f);
+  cuda_stream_destroy(ctx.stream);
+}
