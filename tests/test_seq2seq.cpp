@@ -2,10 +2,13 @@
 // length-aware LSTM backward and the whole model (decoder steps included); the PyTorch fixture
 // (tests/fixtures/seq2seq_reference.pluma: logits, loss, gradients, greedy and beam decodes); greedy == beam 1.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "model/ops/luong_attention.h"
 #include "model/ops/seq_ops.h"
 #include "model/rnn/seq2seq.h"
+#include "model/rnn/seq2seq_io.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace pluma;
@@ -453,4 +457,55 @@ TEST_CASE("seq2seq: config JSON round trip and validation messages") {
   decode_config dc;
   dc.n_best = 6;
   CHECK(decode_config_validate(dc).message() == "n-best must be in [1, beam size 5] (got 6)");
+}
+
+TEST_CASE("seq2seq checkpoint: round trip with both tokenizers; other models and damaged files are refused") {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("pluma-test-seq2seq-" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir + "/src.txt") << "a b c\nc b a\nb b\n";
+    std::ofstream(dir + "/tgt.txt") << "x y\ny z z\n";
+  }
+  tokenizer_train_config tc;
+  tc.kind = tokenizer_kind::chars;
+  tc.inputs = {dir + "/src.txt"};
+  std::unique_ptr<tokenizer> src_tok, tgt_tok;
+  REQUIRE(tokenizer_train(tc, src_tok).is_ok());
+  tc.inputs = {dir + "/tgt.txt"};
+  REQUIRE(tokenizer_train(tc, tgt_tok).is_ok());
+  seq2seq_config cfg = tiny_config();
+  cfg.src_vocab_size = src_tok->vocab_size(), cfg.vocab_size = tgt_tok->vocab_size();
+  seq2seq_model m(cfg);
+  m.init_params(3);
+  const std::string path = dir + "/m.pluma";
+  REQUIRE(seq2seq_save(path, m, *src_tok, *tgt_tok, nlohmann::json{{"step", 7}}).is_ok());
+
+  std::unique_ptr<seq2seq_model> back;
+  std::unique_ptr<tokenizer> s2, t2;
+  const status st = seq2seq_load(path, back, s2, t2);
+  REQUIRE_MESSAGE(st.is_ok(), st.message());
+  CHECK(back->config().enc_layers == cfg.enc_layers);
+  CHECK(std::equal(m.params().data(), m.params().data() + m.params().size(), back->params().data()));
+  CHECK(s2->encode("a b") == src_tok->encode("a b"));
+  CHECK(t2->decode(t2->encode("x z")) == "x z");
+  checkpoint ck;
+  REQUIRE(checkpoint_read(path, ck).is_ok());
+  CHECK(nlohmann::json::parse(ck.metadata.at("training"))["step"] == 7);
+  CHECK(nlohmann::json::parse(ck.metadata.at("src_tokenizer"))["vocab_size"] == src_tok->vocab_size());
+
+  checkpoint other = ck;   // a language model's config
+  other.metadata["config"] = R"({"model": "gpt", "vocab_size": 11})";
+  CHECK(seq2seq_checkpoint_load(other, back, s2, t2).message() ==
+        "checkpoint holds a \"gpt\" language model, not a translation model (train one with: pluma train --model "
+        "seq2seq)");
+  checkpoint no_src = ck;
+  no_src.tensors.erase(std::find_if(no_src.tensors.begin(), no_src.tensors.end(),
+                                    [](const checkpoint_tensor& t) { return t.name == "src_tokenizer"; }));
+  CHECK(seq2seq_checkpoint_load(no_src, back, s2, t2).message() == "checkpoint carries no src_tokenizer");
+  checkpoint no_param = ck;
+  no_param.tensors.erase(std::find_if(no_param.tensors.begin(), no_param.tensors.end(),
+                                      [](const checkpoint_tensor& t) { return t.name == "proj.bias"; }));
+  CHECK(seq2seq_checkpoint_load(no_param, back, s2, t2).message() == "checkpoint lacks parameter proj.bias");
+  std::filesystem::remove_all(dir);
 }

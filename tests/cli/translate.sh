@@ -57,6 +57,15 @@ check "a line is answered before stdin closes" "[ \"\$line\" = 'AA BB' ]"
 exec {TR[1]}>&-
 wait
 
+# a TSV with held-out validation pairs and one tokenizer per side
+paste $TMP/train.src $TMP/train.tgt > $TMP/train.tsv
+out=$($TRAIN --tsv $TMP/train.tsv --valid-size 50 --separate-vocab --tokenizer word --emb 8 --enc-hidden 8 \
+  --dec-hidden 8 --max-steps 6 --log-every 2 --out $TMP/tsv.pluma); rc=$?
+check "TSV training exits 0" "[ $rc -eq 0 ]"
+check "TSV training holds out 50 pairs" "echo \"\$out\" | grep -q '1050 training pairs, 50 validation pairs'"
+check "separate tokenizers" "echo \"\$out\" | grep -q 'word separate 15/15 pieces'"
+check "TSV checkpoint translates" "[ \$(printf 'a b\nc\n' | $PLUMA translate --checkpoint $TMP/tsv.pluma | wc -l) -eq 2 ]"
+
 err=$($PLUMA translate --checkpoint $TMP/nope.pluma 2>&1 < /dev/null); rc=$?
 check "missing checkpoint exits 1" "[ $rc -eq 1 ]"
 check "missing checkpoint is named" "echo \"\$err\" | grep -q 'cannot open checkpoint .*nope.pluma'"
