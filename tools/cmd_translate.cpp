@@ -1,6 +1,7 @@
 // pluma translate: one line of stdin in, its translation out (flushed at once); a blank line stays blank.
 // Lines that are already waiting (up to max_waiting_lines) are translated together, sorted by length into
 // batches of --batch sentences, so a file on stdin goes fast and a typed line is answered at once.
+#include <omp.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -114,7 +115,8 @@ int run_translate(int argc, char** argv) {
       ("top-p", "Sample from the smallest set with this much probability (1: off)", cxxopts::value<float>()->default_value("1"))
       ("min-p", "Drop tokens below min-p x the top probability (0: off)", cxxopts::value<float>()->default_value("0"))
       ("repetition-penalty", "Penalty on recently generated tokens (1: off)", cxxopts::value<float>()->default_value("1"))
-      ("seed", "Sampling seed", cxxopts::value<uint64_t>()->default_value("0"));
+      ("seed", "Sampling seed", cxxopts::value<uint64_t>()->default_value("0"))
+      ("threads", "OpenMP threads (0: the default)", cxxopts::value<int>()->default_value("0"));
   // clang-format on
   cli::add_help(opts);
   auto a = cli::parse_or_exit(opts, argc, argv);
@@ -150,6 +152,9 @@ int run_translate(int argc, char** argv) {
   if (cfg.sample && !(st = sampler_config_validate(cfg.sampling))) cli::usage_error(opts, st.message());
   if (!cfg.attention.empty() && !(st = attention_maps_write(cfg.attention, {})))   // checks the extension, writes empty
     cli::usage_error(opts, st.message());
+
+  if (a["threads"].as<int>() < 0) cli::usage_error(opts, "--threads must be >= 0");
+  if (a["threads"].as<int>() > 0) omp_set_num_threads(a["threads"].as<int>());
 
   std::unique_ptr<seq2seq_model> model;
   std::unique_ptr<tokenizer> src_tok, tgt_tok;
