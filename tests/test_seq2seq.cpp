@@ -256,6 +256,37 @@ TEST_CASE("seq2seq: finite-difference gradients of the whole model (encoder, bri
   }
 }
 
+TEST_CASE("seq2seq: finite-difference gradients with dropout (the same masks in every evaluation)") {
+  seq2seq_config cfg = tiny_config();
+  cfg.dropout = 0.3f;
+  seq2seq_model m(cfg);
+  m.init_params(6);
+  rng g(10);
+  const test_batch tb = make_batch({3, 4, 1}, {2, 3, 4}, 9, 8, g);
+  m.grads().zero();
+  rng drop(2);
+  const float loss = m.forward_backward(tb.view(), 0.1f, 1.0f, drop);
+  std::vector<float> grads(m.grads().data(), m.grads().data() + m.grads().size());
+  auto train_loss = [&]() {   // forward_backward from the same generator state draws the same masks
+    rng same(2);
+    return double(m.forward_backward(tb.view(), 0.1f, 1.0f, same));
+  };
+  CHECK(train_loss() == doctest::Approx(loss).epsilon(1e-6));
+  const seq2seq_loss eval = m.forward_loss(tb.view(), 0.1f);
+  CHECK(std::abs(eval.smoothed / eval.tokens - loss) > 1e-3);   // the masks made a difference
+  for (const tensor_spec& spec : m.param_specs()) {
+    std::vector<float> p(m.params().at(spec), m.params().at(spec) + spec.numel());
+    std::vector<float> gr(grads.begin() + spec.offset, grads.begin() + spec.offset + spec.numel());
+    auto f = [&]() {
+      std::copy(p.begin(), p.end(), m.params().at(spec));
+      return train_loss();
+    };
+    INFO(spec.name);
+    CHECK(fd_check(p, gr, f, 1e-2f, 40) < 2e-2);
+    std::copy(p.begin(), p.end(), m.params().at(spec));
+  }
+}
+
 namespace {
 
 struct fixture {
@@ -445,6 +476,10 @@ TEST_CASE("seq2seq: config JSON round trip and validation messages") {
   REQUIRE(seq2seq_config_from_json(seq2seq_config_to_json(cfg), back).is_ok());
   CHECK(back.src_vocab_size == 9);
   CHECK(back.enc_layers == 2);
+  CHECK(!back.space_prefix);
+  cfg.space_prefix = true;
+  REQUIRE(seq2seq_config_from_json(seq2seq_config_to_json(cfg), back).is_ok());
+  CHECK(back.space_prefix);
   nlohmann::json j = seq2seq_config_to_json(cfg);
   j.erase("dec_hidden");
   status st = seq2seq_config_from_json(j, back);
@@ -489,6 +524,12 @@ TEST_CASE("seq2seq checkpoint: round trip with both tokenizers; other models and
   CHECK(std::equal(m.params().data(), m.params().data() + m.params().size(), back->params().data()));
   CHECK(s2->encode("a b") == src_tok->encode("a b"));
   CHECK(t2->decode(t2->encode("x z")) == "x z");
+  // the space prefix: " " + text in, the space dropped out; off, the text as is
+  CHECK(seq2seq_encode(*s2, "a b", true) == s2->encode(" a b"));
+  CHECK(seq2seq_encode(*s2, "a b", false) == s2->encode("a b"));
+  CHECK(seq2seq_encode(*s2, "", true).empty());
+  CHECK(seq2seq_decode(*s2, s2->encode(" a b"), true) == "a b");
+  CHECK(seq2seq_decode(*s2, s2->encode(" a b"), false) == " a b");
   checkpoint ck;
   REQUIRE(checkpoint_read(path, ck).is_ok());
   CHECK(nlohmann::json::parse(ck.metadata.at("training"))["step"] == 7);

@@ -67,7 +67,9 @@ int run_train_seq2seq(int argc, char** argv) {
   opts.add_options("tokenizer")
       ("tokenizer", "Tokenizer kind: bpe, unigram, char or word", cxxopts::value<std::string>()->default_value("bpe"))
       ("vocab-size", "Vocabulary size of each tokenizer", cxxopts::value<int>()->default_value(std::to_string(d.vocab_size)))
-      ("separate-vocab", "One tokenizer per side instead of one joint tokenizer");
+      ("separate-vocab", "One tokenizer per side instead of one joint tokenizer")
+      ("no-space-prefix", "Tokenize sentences as they are (by default as \" \" + sentence, so a first word is "
+                          "split like any other)");
   opts.add_options("model")
       ("emb", "Embedding width (source and target)", cxxopts::value<int>()->default_value(std::to_string(d.model.emb)))
       ("enc-hidden", "Encoder LSTM width per direction", cxxopts::value<int>()->default_value(std::to_string(d.model.enc_hidden)))
@@ -110,6 +112,7 @@ int run_train_seq2seq(int argc, char** argv) {
   }
   take(a, "vocab-size", cfg.vocab_size);
   if (a.count("separate-vocab")) cfg.joint = false;
+  if (a.count("no-space-prefix")) cfg.space_prefix = false;
   take(a, "emb", cfg.model.emb), take(a, "enc-hidden", cfg.model.enc_hidden);
   take(a, "enc-layers", cfg.model.enc_layers), take(a, "dec-hidden", cfg.model.dec_hidden);
   take(a, "dropout", cfg.model.dropout);

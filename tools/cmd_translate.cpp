@@ -172,7 +172,7 @@ int run_translate(int argc, char** argv) {
       line_no++;
       if (utf8_first_invalid_offset(l) != std::string_view::npos)
         cli::fail("input line " + std::to_string(line_no) + " is not valid UTF-8; convert the input (e.g. iconv)");
-      srcs.push_back(src_tok->encode(l));
+      srcs.push_back(seq2seq_encode(*src_tok, l, model->config().space_prefix));
     }
     std::vector<std::vector<translation>> out;
     translate_corpus(*model, srcs, cfg.decode, cfg.batch, smp.get(), out);
@@ -187,7 +187,7 @@ int run_translate(int argc, char** argv) {
       }
       const std::vector<translation>& hyps = out[i];
       for (const translation& t : hyps) {
-        const std::string text = tgt_tok->decode(t.tokens);
+        const std::string text = seq2seq_decode(*tgt_tok, t.tokens, model->config().space_prefix);
         if (cfg.decode.n_best > 1) std::printf("%zu ||| %s ||| %.4f\n", first + i, text.c_str(), t.score);
         else if (cfg.print_scores) std::printf("%s\t%.4f\n", text.c_str(), t.score);
         else std::printf("%s\n", text.c_str());
@@ -196,7 +196,7 @@ int run_translate(int argc, char** argv) {
         const translation& t = hyps[0];
         attention_map m;
         m.source = lines[i];
-        m.translation = tgt_tok->decode(t.tokens);
+        m.translation = seq2seq_decode(*tgt_tok, t.tokens, model->config().space_prefix);
         m.src_tokens = pieces(*src_tok, srcs[i]);
         m.tgt_tokens = pieces(*tgt_tok, t.tokens);
         if (t.finished) m.tgt_tokens.push_back(tgt_tok->id_to_piece(eos_id));

@@ -59,19 +59,25 @@ struct temp_dir {
   }
 };
 
-status write_lines(const std::string& path, const std::vector<sentence_pair>& pairs, bool source) {
+status write_lines(const std::string& path, const std::vector<sentence_pair>& pairs, bool source, bool space_prefix) {
   std::ofstream f(path, std::ios::binary);
-  for (const auto& p : pairs) f << (source ? p.src : p.tgt) << '\n';
+  for (const auto& p : pairs) f << (space_prefix ? " " : "") << (source ? p.src : p.tgt) << '\n';
   if (!f) return status::error("cannot write the tokenizer's training text to '" + path + "'");
   return status::ok();
+}
+
+// The space prefix helps SentencePiece models, which add no dummy prefix; word and char tokenizers split on
+// spaces anyway.
+bool uses_space_prefix(const seq2seq_train_config& cfg) {
+  return cfg.space_prefix && (cfg.tokenizer == tokenizer_kind::bpe || cfg.tokenizer == tokenizer_kind::unigram);
 }
 
 status train_tokenizers(const seq2seq_train_config& cfg, const std::vector<sentence_pair>& pairs,
                         std::unique_ptr<tokenizer>& src_tok, std::unique_ptr<tokenizer>& tgt_tok) {
   temp_dir dir;
   const std::string src_path = (dir.path / "src.txt").string(), tgt_path = (dir.path / "tgt.txt").string();
-  PLUMA_TRY(write_lines(src_path, pairs, true));
-  PLUMA_TRY(write_lines(tgt_path, pairs, false));
+  PLUMA_TRY(write_lines(src_path, pairs, true, uses_space_prefix(cfg)));
+  PLUMA_TRY(write_lines(tgt_path, pairs, false, uses_space_prefix(cfg)));
   tokenizer_train_config tc;
   tc.kind = cfg.tokenizer;
   tc.vocab_size = cfg.vocab_size;
@@ -114,7 +120,7 @@ evaluation evaluate(seq2seq_model& m, const seq2seq_train_config& cfg, bucket_ba
   std::vector<std::vector<translation>> out;
   translate_corpus(m, srcs, dc, cfg.bleu_batch, nullptr, out);
   std::vector<std::string> hyps;
-  for (const auto& t : out) hyps.push_back(tgt_tok.decode(t[0].tokens));
+  for (const auto& t : out) hyps.push_back(seq2seq_decode(tgt_tok, t[0].tokens, m.config().space_prefix));
   ev.bleu = bleu_corpus(hyps, refs).score;
   return ev;
 }
@@ -219,7 +225,8 @@ status seq2seq_train(const seq2seq_train_config& cfg, const seq2seq_train_callba
   auto encode = [&](const std::vector<sentence_pair>& pairs, bool filter, std::vector<encoded_pair>& enc) {
     long dropped = 0;
     for (const auto& p : pairs) {
-      encoded_pair e{src_tok->encode(p.src), tgt_tok->encode(p.tgt)};
+      encoded_pair e{seq2seq_encode(*src_tok, p.src, uses_space_prefix(cfg)),
+                     seq2seq_encode(*tgt_tok, p.tgt, uses_space_prefix(cfg))};
       if (e.src.empty()) e.src.push_back(unk_id);
       if (filter && cfg.max_src_tokens > 0 &&
           (int(e.src.size()) > cfg.max_src_tokens || int(e.tgt.size()) > cfg.max_src_tokens)) {
@@ -245,6 +252,7 @@ status seq2seq_train(const seq2seq_train_config& cfg, const seq2seq_train_callba
   seq2seq_config mc = cfg.model;
   mc.src_vocab_size = src_tok->vocab_size();
   mc.vocab_size = tgt_tok->vocab_size();
+  mc.space_prefix = uses_space_prefix(cfg);
   seq2seq_model m(mc);
   m.init_params(cfg.seed);
   arena& grads = m.grads();

@@ -33,6 +33,7 @@ struct seq2seq_train_config {
   tokenizer_kind tokenizer = tokenizer_kind::bpe;
   int vocab_size = 8000;             // per tokenizer
   bool joint = true;                 // one tokenizer trained on both sides
+  bool space_prefix = true;          // bpe/unigram: sentences tokenized as " " + text (seq2seq_config::space_prefix)
   // model: sizes and dropout (the vocabulary sizes come from the tokenizers)
   seq2seq_config model;
   // optimization

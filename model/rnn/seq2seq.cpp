@@ -18,7 +18,8 @@ nlohmann::json seq2seq_config_to_json(const seq2seq_config& cfg) {
   return {{"model", "seq2seq"},          {"src_vocab_size", cfg.src_vocab_size},
           {"vocab_size", cfg.vocab_size}, {"emb", cfg.emb},
           {"enc_hidden", cfg.enc_hidden}, {"enc_layers", cfg.enc_layers},
-          {"dec_hidden", cfg.dec_hidden}, {"dropout", std::round(double(cfg.dropout) * 1e6) / 1e6}};
+          {"dec_hidden", cfg.dec_hidden}, {"dropout", std::round(double(cfg.dropout) * 1e6) / 1e6},
+          {"space_prefix", cfg.space_prefix}};
 }
 
 status seq2seq_config_from_json(const nlohmann::json& j, seq2seq_config& out) {
@@ -41,6 +42,10 @@ status seq2seq_config_from_json(const nlohmann::json& j, seq2seq_config& out) {
   if (!j.contains("dropout") || !j["dropout"].is_number())
     return status::error("seq2seq config lacks the number \"dropout\"");
   cfg.dropout = j["dropout"].get<float>();
+  if (j.contains("space_prefix")) {
+    if (!j["space_prefix"].is_boolean()) return status::error("seq2seq config's \"space_prefix\" is not true or false");
+    cfg.space_prefix = j["space_prefix"].get<bool>();
+  }
   PLUMA_TRY(seq2seq_config_validate(cfg));
   out = cfg;
   return status::ok();

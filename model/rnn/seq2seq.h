@@ -32,9 +32,13 @@ struct seq2seq_config {
   int enc_layers = 1;       // bidirectional layers
   int dec_hidden = 512;     // Hd: decoder LSTM and attentional vector width
   float dropout = 0.3f;     // on embeddings, between encoder layers, on the attentional vector
+  // Sentences go through the tokenizers as " " + text (decoding drops that space), so that a sentence's first
+  // word gets the same pieces as anywhere else (pluma's SentencePiece models add no dummy prefix themselves).
+  bool space_prefix = false;
 };
 
-// {"model": "seq2seq", "src_vocab_size", "vocab_size", "emb", "enc_hidden", "enc_layers", "dec_hidden", "dropout"}
+// {"model": "seq2seq", "src_vocab_size", "vocab_size", "emb", "enc_hidden", "enc_layers", "dec_hidden", "dropout",
+//  "space_prefix"} ("space_prefix" may be absent: false)
 nlohmann::json seq2seq_config_to_json(const seq2seq_config& cfg);
 // Errors name the missing or bad field.
 status seq2seq_config_from_json(const nlohmann::json& j, seq2seq_config& out);

@@ -79,4 +79,15 @@ status seq2seq_save(const std::string& path, const seq2seq_model& m, const token
   return checkpoint_write(path, ck);
 }
 
+std::vector<int> seq2seq_encode(const tokenizer& tok, std::string_view text, bool space_prefix) {
+  if (!space_prefix || text.empty()) return tok.encode(text);
+  return tok.encode(" " + std::string(text));
+}
+
+std::string seq2seq_decode(const tokenizer& tok, const std::vector<int>& ids, bool space_prefix) {
+  std::string text = tok.decode(ids);
+  if (space_prefix && !text.empty() && text[0] == ' ') text.erase(0, 1);
+  return text;
+}
+
 }  // namespace pluma

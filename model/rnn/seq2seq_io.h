@@ -7,6 +7,8 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,5 +30,9 @@ status seq2seq_load(const std::string& path, std::unique_ptr<seq2seq_model>& m, 
 // Writes the model, the tokenizers and `training` (when not null) to path (atomically, as checkpoint_write).
 status seq2seq_save(const std::string& path, const seq2seq_model& m, const tokenizer& src_tok,
                     const tokenizer& tgt_tok, const nlohmann::json& training = nullptr);
+
+// A sentence's ids as the model was trained on them (seq2seq_config::space_prefix), and the text of ids.
+std::vector<int> seq2seq_encode(const tokenizer& tok, std::string_view text, bool space_prefix);
+std::string seq2seq_decode(const tokenizer& tok, const std::vector<int>& ids, bool space_prefix);
 
 }  // namespace pluma

@@ -16,6 +16,7 @@
 #include "data/parallel.h"
 #include "generate/beam_search.h"
 #include "model/core/exec.h"
+#include "model/ops/cpu/gemm.h"
 #include "model/ops/adamw.h"
 #include "model/rnn/seq2seq.h"
 #include "tokenizer/corpus_path.h"
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
   std::printf("train step (forward, backward, Adam): %.1f ms/batch, %.0f target tokens/s "
               "(%.0f%% of the padded positions are real); loss %.2f -> %.2f\n",
               1e3 * t_train / steps, tokens / t_train, 100.0 * tokens / positions, first_loss, last_loss);
+  std::printf("oneDNN GEMM primitives created: %zu\n", cpu::gemm_primitive_count());
   if (!(last_loss < first_loss)) return fail("the loss did not fall");
 
   std::vector<std::vector<int>> srcs;
