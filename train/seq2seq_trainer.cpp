@@ -263,8 +263,7 @@ status seq2seq_train(const seq2seq_train_config& cfg, const seq2seq_train_callba
   bucket_config bc;
   bc.max_sentences = cfg.batch_size;
   PLUMA_TRY(bucket_batcher::create(train_enc, bc, cfg.seed, batches));
-  bc.max_sentences = cfg.bleu_batch;
-  PLUMA_TRY(bucket_batcher::create(valid_enc, bc, cfg.seed, val_batches));
+  PLUMA_TRY(bucket_batcher::create(valid_enc, bc, cfg.seed, val_batches));   // loss batches as in training
 
   // 4. the loop
   rng dropout_rng(cfg.seed + 1);
