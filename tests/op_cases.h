@@ -281,6 +281,7 @@ inline op_case adamw_case(std::string name, uint64_t seed, size_t n, adamw_param
 }  // namespace pluma::op_test
 
 #include "tests/op_cases_lstm.h"
+#include "tests/op_cases_seq2seq.h"
 
 namespace pluma::op_test {
 
@@ -310,6 +311,7 @@ inline std::vector<op_case> op_cases() {
   adamw_params hp{.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f, .weight_decay = 0.1f, .step = 3};
   cases.push_back(adamw_case("adamw", 91, 37, hp, 0.5f));
   add_lstm_cases(cases);
+  add_seq2seq_cases(cases);
 
   // Sizes above the CPU backend's threshold for starting threads, so the threaded paths are checked too.
   const size_t n_cases = cases.size();
@@ -322,6 +324,7 @@ inline std::vector<op_case> op_cases() {
   cases.push_back(dropout_case("dropout_threads", 107, 40009, 0.1f));
   cases.push_back(softmax_xent_case("softmax_xent_threads", 108, 401, 97, 0.05f));
   cases.push_back(adamw_case("adamw_threads", 109, 40009, hp, 1.0f));
+  add_seq2seq_thread_cases(cases);
   for (size_t i = n_cases; i < cases.size(); i++) cases[i].fd_max = 24;
   return cases;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tools/cli_ranks.h"
+#include "tools/cmd_train_seq2seq.h"
 #include "tools/command.h"
 #include "train/session.h"
 #include "train/text_format.h"
@@ -82,8 +83,9 @@ class option_table {
 
 void declare_options(option_table& t, train_config& c, std::string& preset) {
   const std::string M = "Model", D = "Data", O = "Optimization", R = "Run";
-  t.add_text(M, "model", "Model kind: gpt or lstm. An lstm starts from char-rnn's defaults (2x128, seq-len 50, batch 50, "
-                         "adam, constant lr 2e-3, no weight decay, clip 5, stream sampler, 5000 it), not the gpt's shown here",
+  t.add_text(M, "model", "Model kind: gpt, lstm or seq2seq (a translator: see pluma train --model seq2seq --help). An lstm "
+                         "starts from char-rnn's defaults (2x128, seq-len 50, batch 50, adam, constant lr 2e-3, no weight "
+                         "decay, clip 5, stream sampler, 5000 it), not the gpt's shown here",
              model_kind_name(c.model),
              [&c](const std::string& s) { return model_kind_parse(s, c.model); });
   t.add_text(M, "preset", "A recipe: baby (gpt 4x4x128, context 64, 2000 it), shakespeare-char (gpt 6x6x384, context "
@@ -282,6 +284,7 @@ struct progress_printer {
 };
 
 int cmd_train(int argc, char** argv) {
+  if (cli::train_args_want_seq2seq(argc, argv)) return cli::run_train_seq2seq(argc, argv);
   cli::rank_output output;   // started by an MPI launcher: rank 0 alone talks
   train_config cfg;
   std::string preset;
@@ -371,4 +374,4 @@ int cmd_train(int argc, char** argv) {
 
 }  // namespace
 
-PLUMA_COMMAND("train", "Train a language model (GPT or LSTM) and write a checkpoint", cmd_train);
+PLUMA_COMMAND("train", "Train a language model (GPT or LSTM) or a translator (--model seq2seq) and write a checkpoint", cmd_train);

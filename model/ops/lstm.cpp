@@ -30,4 +30,16 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
   cpu::lstm_step(ctx, h_out, c_out, x, h_prev, c_prev, w_ih, w_hh, b_ih, b_hh, scratch, B, C, H);
 }
 
+void lstm_cell_forward(const exec_context& ctx, float* gates, float* c_out, float* h_out, const float* rec,
+                       const float* b_hh, const float* c_prev, int B, int H) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "lstm_cell_forward: no CUDA kernel yet");
+  cpu::lstm_cell_forward(ctx, gates, c_out, h_out, rec, b_hh, c_prev, B, H);
+}
+
+void lstm_cell_backward(const exec_context& ctx, float* dgates, float* dc, const float* dh_out, const float* dh_rec,
+                        const float* gates, const float* c, const float* c_prev, int B, int H) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "lstm_cell_backward: no CUDA kernel yet");
+  cpu::lstm_cell_backward(ctx, dgates, dc, dh_out, dh_rec, gates, c, c_prev, B, H);
+}
+
 }  // namespace pluma

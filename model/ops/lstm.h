@@ -40,6 +40,17 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
                const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                float* scratch, int B, int C, int H);
 
+// The cell pointwise of one step alone, for callers that compute the gate pre-activations themselves (a
+// decoder with input feeding projects its inputs in its own blocks). gates: (B, 4H) in: x·W_ihᵀ + b_ih
+// (+ h_{t-1}·W_hhᵀ when rec is nullptr), out: the activated gates; rec: (B, 4H) h_{t-1}·W_hhᵀ or nullptr;
+// b_hh: (4H); c_prev: (B, H) or nullptr (zeros); c_out, h_out: (B, H) (c_out may alias c_prev)
+void lstm_cell_forward(const exec_context& ctx, float* gates, float* c_out, float* h_out, const float* rec,
+                       const float* b_hh, const float* c_prev, int B, int H);
+// dgates: (B, 4H) written (not added); dc: (B, H) in: the gradient into c_t from step t+1, out: into c_{t-1};
+// dh_out, dh_rec: (B, H) the two gradients of h_t (dh_rec may be nullptr); gates, c, c_prev: as in forward
+void lstm_cell_backward(const exec_context& ctx, float* dgates, float* dc, const float* dh_out, const float* dh_rec,
+                        const float* gates, const float* c, const float* c_prev, int B, int H);
+
 // How a model runs its LSTM layers over whole sequences: the kernels above, or the oneDNN primitive below
 // (decoding always steps with lstm_step). Both give the same results to float rounding; the default is the
 // faster on our CPUs (tools/bench/bench_lstm).

@@ -185,4 +185,14 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
   cell_forward(gates, c_out, h_out, h_prev ? rec : nullptr, b_hh, c_prev, B, H);
 }
 
+void lstm_cell_forward(const exec_context&, float* gates, float* c_out, float* h_out, const float* rec,
+                       const float* b_hh, const float* c_prev, int B, int H) {
+  cell_forward(gates, c_out, h_out, rec, b_hh, c_prev, B, H);
+}
+
+void lstm_cell_backward(const exec_context&, float* dgates, float* dc, const float* dh_out, const float* dh_rec,
+                        const float* gates, const float* c, const float* c_prev, int B, int H) {
+  cell_backward(dgates, dc, dh_out, dh_rec, gates, c, c_prev, B, H);
+}
+
 }  // namespace pluma::cpu

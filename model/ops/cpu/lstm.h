@@ -23,6 +23,10 @@ void lstm_backward(const exec_context& ctx, float* dx, float* dh0, float* dc0, f
 void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
                const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                float* scratch, int B, int C, int H);
+void lstm_cell_forward(const exec_context& ctx, float* gates, float* c_out, float* h_out, const float* rec,
+                       const float* b_hh, const float* c_prev, int B, int H);
+void lstm_cell_backward(const exec_context& ctx, float* dgates, float* dc, const float* dh_out, const float* dh_rec,
+                        const float* gates, const float* c, const float* c_prev, int B, int H);
 
 // ---- the cell's activations: branch-free so the pointwise loops vectorize (a few ulp of std::exp/tanh)
 // e^x split as 2^n * e^r, |r| <= ln2/2; returns e^r - 1 (polynomial, accurate near 0) and 2^n
