@@ -11,7 +11,7 @@ void tensor_fill(const exec_context& ctx, float* out, float value, long N) {
 }
 
 void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N) {
-  PLUMA_CPU_ONLY(tensor_copy, ctx);
+  PLUMA_CHECK(ctx.dev == device::cpu, "tensor_copy: no CUDA kernel yet");
   cpu::tensor_copy(ctx, out, inp, N);
 }
 
