@@ -14,6 +14,7 @@
 #include "model/ops/attention.h"
 #include "model/ops/cpu/backend.h"
 #include "model/ops/layernorm.h"
+#include "model/ops/lstm.h"
 #include "model/ops/matmul.h"
 
 using namespace pluma;
@@ -110,6 +111,31 @@ int main(int argc, char** argv) {
                          rstd.data(), N, C);
     });
     report("layernorm_fwd_bwd", "768x128", s, 0);
+  }
+  for (int H : {256, 512}) {   // LSTM: one layer over a training window (oneDNN primitive), and one decoding step
+    const int T = 64, B = 32, C = H;
+    auto x = randn(size_t(T) * B * C, 10), wih = randn(size_t(4) * H * C, 11), whh = randn(size_t(4) * H * H, 12);
+    auto bih = randn(size_t(4) * H, 13), bhh = randn(size_t(4) * H, 14), dh = randn(size_t(T) * B * H, 15);
+    for (auto* v : {&wih, &whh}) for (auto& e : *v) e *= 0.05f;
+    std::vector<float> h(size_t(T) * B * H), dx(x.size()), dwih(wih.size()), dwhh(whh.size()), dbih(bih.size()),
+        dbhh(bhh.size());
+    lstm_primitive prim(cpu_context(), T, B, C, H);
+    double s = time_median([&] {
+      prim.forward(h.data(), nullptr, nullptr, x.data(), nullptr, nullptr, wih.data(), whh.data(), bih.data(),
+                   bhh.data(), true);
+      prim.backward(dx.data(), nullptr, nullptr, dwih.data(), dwhh.data(), dbih.data(), dbhh.data(), dh.data(),
+                    nullptr, nullptr);
+    });
+    char shape[64];
+    std::snprintf(shape, sizeof shape, "T%d B%d %dx%d", T, B, C, H);
+    report("lstm_layer_fwd_bwd", shape, s, 3.0 * 2.0 * T * B * 4.0 * H * (C + H));   // backward twice forward
+    std::vector<float> hs(size_t(B) * H), cs(size_t(B) * H), scratch(lstm_step_scratch_floats(1, H));
+    s = time_median([&] {
+      lstm_step(cpu_context(), hs.data(), cs.data(), x.data(), hs.data(), cs.data(), wih.data(), whh.data(),
+                bih.data(), bhh.data(), scratch.data(), 1, C, H);
+    });
+    std::snprintf(shape, sizeof shape, "B1 %dx%d", C, H);
+    report("lstm_step", shape, s, 2.0 * 4.0 * H * (C + H));
   }
   return ok ? 0 : 1;
 }

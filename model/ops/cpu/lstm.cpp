@@ -2,15 +2,18 @@
 // pointwise is one fused OpenMP loop per step. See model/ops/lstm.h for the equations and shapes.
 #include "model/ops/cpu/lstm.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/matmul_rows.h"
+#include "model/ops/cpu/parallel.h"
 #include "model/ops/matmul.h"
 
 namespace pluma::cpu {
 namespace {
 
-// Below this many cells per step the OpenMP fork costs more than the work.
+// Below this many cells per step the OpenMP fork costs more than the work (then no region at all).
 constexpr long parallel_cells = 8192;
 // Up to this many sequences a decoding step computes its gates with dot products rather than matmuls.
 constexpr int small_batch = 4;
@@ -20,33 +23,34 @@ constexpr int small_batch = 4;
 void cell_forward(float* gates, float* c_out, float* h_out, const float* rec, const float* b_hh,
                   const float* c_prev, int B, int H) {
   const int G = 4 * H;
-#pragma omp parallel for if (long(B) * H >= parallel_cells)
-  for (int b = 0; b < B; b++) {
-    float* g = gates + size_t(b) * G;
-    const float* r = rec ? rec + size_t(b) * G : nullptr;
-    if (r) {
+  parallel_for_range(B, long(B) * H >= parallel_cells ? long(B) * G : 0, [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++) {
+      float* g = gates + size_t(b) * G;
+      const float* r = rec ? rec + size_t(b) * G : nullptr;
+      if (r) {
 #pragma omp simd
-      for (int k = 0; k < G; k++) g[k] += r[k] + b_hh[k];
-    } else {
+        for (int k = 0; k < G; k++) g[k] += r[k] + b_hh[k];
+      } else {
 #pragma omp simd
-      for (int k = 0; k < G; k++) g[k] += b_hh[k];
+        for (int k = 0; k < G; k++) g[k] += b_hh[k];
+      }
+#pragma omp simd
+      for (int k = 0; k < 2 * H; k++) g[k] = lstm_sigmoid(g[k]);            // i, f
+#pragma omp simd
+      for (int k = 2 * H; k < 3 * H; k++) g[k] = lstm_tanh(g[k]);           // g
+#pragma omp simd
+      for (int k = 3 * H; k < G; k++) g[k] = lstm_sigmoid(g[k]);            // o
+      const float* cp = c_prev ? c_prev + size_t(b) * H : nullptr;
+      float* cb = c_out + size_t(b) * H;
+      float* hb = h_out + size_t(b) * H;
+#pragma omp simd
+      for (int j = 0; j < H; j++) {
+        float ct = g[j] * g[2 * H + j] + (cp ? g[H + j] * cp[j] : 0.0f);
+        cb[j] = ct;
+        hb[j] = g[3 * H + j] * lstm_tanh(ct);
+      }
     }
-#pragma omp simd
-    for (int k = 0; k < 2 * H; k++) g[k] = lstm_sigmoid(g[k]);            // i, f
-#pragma omp simd
-    for (int k = 2 * H; k < 3 * H; k++) g[k] = lstm_tanh(g[k]);           // g
-#pragma omp simd
-    for (int k = 3 * H; k < G; k++) g[k] = lstm_sigmoid(g[k]);            // o
-    const float* cp = c_prev ? c_prev + size_t(b) * H : nullptr;
-    float* cb = c_out + size_t(b) * H;
-    float* hb = h_out + size_t(b) * H;
-#pragma omp simd
-    for (int j = 0; j < H; j++) {
-      float ct = g[j] * g[2 * H + j] + (cp ? g[H + j] * cp[j] : 0.0f);
-      cb[j] = ct;
-      hb[j] = g[3 * H + j] * lstm_tanh(ct);
-    }
-  }
+  }, 1);
 }
 
 // One step back through the cell. dgates: (B, 4H) out; dc: (B, H) in: gradient flowing into c_t from
@@ -56,54 +60,52 @@ void cell_forward(float* gates, float* c_out, float* h_out, const float* rec, co
 void cell_backward(float* dgates, float* dc, const float* dh_out, const float* dh_rec, const float* gates,
                    const float* c, const float* c_prev, int B, int H) {
   const int G = 4 * H;
-#pragma omp parallel for if (long(B) * H >= parallel_cells)
-  for (int b = 0; b < B; b++) {
-    const float* g = gates + size_t(b) * G;
-    float* dg = dgates + size_t(b) * G;
-    const float* dho = dh_out + size_t(b) * H;
-    const float* dhr = dh_rec ? dh_rec + size_t(b) * H : nullptr;
-    const float* cb = c + size_t(b) * H;
-    const float* cp = c_prev ? c_prev + size_t(b) * H : nullptr;
-    float* dcb = dc + size_t(b) * H;
+  parallel_for_range(B, long(B) * H >= parallel_cells ? long(B) * G : 0, [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++) {
+      const float* g = gates + size_t(b) * G;
+      float* dg = dgates + size_t(b) * G;
+      const float* dho = dh_out + size_t(b) * H;
+      const float* dhr = dh_rec ? dh_rec + size_t(b) * H : nullptr;
+      const float* cb = c + size_t(b) * H;
+      const float* cp = c_prev ? c_prev + size_t(b) * H : nullptr;
+      float* dcb = dc + size_t(b) * H;
 #pragma omp simd
-    for (int j = 0; j < H; j++) {
-      float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-      float dht = dho[j] + (dhr ? dhr[j] : 0.0f);
-      float tc = lstm_tanh(cb[j]);
-      float dct = dcb[j] + dht * o * (1.0f - tc * tc);
-      float cpj = cp ? cp[j] : 0.0f;
-      dg[j] = dct * gg * i * (1.0f - i);
-      dg[H + j] = dct * cpj * f * (1.0f - f);
-      dg[2 * H + j] = dct * i * (1.0f - gg * gg);
-      dg[3 * H + j] = dht * tc * o * (1.0f - o);
-      dcb[j] = dct * f;
+      for (int j = 0; j < H; j++) {
+        float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+        float dht = dho[j] + (dhr ? dhr[j] : 0.0f);
+        float tc = lstm_tanh(cb[j]);
+        float dct = dcb[j] + dht * o * (1.0f - tc * tc);
+        float cpj = cp ? cp[j] : 0.0f;
+        dg[j] = dct * gg * i * (1.0f - i);
+        dg[H + j] = dct * cpj * f * (1.0f - f);
+        dg[2 * H + j] = dct * i * (1.0f - gg * gg);
+        dg[3 * H + j] = dht * tc * o * (1.0f - o);
+        dcb[j] = dct * f;
+      }
     }
-  }
-}
-
-float dot(const float* a, const float* b, int n) {
-  float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-  for (int i = 0; i < n; i++) s += a[i] * b[i];
-  return s;
+  }, 1);
 }
 
 // Decoding a few sequences is bound by reading the weights, which a GEMM library re-packs on every call:
 // gates (B, 4H) = x·W_ihᵀ + b_ih + h_prev·W_hhᵀ in one pass over both matrices, every row used for all B.
 // x: (B, C); h_prev: (B, H) or nullptr; w_ih: (4H, C); w_hh: (4H, H); b_ih: (4H)
+// Blocks of 8 gate rows (cpu/matmul_rows.h's dot_rows8); on the threads only for large layers, as matmul_rows.
 void small_batch_gates(float* gates, const float* x, const float* h_prev, const float* w_ih, const float* w_hh,
                        const float* b_ih, int B, int C, int H) {
   const int G = 4 * H;
-#pragma omp parallel for schedule(static) if (long(G) * (C + H) * B >= (1L << 20))
-  for (int k = 0; k < G; k++) {
-    const float* wi = w_ih + size_t(k) * C;
-    const float* wh = w_hh + size_t(k) * H;
-    for (int b = 0; b < B; b++) {
-      float s = b_ih[k] + dot(wi, x + size_t(b) * C, C);
-      if (h_prev) s += dot(wh, h_prev + size_t(b) * H, H);
-      gates[size_t(b) * G + k] = s;
+  const long work = long(G) * (C + H) * B;
+  parallel_for_range((G + 7) / 8, work >= (1L << 20) ? work : 0, [&](long k0, long k1) {
+    for (long blk = k0; blk < k1; blk++) {
+      const int k = static_cast<int>(blk * 8), rows = std::min(8, G - k);
+      for (int b = 0; b < B; b++) {
+        float* g = gates + size_t(b) * G + k;
+        float rec[8];
+        dot_rows8(g, x + size_t(b) * C, w_ih + size_t(k) * C, C, C, rows);
+        if (h_prev) dot_rows8(rec, h_prev + size_t(b) * H, w_hh + size_t(k) * H, H, H, rows);
+        for (int r = 0; r < rows; r++) g[r] += b_ih[k + r] + (h_prev ? rec[r] : 0.0f);
+      }
     }
-  }
+  }, 1);
 }
 
 void add_into(float* dst, const float* src, size_t n) {
