@@ -25,6 +25,12 @@ status model_kind_parse(const std::string& name, model_kind& out) {
   return status::error("unknown model kind '" + name + "' (expected gpt, lstm or seq2seq)");
 }
 
+status lm_model::set_device(const exec_context& ctx) {
+  if (ctx.dev == device::cpu) return status::ok();
+  return status::error(std::string("the ") + model_kind_name(kind()) +
+                       " model runs on the CPU only (the CUDA backend runs gpt models); use --device cpu");
+}
+
 void lm_model::decode_prefill(decode_state& state, const int* tokens, int T, float* logits) {
   const int B = state.batch;
   std::vector<int> step(static_cast<size_t>(B));   // (B) the tokens of one position

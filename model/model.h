@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/core/arena.h"
+#include "model/core/exec.h"
 #include "model/core/rng.h"
 #include "model/core/status.h"
 
@@ -57,6 +58,20 @@ class lm_model {
 
   // Bytes the model needs for training at (B, T): parameters, gradients, optimizer moments, activations.
   virtual size_t training_bytes(int B, int T) const = 0;
+
+  // ---- where the model runs. The defaults are the CPU's: the host arenas params() and grads() are where the
+  // ops work. A model that can run on a GPU (the GPT) keeps device copies and overrides all of these; params()
+  // and grads() then stay the host side, copied explicitly (a checkpoint reads params() after params_to_host()).
+  // An error when the model cannot run on ctx's device, or the device is missing or too small.
+  virtual status set_device(const exec_context& ctx);
+  virtual const exec_context& exec() const { return cpu_context(); }
+  virtual float* param_block() { return params().data(); }   // the parameters where the ops read them
+  virtual float* grad_block() { return grads().data(); }     // their gradients, likewise
+  virtual void zero_grads() { grads().zero(); }
+  virtual void params_to_device() {}
+  virtual void params_to_host() {}
+  virtual void grads_to_device() {}
+  virtual void grads_to_host() {}
 };
 
 // The factory: builds an (uninitialized) model from config_json().

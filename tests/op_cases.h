@@ -310,6 +310,8 @@ inline std::vector<op_case> op_cases() {
   cases.push_back(softmax_xent_case("softmax_xent_smoothing", 82, 7, 13, 0.1f));
   adamw_params hp{.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f, .weight_decay = 0.1f, .step = 3};
   cases.push_back(adamw_case("adamw", 91, 37, hp, 0.5f));
+  adamw_params l2{.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f, .l2 = 0.05f, .step = 2};
+  cases.push_back(adamw_case("adam_l2", 92, 37, l2, 0.5f));
   add_lstm_cases(cases);
   add_seq2seq_cases(cases);
 

@@ -281,6 +281,10 @@ TEST_CASE("CUDA tensor helpers and the KV-cache write match host computations" *
   double expect_sum = 0.0;
   for (float v : x) expect_sum += v;
   CHECK(cuda::tensor_sum(ctx, dx.as<float>(), N) == doctest::Approx(expect_sum).epsilon(1e-9));
+  double expect_sumsq = 0.0;
+  for (float v : x) expect_sumsq += double(v) * v;
+  CHECK(cuda::tensor_sumsq(ctx, dx.as<float>(), N) == doctest::Approx(expect_sumsq).epsilon(1e-9));
+  CHECK(cuda::tensor_sumsq(ctx, dx.as<float>(), N) == cuda::tensor_sumsq(ctx, dx.as<float>(), N));   // deterministic
   CHECK(cuda::targets_count(ctx, dt.as<int>(), N) == expect_count);
 
   std::vector<float> back(N);

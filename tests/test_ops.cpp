@@ -14,6 +14,8 @@
 #include "model/ops/cpu/backend.h"
 #include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/vec_math.h"
+#include "model/ops/matmul.h"
+#include "model/ops/tensor_util.h"
 #include "tests/op_cases.h"
 
 using namespace pluma;
@@ -182,6 +184,50 @@ TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates"
     matmul_backward(host, nullptr, dw2.data(), nullptr, dout.data(), inp.data(), w.data(), s.N, s.C, s.OC);
     CHECK(normalized_error(dw2, rdw) < 1e-5);
   }
+}
+
+TEST_CASE("matmul in bf16: the fp32-accumulated products of the operands rounded to bfloat16") {
+  const int N = 300, C = 96, OC = 80;
+  const auto inp = random_vector(size_t(N) * C, 11), w = random_vector(size_t(OC) * C, 12, 0.1f);
+  const auto bias = random_vector(size_t(OC), 13), dout = random_vector(size_t(N) * OC, 14);
+  auto rounded = [](const std::vector<float>& x) {   // bf16 -> float: the bits in the high half
+    std::vector<uint16_t> h(x.size());
+    cpu::to_bf16(h.data(), x.data(), x.size());
+    std::vector<float> r(x.size());
+    for (size_t i = 0; i < x.size(); i++) {
+      const uint32_t bits = uint32_t(h[i]) << 16;
+      std::memcpy(&r[i], &bits, sizeof bits);
+    }
+    return r;
+  };
+  // round to nearest even, by hand: 1 + 2^-8 is a tie (down to 1), 1 + 3 * 2^-8 one (up to 1 + 2^-6)
+  CHECK(rounded({1.0f + 1.0f / 256})[0] == 1.0f);
+  CHECK(rounded({1.0f + 3.0f / 256})[0] == 1.0f + 1.0f / 64);
+  CHECK(rounded({-2.5f})[0] == -2.5f);
+  const auto inp16 = rounded(inp), w16 = rounded(w), dout16 = rounded(dout);
+
+  std::vector<float> out(size_t(N) * OC), ref(out.size()), fp32(out.size());
+  matmul_forward(host, fp32.data(), inp.data(), w.data(), bias.data(), N, C, OC);
+  matmul_set_bf16(true);
+  matmul_forward(host, out.data(), inp.data(), w.data(), bias.data(), N, C, OC);
+  std::vector<float> dinp(inp.size()), dw(w.size()), db(bias.size());
+  matmul_backward(host, dinp.data(), dw.data(), db.data(), dout.data(), inp.data(), w.data(), N, C, OC);
+  matmul_set_bf16(false);
+  cpu::matmul_forward_reference(ref.data(), inp16.data(), w16.data(), bias.data(), N, C, OC);
+  CHECK(normalized_error(out, ref) < 1e-6);
+  const double off = normalized_error(out, fp32);
+  CHECK(off > 1e-5);   // the rounding is real ...
+  CHECK(off < 1e-2);   // ... and within bfloat16's 8 bits
+  std::vector<float> rdinp(inp.size()), rdw(w.size()), rdb(bias.size());
+  cpu::matmul_backward_reference(rdinp.data(), rdw.data(), rdb.data(), dout16.data(), inp16.data(), w16.data(), N,
+                                 C, OC);
+  CHECK(normalized_error(dinp, rdinp) < 1e-5);
+  CHECK(normalized_error(dw, rdw) < 1e-5);
+  // the bias gradient sums dout in fp32 (no product)
+  std::vector<float> rdb32(bias.size()), unused_dinp(inp.size()), unused_dw(w.size());
+  cpu::matmul_backward_reference(unused_dinp.data(), unused_dw.data(), rdb32.data(), dout.data(), inp.data(),
+                                 w.data(), N, C, OC);
+  CHECK(normalized_error(db, rdb32) < 1e-6);
 }
 
 TEST_CASE("matmul: one primitive per shape and kind, reused on later calls") {
@@ -391,6 +437,41 @@ TEST_CASE("adamw: two steps match a hand computation in double") {
   }
   // a zero gradient with zero moments moves the parameter by weight decay only
   CHECK(p[3] == doctest::Approx(pd[3]));
+}
+
+TEST_CASE("adam's L2 term equals adding l2 * param to the scaled gradient first") {
+  const size_t n = 7;
+  std::vector<float> p(n), g(n), m(n, 0.01f), v(n, 0.02f);
+  for (size_t i = 0; i < n; i++) p[i] = 0.3f * float(i) - 1.0f, g[i] = 0.1f - 0.05f * float(i);
+  std::vector<float> p2 = p, m2 = m, v2 = v, folded(n);
+  adamw_params hp{.lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f, .l2 = 0.2f, .step = 4};
+  adamw_update(host, p.data(), g.data(), m.data(), v.data(), n, hp, 0.5f);
+  for (size_t i = 0; i < n; i++) folded[i] = g[i] * 0.5f + 0.2f * p2[i];
+  hp.l2 = 0.0f;
+  adamw_update(host, p2.data(), folded.data(), m2.data(), v2.data(), n, hp, 1.0f);
+  for (size_t i = 0; i < n; i++) {
+    INFO("i ", i);
+    CHECK(p[i] == doctest::Approx(p2[i]).epsilon(1e-6));
+    CHECK(m[i] == doctest::Approx(m2[i]).epsilon(1e-6));
+    CHECK(v[i] == doctest::Approx(v2[i]).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("tensor_sumsq: the sum of squares in double, the same on one and two threads") {
+  std::vector<float> x(100003);
+  rng g(3);
+  for (auto& e : x) e = g.normal();
+  double expect = 0;
+  for (float e : x) expect += double(e) * e;
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const double one = tensor_sumsq(host, x.data(), long(x.size()));
+  omp_set_num_threads(2);
+  const double two = tensor_sumsq(host, x.data(), long(x.size()));
+  omp_set_num_threads(threads);
+  CHECK(one == doctest::Approx(expect).epsilon(1e-12));
+  CHECK(one == two);
+  CHECK(tensor_sumsq(host, x.data(), 0) == 0.0);
 }
 
 TEST_CASE("layernorm saves mean and rstd with the biased variance") {

@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include "model/core/device_arena.h"
-#include "model/gpt/gpt.h"
 #include "model/model_io.h"
 
 namespace pluma::cli {
@@ -34,10 +33,8 @@ void load_model_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult
   status st = model_load(r["checkpoint"].as<std::string>(), m, tok);
   if (!st) fail(st.message());
   if (dev == "cuda") {
-    auto* gpt = dynamic_cast<gpt_model*>(m.get());
-    if (!gpt) fail("--device cuda: the CUDA backend runs GPT models only; use --device cpu");
-    st = gpt->set_device(exec_context{device::cuda, nullptr});
-    if (!st) fail(st.message());
+    st = m->set_device(exec_context{device::cuda, nullptr});   // a model that runs on the CPU only says so
+    if (!st) fail("--device cuda: " + st.message());
   }
 }
 

@@ -25,12 +25,14 @@ int run_generate(int argc, char** argv) {
     ("repetition-penalty", "Penalize recently seen tokens (1 = off)", cxxopts::value<float>()->default_value("1.0"))
     ("seed", "Random seed (default: from the clock, printed on stderr)", cxxopts::value<uint64_t>())
     ("num-samples", "How many samples", cxxopts::value<int>()->default_value("1"))
-    ("stop", "Stop string (repeatable; escapes understood)", cxxopts::value<std::vector<std::string>>());
+    ("stop", "Stop string (repeatable; escapes understood)", cxxopts::value<std::vector<std::string>>())
+    ("ignore-eos", "Do not stop at <eos>: always --max-new-tokens tokens (or a --stop string)");
   add_help(opts);
   auto r = parse_or_exit(opts, argc, argv);
 
   generate_config cfg;
   cfg.max_new_tokens = r["max-new-tokens"].as<int>();
+  cfg.stop_at_eos = !r.count("ignore-eos");
   cfg.sampling.temperature = r["temperature"].as<float>();
   cfg.sampling.top_k = r["top-k"].as<int>();
   cfg.sampling.top_p = r["top-p"].as<float>();

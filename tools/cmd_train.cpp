@@ -16,6 +16,9 @@
 #include "tools/cli_ranks.h"
 #include "tools/cmd_train_seq2seq.h"
 #include "tools/command.h"
+#include "model/core/device_arena.h"
+#include "model/ops/matmul.h"
+#include "train/nccl_communicator.h"
 #include "train/session.h"
 #include "train/text_format.h"
 #include "train/train_config.h"
@@ -132,6 +135,13 @@ void declare_options(option_table& t, train_config& c, std::string& preset) {
   t.add(O, "weight-decay", "Weight decay on matrices and embeddings", c.optim.weight_decay);
   t.add(O, "grad-clip", "Clip the global gradient norm to this (0 = no clipping)", c.grad_clip);
   t.add(O, "seed", "Seed of the initialization, batches and dropout", c.seed);
+  t.add_text(O, "precision", "Matmul products: fp32, or bf16 (operands rounded to bfloat16, fp32 accumulation; "
+                             "weights, gradients and optimizer stay fp32)",
+             "fp32", [&c](const std::string& s) {
+               if (s != "fp32" && s != "bf16") return status::error("--precision must be fp32 or bf16 (got '" + s + "')");
+               c.bf16 = s == "bf16";
+               return status::ok();
+             });
   t.add(R, "eval-interval", "Evaluate every N iterations (and at the start and the end)", c.eval_interval);
   t.add(R, "eval-iters", "Fixed batches per evaluation, for train and for val (random windows, drawn once; an lstm "
                          "starts each from a zero state)", c.eval_iters);
@@ -145,6 +155,14 @@ void declare_options(option_table& t, train_config& c, std::string& preset) {
   t.add(R, "metrics", "JSON-lines metrics log (iter, loss, train_loss, val_loss, lr, tokens_per_s)", c.metrics);
   t.add(R, "resume", "Continue from this checkpoint, exactly where it stopped", c.resume);
   t.add(R, "threads", "OpenMP threads (0 = the default)", c.threads);
+  t.add_text(R, "device", "cpu or cuda (gpt: parameters, gradients, optimizer moments and activations on the GPU; "
+                          "checkpoints are the same files either way)",
+             "cpu", [&c](const std::string& s) {
+               if (s == "cpu") c.dev = device::cpu;
+               else if (s == "cuda") c.dev = device::cuda;
+               else return status::error("--device must be cpu or cuda (got '" + s + "')");
+               return status::ok();
+             });
 }
 
 // On resume the model's shape comes from the checkpoint: options that would change it are refused.
@@ -239,6 +257,8 @@ void print_setup(const train_session& s) {
   std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
               model_kind_name(s.model->kind()), shape.c_str(), count_text(s.n_params).c_str(),
               bytes_human(s.training_bytes).c_str(), c.batch, c.context, micro.c_str(), omp_get_max_threads());
+  if (c.dev == device::cuda) std::printf("device: %s\n", cuda_device_description().c_str());
+  if (c.bf16) std::printf("precision: matmul operands in bf16, fp32 accumulation, weights and optimizer\n");
 }
 
 const std::string ended_from_outside =
@@ -337,15 +357,29 @@ int cmd_train(int argc, char** argv) {
   if (st) st = distributed_check_batch(cfg.batch, cfg.grad_accum, world.size());
   usage_check(st);
   if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+  if (cfg.bf16) matmul_set_bf16(true);
 
+  // Several ranks on GPUs: each takes a GPU of its host before anything is allocated, and gradients are
+  // averaged by NCCL where the build has it (else through the host, by MPI).
+  std::unique_ptr<communicator> nccl;
+  communicator* grads_comm = &world;
+  if (cfg.dev == device::cuda && world.size() > 1) {
+    int gpu = 0;
+    st = distributed_agree(world, cuda_use_device(launch_info_from_env().local_rank, gpu).with_context("--device cuda"));
+    if (!st) cli::fail_all(world, st.message());
+  }
   st = distributed_agree(world, train_session_open(cfg, s));
-  if (st) st = s.tr->distribute(world);
+  if (st && cfg.dev == device::cuda && world.size() > 1 && nccl_compiled()) {
+    st = nccl_communicator_open(world, nccl);
+    if (st) grads_comm = nccl.get();
+  }
+  if (st) st = s.tr->distribute(*grads_comm);
   if (!st) cli::fail_all(world, st.message());
   const train_config& c = s.cfg;
   print_setup(s);
   if (world.size() > 1)
     std::printf("data parallel: %d ranks (%s), %d of the %d sequences of every batch each\n", world.size(),
-                world.backend(), c.batch / world.size(), c.batch);
+                grads_comm->backend(), c.batch / world.size(), c.batch);
   if (s.resumed) std::printf("resuming from %s at iteration %d of %d\n", c.resume.c_str(), s.tr->step(), c.iters);
   std::fflush(stdout);
 

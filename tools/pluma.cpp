@@ -54,7 +54,9 @@ std::string build_description() {
 #else
   s += " (CPU only";
 #endif
-#ifdef PLUMA_HAVE_MPI
+#if defined(PLUMA_HAVE_MPI) && defined(PLUMA_HAVE_NCCL)
+  s += ", MPI, NCCL)";
+#elif defined(PLUMA_HAVE_MPI)
   s += ", MPI)";
 #else
   s += ", no MPI)";

@@ -120,8 +120,13 @@ launch_info launch_info_from_env() {
     int r = env_int(p[0]);
     if (r < 0) continue;
     li.launched = true;
-    li.rank = r;
+    li.rank = li.local_rank = r;
     li.size = p[1] ? std::max(0, env_int(p[1])) : 0;
+    for (const char* local : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"})
+      if (env_int(local) >= 0) {
+        li.local_rank = env_int(local);
+        break;
+      }
     return li;
   }
   return li;

@@ -7,10 +7,8 @@
 //                       MPI             (PLUMA_HAVE_MPI) when the process was started by mpirun / mpiexec / srun:
 //                                       MPI_Init happens then only, so `pluma --help` or a plain `pluma train`
 //                                       never touch MPI.
-//   GPUs: a gradient arena in device memory would be averaged by an NCCL communicator implementing this same
-//   interface (ncclAllReduce with ncclAvg on the trainer's stream, its ncclUniqueId broadcast through MPI).
-//   It is not written: the trainer has no device path yet and there is no GPU here to test it on;
-//   communicator_open takes no device, and a CUDA trainer would add the choice there.
+//   GPUs: train/nccl_communicator.h wraps the MPI communicator and averages gradients in device memory with
+//   NCCL (allreduce_mean_device); without it the trainer copies them to the host for MPI and back.
 //
 // Data parallelism, as the trainer uses it: every rank draws the same global batch (B rows) from the same
 // sampler stream and computes rows [first, first + count) of it (batch_slice); the gradients (means over each
@@ -21,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "model/core/exec.h"
 #include "model/core/status.h"
 
 namespace pluma {
@@ -38,6 +37,9 @@ class communicator {
   virtual void allreduce_sum(float* data, size_t n) = 0;
   // The element-wise mean: the sum scaled by 1/size.
   virtual void allreduce_mean(float* data, size_t n);
+  // The same for data: (n) in the device memory of ctx (a GPU) when this communicator can reduce there
+  // (NCCL), returning true; false (the default) leaves data alone: the caller goes through the host.
+  virtual bool allreduce_mean_device(const exec_context& ctx, float* data, size_t n) { return false; }
   virtual int allreduce_min(int value) = 0;
   virtual int allreduce_max(int value) = 0;
   // data: (bytes) overwritten on every rank but root by root's.
@@ -62,6 +64,8 @@ class communicator {
 struct launch_info {
   bool launched = false;   // an MPI launcher started us
   int rank = 0;
+  int local_rank = 0;      // among the ranks on this host (OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID,
+                           // SLURM_LOCALID; else the rank): which GPU of the host a rank takes
   int size = 1;            // 0 when the launcher tells the rank only (PMIx)
 };
 launch_info launch_info_from_env();

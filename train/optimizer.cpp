@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "model/ops/adamw.h"
+#include "model/ops/tensor_util.h"
 
 namespace pluma {
 
@@ -29,48 +30,61 @@ optimizer::optimizer(const optimizer_config& cfg, const std::vector<tensor_spec>
   }
 }
 
-void optimizer::step(const exec_context& ctx, arena& params, arena& grads, float lr, float grad_scale) {
+void optimizer::step(const exec_context& ctx, float* params, float* grads, float lr, float grad_scale) {
   steps_++;
   for (const auto& s : spans_) {
-    float wd = s.decay ? cfg_.weight_decay : 0.0f;
-    float* p = params.data() + s.offset;   // (n)
-    float* g = grads.data() + s.offset;    // (n)
-    float scale = grad_scale;
-    if (cfg_.kind == optimizer_kind::adam && wd != 0.0f) {
-      // classic Adam: the L2 term joins the (clipped) gradient before the moments see it
-#pragma omp parallel for schedule(static) if (s.n > 32768)
-      for (long i = 0; i < static_cast<long>(s.n); i++) g[i] = g[i] * grad_scale + wd * p[i];
-      scale = 1.0f;
-      wd = 0.0f;
-    }
+    const float wd = s.decay ? cfg_.weight_decay : 0.0f;
     adamw_params hp;
     hp.lr = lr;
     hp.beta1 = cfg_.beta1;
     hp.beta2 = cfg_.beta2;
     hp.eps = cfg_.eps;
+    // adamw: decoupled decay of the parameter; adam: the L2 term joins the (clipped) gradient before the
+    // moments see it
     hp.weight_decay = cfg_.kind == optimizer_kind::adamw ? wd : 0.0f;
+    hp.l2 = cfg_.kind == optimizer_kind::adam ? wd : 0.0f;
     hp.step = steps_;
-    adamw_update(ctx, p, g, m_.data() + s.offset, v_.data() + s.offset, s.n, hp, scale);
+    adamw_update(ctx, params + s.offset, grads + s.offset, m_data() + s.offset, v_data() + s.offset, s.n, hp,
+                 grad_scale);
   }
 }
 
-double grad_global_norm(const float* g, size_t n) {
-  constexpr size_t block = 8192;
-  const long nblocks = static_cast<long>((n + block - 1) / block);
-  std::vector<double> partial(nblocks);
-#pragma omp parallel for schedule(static) if (nblocks > 4)
-  for (long b = 0; b < nblocks; b++) {
-    size_t lo = b * block, hi = std::min(n, lo + block);
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t i = lo;
-    for (; i + 8 <= hi; i += 8)
-      for (int j = 0; j < 8; j++) acc[j] += static_cast<double>(g[i + j]) * g[i + j];
-    for (; i < hi; i++) acc[0] += static_cast<double>(g[i]) * g[i];
-    partial[b] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+void optimizer::step(const exec_context& ctx, arena& params, arena& grads, float lr, float grad_scale) {
+  step(ctx, params.data(), grads.data(), lr, grad_scale);
+}
+
+status optimizer::to_device(const exec_context& ctx) {
+  if (ctx.dev == device::cpu) {
+    moments_to_host();
+    dm_ = device_arena();
+    dv_ = device_arena();
+    ctx_ = ctx;
+    return status::ok();
   }
-  double sum = 0;
-  for (double p : partial) sum += p;
-  return std::sqrt(sum);
+  PLUMA_TRY(dm_.resize(m_.size()).with_context("optimizer moments"));
+  PLUMA_TRY(dv_.resize(v_.size()).with_context("optimizer moments"));
+  ctx_ = ctx;
+  moments_to_device();
+  return status::ok();
+}
+
+void optimizer::moments_to_device() {
+  if (ctx_.dev == device::cpu) return;
+  dm_.upload(ctx_, m_);
+  dv_.upload(ctx_, v_);
+}
+
+void optimizer::moments_to_host() {
+  if (ctx_.dev == device::cpu) return;
+  dm_.download(ctx_, m_);
+  dv_.download(ctx_, v_);
+}
+
+float* optimizer::m_data() { return ctx_.dev == device::cpu ? m_.data() : dm_.data(); }
+float* optimizer::v_data() { return ctx_.dev == device::cpu ? v_.data() : dv_.data(); }
+
+double grad_global_norm(const float* g, size_t n) {
+  return std::sqrt(tensor_sumsq(cpu_context(), g, static_cast<long>(n)));
 }
 
 float grad_clip_scale(double norm, float max_norm) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/core/arena.h"
+#include "model/core/device_arena.h"
 #include "model/core/exec.h"
 #include "model/core/status.h"
 
@@ -30,9 +31,18 @@ class optimizer {
  public:
   optimizer(const optimizer_config& cfg, const std::vector<tensor_spec>& specs, size_t n_floats);
 
-  // One update of every parameter. grads are multiplied by grad_scale first (clipping); adam with weight decay
-  // folds the L2 term into grads (they are consumed by the step). Increments step_count().
-  void step(const exec_context& ctx, arena& params, arena& grads, float lr, float grad_scale);
+  // One update of every parameter (n_floats at params, the gradients at grads, where the moments live: see
+  // to_device). grads are multiplied by grad_scale first (clipping); adam adds its L2 term to that. Increments
+  // step_count(). grads are left as they were.
+  void step(const exec_context& ctx, float* params, float* grads, float lr, float grad_scale);
+  void step(const exec_context& ctx, arena& params, arena& grads, float lr, float grad_scale);   // host arenas
+
+  // Where the moments live during training: host arenas (ctx on the CPU, the default) or a device copy on ctx's
+  // GPU, uploaded now. m() and v() are the host arenas: moments_to_host() refreshes them from the device (before
+  // a checkpoint), moments_to_device() sends changes back (after restoring one). No-ops on the CPU.
+  status to_device(const exec_context& ctx);
+  void moments_to_host();
+  void moments_to_device();
 
   const optimizer_config& config() const { return cfg_; }
   arena& m() { return m_; }   // first moments, same size table as the parameters
@@ -51,10 +61,13 @@ class optimizer {
   std::vector<span> spans_;
   arena m_, v_;
   int steps_ = 0;
+  exec_context ctx_ = cpu_context();
+  device_arena dm_, dv_;   // on the GPU (to_device)
+  float* m_data();         // where the step reads the moments
+  float* v_data();
 };
 
-// sqrt(sum of g[i]^2) over g: (n), accumulated in double over fixed blocks, so the result does not depend on
-// the number of threads.
+// sqrt(sum of g[i]^2) over host g: (n) (tensor_sumsq: the same on any number of threads).
 double grad_global_norm(const float* g, size_t n);
 // The factor that brings a gradient of norm `norm` down to max_norm: min(1, max_norm / (norm + 1e-6));
 // 1 when max_norm <= 0 (no clipping).

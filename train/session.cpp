@@ -180,8 +180,12 @@ status train_session_open(const train_config& cfg, train_session& s) {
   if (!s.resumed) PLUMA_TRY(model_create(train_model_config(cfg, s.tok->vocab_size()), s.model));
   for (const auto& t : s.model->param_specs()) s.n_params += t.numel();
   s.training_bytes = s.model->training_bytes(micro, cfg.context);
-  PLUMA_TRY(memory_check(s.training_bytes, memory_available_bytes(), cfg));
+  // On the CPU everything lives in host memory, weighed before allocating; on a GPU the device allocations
+  // themselves refuse a model too large (set_device, the first step's activations).
+  if (cfg.dev == device::cpu) PLUMA_TRY(memory_check(s.training_bytes, memory_available_bytes(), cfg));
   if (!s.resumed) s.model->init_params(cfg.seed);
+  if (cfg.dev != device::cpu)
+    PLUMA_TRY(s.model->set_device(exec_context{cfg.dev, nullptr}).with_context("--device cuda"));
 
   PLUMA_TRY(make_samplers(cfg, s));
   s.tr = std::make_unique<trainer>(*s.model, *s.tok, *s.sampler, s.train_eval, s.val_eval, cfg);

@@ -143,6 +143,7 @@ nlohmann::json train_config_to_json(const train_config& c) {
       {"lr_decay_iters", c.schedule.decay_iters}, {"optimizer", optimizer_kind_name(c.optim.kind)},
       {"beta1", c.optim.beta1}, {"beta2", c.optim.beta2}, {"eps", c.optim.eps},
       {"weight_decay", c.optim.weight_decay}, {"grad_clip", c.grad_clip}, {"seed", c.seed},
+      {"precision", c.bf16 ? "bf16" : "fp32"},
       {"eval_interval", c.eval_interval}, {"eval_iters", c.eval_iters}, {"log_interval", c.log_interval},
       {"checkpoint_interval", c.checkpoint_interval}, {"max_time_s", c.max_time_s}};
 }
@@ -179,6 +180,7 @@ status train_config_from_json(const nlohmann::json& j, train_config& c) {
     j.at("weight_decay").get_to(c.optim.weight_decay);
     j.at("grad_clip").get_to(c.grad_clip);
     j.at("seed").get_to(c.seed);
+    c.bf16 = j.value("precision", std::string("fp32")) == "bf16";   // absent in checkpoints before --precision
     j.at("eval_interval").get_to(c.eval_interval);
     j.at("eval_iters").get_to(c.eval_iters);
     j.at("log_interval").get_to(c.log_interval);

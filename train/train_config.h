@@ -40,6 +40,7 @@ struct train_config {
   lr_schedule schedule{lr_schedule_kind::cosine, 1e-3, 1e-4, 100, 0};   // decay_iters 0: = iters
   optimizer_config optim;
   float grad_clip = 1.0f;    // max global norm; 0 = no clipping
+  bool bf16 = false;         // --precision bf16: matmul operands in bfloat16, fp32 accumulation and master weights
   uint64_t seed = 1337;
 
   // evaluation, logging, checkpoints
@@ -52,6 +53,7 @@ struct train_config {
   std::string metrics;               // JSON lines file; empty = none
   std::string resume;                // checkpoint to continue from
   int threads = 0;                   // 0 = OpenMP's default
+  device dev = device::cpu;          // where the model trains; not saved (a checkpoint moves freely)
 };
 
 // The defaults of a model kind: train_config{} for a GPT; for an LSTM char-rnn's recipe (2x128, seq-len 50,

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "model/model_io.h"
+#include "model/ops/tensor_util.h"
 #include "train/text_format.h"
 
 namespace pluma {
@@ -57,7 +58,20 @@ trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, 
 
 status trainer::save_checkpoint(const std::string& path) { return save_at(path, here()); }
 
+void trainer::to_host() {
+  model_.params_to_host();
+  opt_.moments_to_host();
+}
+
+status trainer::to_device() {
+  ctx_ = model_.exec();
+  PLUMA_TRY(opt_.to_device(ctx_));
+  model_.params_to_device();
+  return status::ok();
+}
+
 status trainer::save_at(const std::string& path, const position& pos) {
+  to_host();
   checkpoint ck;
   checkpoint_add_model(ck, model_, tok_);
   const auto& specs = model_.param_specs();
@@ -148,7 +162,7 @@ void trainer::compute_gradients(float& loss, double& norm) {
   // A recurrent model starts from zeros when the batch does not continue the previous one (a new pass of
   // the stream sampler; every batch of random windows), else each micro-batch from its rows' carried state.
   if (sampler_.next(inputs_.data(), targets_.data())) carried_.clear();
-  model_.grads().zero();
+  model_.zero_grads();
   // Several ranks draw distinct dropout masks from streams split off the shared generator (which then advances
   // past them, when the model drew any).
   const int n_ranks = comm_->size();
@@ -167,20 +181,27 @@ void trainer::compute_gradients(float& loss, double& norm) {
   if (n_ranks > 1 && rank_rng.state != rng(dropout_rng_.peek_u64(comm_->rank())).state) dropout_rng_.discard(n_ranks);
   loss = static_cast<float>(loss_sum / cfg_.grad_accum);
   // Every rank's loss is a mean over as many targets, so the mean over ranks is the global batch's mean (and
-  // so are the gradients), taken before the norm.
-  comm_->allreduce_mean(model_.grads().data(), model_.grads().size());
+  // so are the gradients), taken before the norm. Gradients on a GPU are averaged there (NCCL) or cross
+  // through the host.
+  const long n = static_cast<long>(model_.grads().size());
+  if (n_ranks > 1 && !comm_->allreduce_mean_device(ctx_, model_.grad_block(), n)) {
+    model_.grads_to_host();
+    comm_->allreduce_mean(model_.grads().data(), n);
+    model_.grads_to_device();
+  }
   comm_->allreduce_mean(&loss, 1);
-  norm = grad_global_norm(model_.grads().data(), model_.grads().size());
+  norm = std::sqrt(tensor_sumsq(ctx_, model_.grad_block(), n));
 }
 
 void trainer::apply_update(int it, double norm) {
   float lr = static_cast<float>(lr_at(cfg_.schedule, it));
-  opt_.step(ctx_, model_.params(), model_.grads(), lr, grad_clip_scale(norm, cfg_.grad_clip));
+  opt_.step(ctx_, model_.param_block(), model_.grad_block(), lr, grad_clip_scale(norm, cfg_.grad_clip));
   step_ = it + 1;
 }
 
 status trainer::check_ranks_in_step(int it) {
   if (comm_->size() == 1) return status::ok();
+  to_host();
   uint64_t h = bytes_hash(nullptr, 0);
   for (const arena* a : {&model_.params(), &opt_.m(), &opt_.v()}) h = bytes_hash(a->data(), a->size() * sizeof(float), h);
   return distributed_check_same(*comm_, h, "parameters and optimizer moments at iteration " + std::to_string(it) +
@@ -329,6 +350,7 @@ struct trainer::loop {
 status trainer::run(const train_callback& callback, train_result& result) {
   result = train_result{};
   loop lp(*this, callback, result);
+  PLUMA_TRY(to_device());
   const bool log_here = !cfg_.metrics.empty() && comm_->rank() == 0;
   PLUMA_TRY(distributed_agree(*comm_, log_here ? lp.metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1) : status::ok()));
   for (int it = step_;; it++) {
@@ -345,6 +367,7 @@ status trainer::run(const train_callback& callback, train_result& result) {
     }
     PLUMA_TRY(lp.step(it, it > lp.start && it % cfg_.checkpoint_interval == 0));
   }
+  to_host();
   result.steps = step_;
   result.train_loss = last_train_loss_;
   result.val_loss = last_val_loss_;

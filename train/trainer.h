@@ -73,6 +73,8 @@ class trainer {
   // and rank 0's callback decides when to stop. Without it the trainer runs in one process.
   status distribute(communicator& comm);
 
+  // Trains on the model's device (lm_model::exec()): the parameters and the optimizer moments go there when
+  // run() starts and come back to the host arenas for every checkpoint and when it returns.
   status run(const train_callback& callback, train_result& result);
 
   int step() const { return step_; }
@@ -88,6 +90,8 @@ class trainer {
   };
   position here() const { return {sampler_.state(), dropout_rng_.state, carried_.save()}; }
   status save_at(const std::string& path, const position& pos);
+  status to_device();   // parameters and moments to where the model runs (run() begins with it)
+  void to_host();       // and back into the host arenas (checkpoints, the ranks' check, the end of run())
   float eval_loss(const fixed_batches& fb);
   // Iteration it's forward and backward over one global batch (no update); the mean loss and the gradient norm.
   void compute_gradients(float& loss, double& norm);

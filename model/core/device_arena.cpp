@@ -69,6 +69,22 @@ std::string cuda_device_description() {
 #endif
 }
 
+status cuda_use_device(int index, int& used) {
+  used = 0;
+  std::string why;
+  if (!cuda_available(why)) return status::error("no CUDA device: " + why);
+#ifdef PLUMA_HAVE_CUDA
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) return status::error("no CUDA device");
+  used = (index < 0 ? 0 : index) % count;
+  const cudaError_t err = cudaSetDevice(used);
+  if (err != cudaSuccess) return status::error(std::string("cudaSetDevice: ") + cudaGetErrorString(err));
+#else
+  (void)index;
+#endif
+  return status::ok();
+}
+
 void* cuda_stream_create() {
 #ifdef PLUMA_HAVE_CUDA
   cudaStream_t s = nullptr;

@@ -21,6 +21,10 @@ bool cuda_compiled();
 // Device 0 in words, e.g. "NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 79.1 GiB)"; "" without a device.
 std::string cuda_device_description();
 
+// Makes device index % (device count) this process's GPU: for several ranks on one host, each its own,
+// chosen before anything is allocated. Returns the index used; an error without a usable GPU.
+status cuda_use_device(int index, int& used);
+
 // A stream for exec_context::stream, and its end. Creating and destroying are setup-time calls.
 void* cuda_stream_create();
 void cuda_stream_destroy(void* stream);

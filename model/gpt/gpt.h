@@ -51,15 +51,16 @@ class gpt_model final : public lm_model {
   // host arenas, copied explicitly: set_device uploads params(); init_params uploads what it drew; after
   // changing params() on the host call params_to_device(); read results with params_to_host() and
   // grads_to_host(). An error when the GPU is missing or too small.
-  status set_device(const exec_context& ctx);
-  const exec_context& exec() const { return ctx_; }
+  status set_device(const exec_context& ctx) override;
+  const exec_context& exec() const override { return ctx_; }
   bool on_gpu() const { return ctx_.dev == device::cuda; }
-  void params_to_device();
-  void params_to_host();
-  void grads_to_host();
-  void zero_grads();          // where the gradients live
-  float* param_block();       // (param count) the parameters where the model runs (host or device)
-  float* grad_block();        // (param count) their gradients, likewise
+  void params_to_device() override;
+  void params_to_host() override;
+  void grads_to_device() override;
+  void grads_to_host() override;
+  void zero_grads() override;          // where the gradients live
+  float* param_block() override;       // (param count) the parameters where the model runs (host or device)
+  float* grad_block() override;        // (param count) their gradients, likewise
 
  private:
   // Indices into specs_ of one block's parameters; -1 where config.bias is false.

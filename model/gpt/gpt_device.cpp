@@ -38,6 +38,10 @@ void gpt_model::params_to_host() {
   if (on_gpu()) dparams_.download(ctx_, params());
 }
 
+void gpt_model::grads_to_device() {
+  if (on_gpu()) dgrads_.upload(ctx_, grads());
+}
+
 void gpt_model::grads_to_host() {
   if (on_gpu()) dgrads_.download(ctx_, grads());
 }

@@ -1,9 +1,27 @@
 // Dispatch of the matmul op to its backend.
 #include "model/ops/matmul.h"
 
+#include <atomic>
+
 #include "model/ops/dispatch.h"
+#ifdef PLUMA_HAVE_CUDA
+#include "model/ops/cuda/backend.h"
+#endif
 
 namespace pluma {
+
+namespace {
+std::atomic<bool> bf16_products{false};
+}
+
+void matmul_set_bf16(bool on) {
+  bf16_products = on;
+#ifdef PLUMA_HAVE_CUDA
+  cuda::set_matmul_precision(on ? cuda::matmul_precision::bf16 : cuda::matmul_precision::fp32);
+#endif
+}
+
+bool matmul_bf16() { return bf16_products; }
 
 void matmul_forward(const exec_context& ctx, float* out, const float* inp, const float* weight,
                     const float* bias, int N, int C, int OC) {

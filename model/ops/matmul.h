@@ -11,4 +11,10 @@ void matmul_forward(const exec_context& ctx, float* out, const float* inp, const
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
                      const float* dout, const float* inp, const float* weight, int N, int C, int OC);
 
+// The precision of matmul products for the whole process, on both backends: fp32 (the default), or bf16:
+// operands rounded to bfloat16, products accumulated in fp32; parameters, gradients, optimizer moments and every
+// other op stay fp32 (mixed precision with fp32 master weights). Attention's internal products stay fp32 on the CPU.
+void matmul_set_bf16(bool on);
+bool matmul_bf16();
+
 }  // namespace pluma

@@ -24,6 +24,10 @@ double tensor_sum(const exec_context& ctx, const float* inp, long N) {
   PLUMA_DISPATCH(tensor_sum, ctx, inp, N);
 }
 
+double tensor_sumsq(const exec_context& ctx, const float* inp, long N) {
+  PLUMA_DISPATCH(tensor_sumsq, ctx, inp, N);
+}
+
 long targets_count(const exec_context& ctx, const int* targets, long N) {
   PLUMA_DISPATCH(targets_count, ctx, targets, N);
 }

@@ -14,6 +14,9 @@ void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N);
 void tensor_fill_normal(const exec_context& ctx, float* out, float mean, float std, long N, rng& gen);
 // sum of inp: (N), accumulated in double in index order (deterministic)
 double tensor_sum(const exec_context& ctx, const float* inp, long N);
+// sum of inp[i]^2 over inp: (N), accumulated in double over fixed blocks, so the result does not depend on the
+// number of threads (the global gradient norm is its square root); on the GPU it waits for the stream
+double tensor_sumsq(const exec_context& ctx, const float* inp, long N);
 // number of targets: (N) that are >= 0 (negative targets are ignored by the loss)
 long targets_count(const exec_context& ctx, const int* targets, long N);
 

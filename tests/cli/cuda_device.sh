@@ -18,6 +18,31 @@ if printf '%s' "$err" | grep -q "no CUDA device"; then
 else   # a GPU is there: the next complaint is the checkpoint
   check "with a GPU, the missing checkpoint is named" "printf '%s' \"\$err\" | grep -q nonexistent"
 fi
+
+# training: the same line before any work (no corpus is read when the device is missing); with a GPU, 30
+# iterations of a small GPT on each device from the same seed end at the same validation loss
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+head -c 20000 "$(dirname "$0")/../../README.md" > "$tmp/corpus.txt"
+train() { $PLUMA train --data "$tmp/corpus.txt" --layers 2 --heads 2 --embd 32 --context 32 --batch 4 --iters 30 \
+  --eval-interval 30 --eval-iters 2 --warmup 5 --threads 1 "$@"; }
+err=$(train --device cuda --out "$tmp/gpu.pluma" 2>&1 >/dev/null); rc=$?
+if printf '%s' "$err" | grep -q "no CUDA device"; then
+  check "train --device cuda without a GPU exits 1" "[ $rc -eq 1 ]"
+  check "and says why in one line" "[ \$(printf '%s\n' \"\$err\" | grep -c .) -eq 1 ]"
+  check "it writes no checkpoint" "[ ! -e $tmp/gpu.pluma ]"
+else   # a GPU: that run trained; the same on the CPU ends at the same validation loss
+  check "train --device cuda runs" "[ $rc -eq 0 ]"
+  gpu=$(train --device cuda --out "$tmp/gpu.pluma" 2>&1 | grep -o 'val loss [0-9.]*' | tail -1 | cut -d' ' -f3)
+  cpu=$(train --device cpu --out "$tmp/cpu.pluma" 2>&1 | grep -o 'val loss [0-9.]*' | tail -1 | cut -d' ' -f3)
+  check "train --device cuda ends where the CPU does (cpu $cpu, cuda $gpu)" \
+    "python3 -c 'import sys; c, g = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(c - g) > 2e-3 * c)' $cpu $gpu"
+  check "the GPU's checkpoint samples on the CPU" \
+    "$PLUMA generate --checkpoint $tmp/gpu.pluma --max-new-tokens 20 --seed 1 --threads 1 >/dev/null 2>&1"
+  check "and resumes on the GPU" "$PLUMA train --resume $tmp/gpu.pluma --iters 40 --device cuda --threads 1 >/dev/null 2>&1"
+  err=$($PLUMA train --model lstm --data "$tmp/corpus.txt" --iters 2 --device cuda --out "$tmp/l.pluma" 2>&1 >/dev/null); rc=$?
+  check "an lstm on --device cuda is refused" "[ $rc -eq 1 ] && printf '%s' \"\$err\" | grep -q 'CPU only'"
+fi
+
 err=$($PLUMA generate --device tpu --checkpoint x.pluma 2>&1 >/dev/null); rc=$?
 check "an unknown device is a usage error" "[ $rc -eq 2 ]"
 check "the usage error names the choices" "printf '%s' \"\$err\" | grep -q 'device must be cpu or cuda'"

@@ -8,7 +8,7 @@ PLUMA=$1
 SRC=$2
 set -u
 if ! command -v mpirun >/dev/null 2>&1; then echo "SKIP: mpirun not found (Debian: openmpi-bin)"; exit 77; fi
-if ! "$PLUMA" --version | grep -q ', MPI)'; then echo "SKIP: this pluma was built without MPI"; exit 77; fi
+if ! "$PLUMA" --version | grep -Eq ', MPI(, NCCL)?\)'; then echo "SKIP: this pluma was built without MPI"; exit 77; fi
 export PLUMA_DATA="$SRC/../shared/data"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 MPIRUN="mpirun -np 2 --oversubscribe --bind-to none"

@@ -6,6 +6,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -27,7 +28,7 @@ struct gemm_desc_hash {
       mix(d.c_strides[i]);
     }
     mix(static_cast<int64_t>(d.alpha * 1e6f));
-    mix(d.bias | d.accumulate << 1);
+    mix(d.bias | d.accumulate << 1 | d.bf16 << 2);
     mix(d.threads);
     return h;
   }
@@ -35,13 +36,19 @@ struct gemm_desc_hash {
 
 // A (rows, cols) operand with the desc's batch dimensions in front; batch dimensions of size 1 are dropped,
 // so an unbatched product is a plain 2-D matmul.
-dnnl::memory::desc operand_desc(const gemm_desc& d, int64_t rows, int64_t cols, const int64_t s[4]) {
+dnnl::memory::desc operand_desc(const gemm_desc& d, int64_t rows, int64_t cols, const int64_t s[4],
+                                dnnl::memory::data_type type = dnnl::memory::data_type::f32) {
   dnnl::memory::dims dims, strides;
   if (d.batch0 > 1) dims.push_back(d.batch0), strides.push_back(s[0]);
   if (d.batch1 > 1) dims.push_back(d.batch1), strides.push_back(s[1]);
   dims.push_back(rows), strides.push_back(s[2]);
   dims.push_back(cols), strides.push_back(s[3]);
-  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
+  return dnnl::memory::desc(dims, type, strides);
+}
+
+// Elements an unbatched strided (rows, cols) view spans, from its first to its last.
+size_t view_extent(int64_t rows, int64_t cols, const int64_t s[4]) {
+  return static_cast<size_t>((rows - 1) * s[2] + (cols - 1) * s[3] + 1);
 }
 
 struct gemm_plan {
@@ -65,8 +72,18 @@ class gemm_cache {
       }
     } restore_threads{outer, d.threads};
     gemm_plan& p = plan(d);
-    p.a.set_data_handle(const_cast<float*>(A));
-    p.b.set_data_handle(const_cast<float*>(B));
+    if (d.bf16) {   // the operands' bf16 copies, spanning the same strided views
+      const size_t na = view_extent(d.M, d.K, d.a_strides), nb = view_extent(d.K, d.N, d.b_strides);
+      if (a16_.size() < na) a16_.resize(na);
+      if (b16_.size() < nb) b16_.resize(nb);
+      to_bf16(a16_.data(), A, na);
+      to_bf16(b16_.data(), B, nb);
+      p.a.set_data_handle(a16_.data());
+      p.b.set_data_handle(b16_.data());
+    } else {
+      p.a.set_data_handle(const_cast<float*>(A));
+      p.b.set_data_handle(const_cast<float*>(B));
+    }
     if (d.bias) p.bias.set_data_handle(const_cast<float*>(bias));
     p.c.set_data_handle(C);
     const dnnl_status_t st = dnnl_primitive_execute(p.prim.get(), stream_.get(), p.nargs, p.args);
@@ -86,8 +103,9 @@ class gemm_cache {
     if (plans_.size() >= max_plans) plans_.clear();  // many distinct shapes (e.g. prompt lengths): start over
     auto p = std::make_unique<gemm_plan>();
     try {
-      const auto a_md = operand_desc(d, d.M, d.K, d.a_strides);
-      const auto b_md = operand_desc(d, d.K, d.N, d.b_strides);
+      const auto in_type = d.bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+      const auto a_md = operand_desc(d, d.M, d.K, d.a_strides, in_type);
+      const auto b_md = operand_desc(d, d.K, d.N, d.b_strides, in_type);
       const auto c_md = operand_desc(d, d.M, d.N, d.c_strides);
       const auto bias_md = d.bias ? dnnl::memory::desc({1, d.N}, dnnl::memory::data_type::f32,
                                                        dnnl::memory::dims{d.N, 1})
@@ -124,6 +142,7 @@ class gemm_cache {
   std::mutex mu_;
   std::unordered_map<gemm_desc, std::unique_ptr<gemm_plan>, gemm_desc_hash> plans_;
   size_t created_ = 0;
+  std::vector<uint16_t> a16_, b16_;   // bf16 operands (grown, never shrunk)
 };
 
 gemm_cache& cache() {
@@ -136,10 +155,22 @@ gemm_cache& cache() {
 void gemm(const gemm_desc& desc, const float* A, const float* B, const float* bias, float* C) {
   PLUMA_CHECK(desc.M > 0 && desc.K > 0 && desc.N > 0 && desc.batch0 > 0 && desc.batch1 > 0, "gemm: empty dimensions");
   PLUMA_CHECK(!(desc.bias && (desc.alpha != 1.0f || desc.batch0 * desc.batch1 > 1)), "gemm: bias only unscaled, unbatched");
+  PLUMA_CHECK(!(desc.bf16 && desc.batch0 * desc.batch1 > 1), "gemm: bf16 only unbatched");
   gemm_desc d = desc;
   const int64_t macs = d.batch0 * d.batch1 * d.M * d.K * d.N;
   d.threads = macs >= gemm_parallel_min_macs ? omp_get_max_threads() : 1;
   cache().run(d, A, B, bias, C);
+}
+
+void to_bf16(uint16_t* out, const float* in, size_t n) {
+  const long len = static_cast<long>(n);
+#pragma omp parallel for simd schedule(static) if (len >= (1L << 18))
+  for (long i = 0; i < len; i++) {
+    uint32_t x;
+    std::memcpy(&x, in + i, sizeof x);
+    x += 0x7fffu + ((x >> 16) & 1u);   // round to nearest, ties to even
+    out[i] = static_cast<uint16_t>(x >> 16);
+  }
 }
 
 size_t gemm_primitive_count() { return cache().created(); }

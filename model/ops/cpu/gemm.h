@@ -17,6 +17,7 @@ struct gemm_desc {
   float alpha = 1.0f;       // not combined with bias
   bool bias = false;        // a bias (N) added to every row; unbatched only
   bool accumulate = false;  // C += ... rather than C = ...
+  bool bf16 = false;        // A and B rounded to bfloat16 (nearest even), products accumulated in fp32; unbatched
   int threads = 0;          // set by gemm(): the OpenMP threads the primitive is made for and runs on
   bool operator==(const gemm_desc&) const = default;
 };
@@ -36,6 +37,9 @@ inline void set_plain(int64_t s[4], int64_t ld, bool transposed) {
 void gemm(const gemm_desc& d, const float* A, const float* B, const float* bias, float* C);
 
 constexpr int64_t gemm_parallel_min_macs = int64_t(1) << 22;
+
+// Rounds in: (n) to bfloat16 (round to nearest even), the bits of out: (n).
+void to_bf16(uint16_t* out, const float* in, size_t n);
 
 // Number of primitives created so far (for tests of the cache).
 size_t gemm_primitive_count();

@@ -94,7 +94,7 @@ void small_batch_gates(float* gates, const float* x, const float* h_prev, const 
                        const float* b_ih, int B, int C, int H) {
   const int G = 4 * H;
   const long work = long(G) * (C + H) * B;
-  parallel_for_range((G + 7) / 8, work >= (1L << 20) ? work : 0, [&](long k0, long k1) {
+  parallel_for_range((G + 7) / 8, work >= (1L << 18) ? work : 0, [&](long k0, long k1) {
     for (long blk = k0; blk < k1; blk++) {
       const int k = static_cast<int>(blk * 8), rows = std::min(8, G - k);
       for (int b = 0; b < B; b++) {

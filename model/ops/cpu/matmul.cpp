@@ -1,10 +1,13 @@
 // matmul on the CPU through oneDNN (cpu/gemm.h): one primitive per (shape, kind), created once and reused.
+// With matmul_set_bf16(true) the products take bf16 operands (fp32 accumulation), forward and backward; the
+// few-rows decoding path stays fp32.
 // Backward accumulates straight into the gradients with oneDNN's sum post-op (no temporaries).
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
 #include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
+#include "model/ops/matmul.h"
 
 namespace pluma::cpu {
 namespace {
@@ -13,6 +16,7 @@ namespace {
 // B likewise (K, N) or, when b_trans, (N, K).
 gemm_desc plain_gemm(int M, int K, int N, bool a_trans, bool b_trans, bool bias, bool accumulate) {
   gemm_desc d;
+  d.bf16 = matmul_bf16();
   d.M = M, d.K = K, d.N = N;
   set_plain(d.a_strides, a_trans ? M : K, a_trans);
   set_plain(d.b_strides, b_trans ? K : N, b_trans);

@@ -16,12 +16,12 @@ struct adamw_scalars {
   float decay;       // 1 - lr * weight_decay
   float step_size;   // lr / (1 - beta1^step)
   float bc2_sqrt;    // sqrt(1 - beta2^step)
-  float b1, b2, one_b1, one_b2, eps, grad_scale;
+  float b1, b2, one_b1, one_b2, eps, grad_scale, l2;
 };
 
 __global__ void adamw_kernel(float* params, const float* grads, float* m, float* v, size_t n, adamw_scalars s) {
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-    const float g = grads[i] * s.grad_scale;
+    const float g = grads[i] * s.grad_scale + s.l2 * params[i];
     const float p = params[i] * s.decay;
     const float mi = m[i] * s.b1 + g * s.one_b1;
     const float vi = v[i] * s.b2 + g * g * s.one_b2;
@@ -49,6 +49,7 @@ void adamw_update(const exec_context& ctx, float* params, const float* grads, fl
   s.one_b2 = 1.0f - hp.beta2;
   s.eps = hp.eps;
   s.grad_scale = grad_scale;
+  s.l2 = hp.l2;
   adamw_kernel<<<grid_for(static_cast<long>(n), threads), threads, 0, stream_of(ctx)>>>(params, grads, m, v, n, s);
   CUDA_CHECK_LAUNCH();
 }

@@ -72,11 +72,12 @@ void softmax_xent_backward(const exec_context& ctx, float* dlogits, const float*
 void adamw_update(const exec_context& ctx, float* params, const float* grads, float* m, float* v, size_t n,
                   const adamw_params& hp, float grad_scale);
 
-// ---- the GPT's helpers (model/ops/tensor_util.h, model/ops/kv_cache.h); tensor_sum and targets_count
-// return to the host, so they wait for the stream
+// ---- the GPT's helpers (model/ops/tensor_util.h, model/ops/kv_cache.h); tensor_sum, tensor_sumsq and
+// targets_count return to the host, so they wait for the stream
 void tensor_fill(const exec_context& ctx, float* out, float value, long N);
 void tensor_fill_normal(const exec_context& ctx, float* out, float mean, float std, long N, rng& gen);
 double tensor_sum(const exec_context& ctx, const float* inp, long N);
+double tensor_sumsq(const exec_context& ctx, const float* inp, long N);
 long targets_count(const exec_context& ctx, const int* targets, long N);
 void kv_cache_write(const exec_context& ctx, float* q, float* kcache, float* vcache, const float* qkv, int B,
                     int pos, int maxT, int C, int NH);

@@ -35,12 +35,27 @@ __global__ void fill_normal_kernel(float* out, float mean, float std, long N, ui
   }
 }
 
-__global__ void sum_kernel(double* result, const float* inp, long N) {
+// one block: the sum of inp (float values, or the partial sums of tensor_sumsq) in a fixed order
+template <class T>
+__global__ void sum_kernel(double* result, const T* inp, long N) {
   __shared__ double shared[32];
   double s = 0.0;
   for (long i = threadIdx.x; i < N; i += blockDim.x) s += inp[i];
   s = block_sum(s, shared);
   if (threadIdx.x == 0) *result = s;
+}
+
+// tensor_sumsq in two passes with a fixed grid: each of sumsq_blocks blocks sums its grid-stride share, then
+// one block adds the partial sums; the same order on every call, so the result is deterministic.
+constexpr int sumsq_blocks = 256;
+
+__global__ void sumsq_partial_kernel(double* partial, const float* inp, long N) {
+  __shared__ double shared[32];
+  double s = 0.0;
+  for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < N; i += (long)gridDim.x * blockDim.x)
+    s += static_cast<double>(inp[i]) * inp[i];
+  s = block_sum(s, shared);
+  if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
 __global__ void count_kernel(long long* result, const int* targets, long N) {
@@ -70,10 +85,25 @@ double tensor_sum(const exec_context& ctx, const float* inp, long N) {
   if (N <= 0) return 0.0;
   cudaStream_t s = stream_of(ctx);
   stream_scratch r(sizeof(double), s);
-  sum_kernel<<<1, sum_threads, 0, s>>>(r.as<double>(), inp, N);
+  sum_kernel<float><<<1, sum_threads, 0, s>>>(r.as<double>(), inp, N);
   CUDA_CHECK_LAUNCH();
   double host = 0.0;
   CUDA_CHECK(cudaMemcpyAsync(&host, r.as<double>(), sizeof(double), cudaMemcpyDeviceToHost, s));
+  CUDA_CHECK(cudaStreamSynchronize(s));
+  return host;
+}
+
+double tensor_sumsq(const exec_context& ctx, const float* inp, long N) {
+  if (N <= 0) return 0.0;
+  cudaStream_t s = stream_of(ctx);
+  stream_scratch r(sizeof(double) * (sumsq_blocks + 1), s);
+  double* partial = r.as<double>();
+  sumsq_partial_kernel<<<sumsq_blocks, threads, 0, s>>>(partial, inp, N);
+  CUDA_CHECK_LAUNCH();
+  sum_kernel<double><<<1, sum_threads, 0, s>>>(partial + sumsq_blocks, partial, sumsq_blocks);
+  CUDA_CHECK_LAUNCH();
+  double host = 0.0;
+  CUDA_CHECK(cudaMemcpyAsync(&host, partial + sumsq_blocks, sizeof(double), cudaMemcpyDeviceToHost, s));
   CUDA_CHECK(cudaStreamSynchronize(s));
   return host;
 }
