@@ -111,7 +111,7 @@ batch_list draw_batches(const train_session& s, int n) {
 struct state_probe {
   lstm_lm& model;
   batch_list batches;
-  std::vector<float> from_zero, from_carried;
+  std::vector<float> from_zero = {}, from_carried = {};
   train_callback callback() {
     return [this](const train_progress& p) {
       if (p.event != train_progress::kind::step || p.iter + 1 >= static_cast<int>(batches.inputs.size())) return true;

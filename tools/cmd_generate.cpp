@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "generate/decode_loop.h"
+#include "model/ops/matmul.h"
 #include "tools/cli_common.h"
 
 namespace pluma::cli {
@@ -26,7 +27,9 @@ int run_generate(int argc, char** argv) {
     ("seed", "Random seed (default: from the clock, printed on stderr)", cxxopts::value<uint64_t>())
     ("num-samples", "How many samples", cxxopts::value<int>()->default_value("1"))
     ("stop", "Stop string (repeatable; escapes understood)", cxxopts::value<std::vector<std::string>>())
-    ("ignore-eos", "Do not stop at <eos>: always --max-new-tokens tokens (or a --stop string)");
+    ("ignore-eos", "Do not stop at <eos>: always --max-new-tokens tokens (or a --stop string)")
+    ("precision", "fp32, or bf16: an LSTM decodes with bfloat16 weights (half the bytes per token; fp32 sums), "
+                  "a GPT's prompt matmuls take bf16 operands", cxxopts::value<std::string>()->default_value("fp32"));
   add_help(opts);
   auto r = parse_or_exit(opts, argc, argv);
 
@@ -40,6 +43,9 @@ int run_generate(int argc, char** argv) {
   cfg.sampling.repetition_penalty = r["repetition-penalty"].as<float>();
   int num_samples = r["num-samples"].as<int>();
   if (cfg.max_new_tokens < 1) usage_error(opts, "--max-new-tokens must be at least 1");
+  const std::string precision = r["precision"].as<std::string>();
+  if (precision != "fp32" && precision != "bf16") usage_error(opts, "--precision must be fp32 or bf16 (got '" + precision + "')");
+  if (precision == "bf16") matmul_set_bf16(true);
   if (num_samples < 1) usage_error(opts, "--num-samples must be at least 1");
   if (status st = sampler_config_validate(cfg.sampling); !st) usage_error(opts, st.message());
   if (r.count("stop"))

@@ -138,7 +138,7 @@ void declare_options(option_table& t, train_config& c, std::string& preset) {
   t.add_text(O, "precision", "Matmul products: fp32, or bf16 (operands rounded to bfloat16, fp32 accumulation; "
                              "weights, gradients and optimizer stay fp32)",
              "fp32", [&c](const std::string& s) {
-               if (s != "fp32" && s != "bf16") return status::error("--precision must be fp32 or bf16 (got '" + s + "')");
+               if (s != "fp32" && s != "bf16") return status::error("expected fp32 or bf16 (got '" + s + "')");
                c.bf16 = s == "bf16";
                return status::ok();
              });
@@ -160,7 +160,7 @@ void declare_options(option_table& t, train_config& c, std::string& preset) {
              "cpu", [&c](const std::string& s) {
                if (s == "cpu") c.dev = device::cpu;
                else if (s == "cuda") c.dev = device::cuda;
-               else return status::error("--device must be cpu or cuda (got '" + s + "')");
+               else return status::error("expected cpu or cuda (got '" + s + "')");
                return status::ok();
              });
 }

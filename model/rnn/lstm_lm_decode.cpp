@@ -1,5 +1,8 @@
 // LSTM LM incremental decoding: one token per sequence per step through every layer, carrying (h, c).
+#include <vector>
+
 #include "model/core/check.h"
+#include "model/ops/cpu/gemm.h"
 #include "model/ops/embedding.h"
 #include "model/ops/lstm.h"
 #include "model/ops/matmul.h"
@@ -14,6 +17,10 @@ struct lstm_decode_state final : decode_state {
   float* c = nullptr;         // (L, B, H)
   float* x = nullptr;         // (B, E) the embedded tokens
   float* scratch = nullptr;   // (lstm_step_scratch_floats(B, H))
+  // With matmul_bf16(): every layer's w_ih then w_hh in bfloat16, made at decode_begin (decoding reads half the
+  // bytes); empty otherwise.
+  std::vector<uint16_t> w16;
+  std::vector<size_t> w16_ih, w16_hh;   // offsets into w16, per layer
 };
 
 }  // namespace
@@ -30,6 +37,16 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
   st->c = st->h + state;
   st->x = st->c + state;
   st->scratch = st->x + x;
+  if (matmul_bf16()) {
+    for (const layer_index& w : layers_) {
+      for (int i : {w.w_ih, w.w_hh}) {
+        const size_t n = specs_[i].numel(), at = st->w16.size();
+        (i == w.w_ih ? st->w16_ih : st->w16_hh).push_back(at);
+        st->w16.resize(at + n);
+        cpu::to_bf16(st->w16.data() + at, param(i), n);
+      }
+    }
+  }
   return st;
 }
 
@@ -48,8 +65,12 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
     const layer_index& w = layers_[l];
     float* h = st->h + l * BH;   // (B, H) updated in place
     float* c = st->c + l * BH;
-    lstm_step(ctx, h, c, x, h, c, param(w.w_ih), param(w.w_hh), param(w.b_ih), param(w.b_hh), st->scratch, B,
-              C, H);
+    if (st->w16.empty())
+      lstm_step(ctx, h, c, x, h, c, param(w.w_ih), param(w.w_hh), param(w.b_ih), param(w.b_hh), st->scratch, B,
+                C, H);
+    else
+      lstm_step_bf16(ctx, h, c, x, h, c, st->w16.data() + st->w16_ih[l], st->w16.data() + st->w16_hh[l],
+                     param(w.b_ih), param(w.b_hh), st->scratch, B, C, H);
     x = h;
     C = H;
   }

@@ -20,6 +20,16 @@ tensors() { local n; n=$(od -An -tu8 -N8 "$1" | tr -d ' '); tail -c +$((9 + n)) 
 
 TINY="--layers 2 --heads 2 --embd 32 --context 16 --batch 4 --eval-interval 5 --eval-iters 2 --log-interval 1 --warmup 3"
 
+# ---- bf16 matmuls: said at the start; the first losses are the fp32 run's to bfloat16's precision
+run bf16 train $TINY --iters 4 --out bf16.pluma --metrics bf16.jsonl --threads 1 --precision bf16
+run fp32 train $TINY --iters 4 --out fp32.pluma --metrics fp32.jsonl --threads 1
+check "--precision bf16 trains and says so" "[ $rc -eq 0 ] && grep -q '^precision: matmul operands in bf16' bf16.out"
+check "--precision bf16: the losses are fp32's within 1%, not the same bits" "python3 - bf16.jsonl fp32.jsonl <<'PY'
+import json, sys
+a, b = ([json.loads(l)['loss'] for l in open(f) if '\"loss\"' in l] for f in sys.argv[1:3])
+sys.exit(not (len(a) == len(b) == 4 and all(abs(x - y) <= 0.01 * y for x, y in zip(a, b)) and a != b))
+PY"
+
 # ---- a small run: progress, evaluations, checkpoints, metrics, plot
 run basic train $TINY --iters 12 --out basic.pluma --metrics basic.jsonl --threads 1
 check "a small run exits 0" "[ $rc -eq 0 ]"
@@ -100,6 +110,7 @@ usage() {  # usage NAME EXPECTED_FIRST_LINE ARGS...
 usage heads "--heads (3) must divide --embd (32) so that every head has the same width" --heads 3
 usage neg_lr "--lr must be positive (got -0.001)" --lr -0.001
 usage zero_batch "--batch must be positive (got 0)" --batch 0
+usage precision "--precision: expected fp32 or bf16 (got 'fp16')" --precision fp16
 usage accum "--batch (4) must be divisible by --grad-accum (3): each micro-batch has batch/grad-accum sequences" --grad-accum 3
 usage dropout "--dropout must be in [0, 1) (got 1.5)" --dropout 1.5
 usage duration "--max-time: bad duration '10x'; use a number of seconds with an optional suffix s, m or h (e.g. 90s, 10m, 1.5h)" --max-time 10x

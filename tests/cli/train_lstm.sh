@@ -85,6 +85,11 @@ check "generate: at most 30 new characters" "n=\$(head -c -1 gen1.out | wc -m); 
 check "generate: the same seed gives the same text" "cmp -s gen1.out gen2.out"
 run gen3 generate --checkpoint straight.pluma --max-new-tokens 10 --num-samples 2 --seed 7 --threads 1
 check "generate from <sos>, two samples" "[ $rc -eq 0 ] && [ \$(grep -c '^---$' gen3.out) -eq 1 ]"
+# bf16 decoding weights: the same prompt, a sample of its own; --ignore-eos makes exactly the tokens asked for
+run gen4 generate --checkpoint straight.pluma --prompt "ROMEO:" --max-new-tokens 30 --seed 7 --threads 1 --precision bf16 --ignore-eos
+check "generate --precision bf16: exits 0 and continues the prompt" "[ $rc -eq 0 ] && head -c 6 gen4.out | grep -q '^ROMEO:'"
+run gen5 generate --checkpoint straight.pluma --prompt "ROMEO:" --max-new-tokens 30 --seed 7 --threads 1 --precision fp16
+check "generate --precision fp16: a usage error naming the choices" "[ $rc -eq 2 ] && grep -q 'precision must be fp32 or bf16' gen5.err"
 run probs probs --checkpoint straight.pluma --prompt 'ROMEO:\n' --top 3 --json --threads 1
 check "probs: three candidates whose probabilities are in (0, 1]" "[ $rc -eq 0 ] && [ \$(grep -Eo '\"prob\": ?(0\.[0-9]+|1(\.0+)?)([eE]-?[0-9]+)?' probs.out | wc -l) -ge 3 ]"
 head -c 300 "$PLUMA_DATA/tinyshakespeare.txt" > sample.txt

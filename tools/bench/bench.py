@@ -173,11 +173,11 @@ def main():
         # --- generation: 500 tokens at batch 1, temperature 1 ---------------------------------------------
         ck = os.path.join(tmp, "baby.pluma")
         run([pluma, "train", "--preset", "baby", "--iters", "50", "--eval-interval", "100000", "--threads", str(th), "--out", ck])
-        def gen_speed(checkpoint):
+        def gen_speed(checkpoint, precision="fp32"):
             """tokens/s of 499 tokens: wall(500 tokens) - wall(1 token), which leaves out start-up and loading."""
             def once(n):
                 _, wall, rss = run([pluma, "generate", "--checkpoint", checkpoint, "--prompt", "\\n", "--max-new-tokens",
-                                    str(n), "--ignore-eos", "--seed", "1", "--threads", str(th)])
+                                    str(n), "--ignore-eos", "--seed", "1", "--threads", str(th), "--precision", precision])
                 return wall, rss
             speeds = []
             for _ in range(3):
@@ -187,6 +187,7 @@ def main():
             return statistics.median(speeds), rss
         gen_pl, rss_gen = gen_speed(ck)
         lstm_gen = {tag: gen_speed(c) for tag, c in lstm_cks.items()}
+        lstm_gen16 = {tag: gen_speed(c, "bf16") for tag, c in lstm_cks.items()}
         lstm_pts = [os.path.join(tmp, f"lstm_{tag}.pt") for tag in lstm_cks]
         out, _, rss_gpt_gen = run(["/usr/bin/python3", os.path.join(ANCHORS, "generate_speed.py"), "--threads", str(th),
                                    "--gpt", os.path.join(tmp, "baby_gpt.pt"), "--lstm", *lstm_pts], env=renv, cwd=ANCHORS)
@@ -200,6 +201,11 @@ def main():
             ref = g.get(f"lstm_{tag}", {}).get("tokens_per_s_median")
             rows.append((f"LSTM {tag} generation, batch 1, 500 tokens", f"{speed:,.0f} tok/s",
                          f"{ref:,.0f} tok/s" if ref else "", "", f"{speed / ref:.1f}×" if ref else "", "≥ 5×"))
+            speed16 = lstm_gen16[tag][0]
+            rows.append((f"LSTM {tag} generation, pluma --precision bf16 (PyTorch fp32)", f"{speed16:,.0f} tok/s",
+                         f"{ref:,.0f} tok/s" if ref else "", "", f"{speed16 / ref:.1f}×" if ref else "", "≥ 5×"))
+        notes.append("LSTM generation with --precision bf16: the weights of the recurrent layers in bfloat16 and the "
+                     "layer inputs rounded to it, sums in fp32 (AVX512-BF16 dot products); the head and sampling in fp32.")
         notes.append("Generation: pluma's figure is (wall(500 tokens) - wall(1 token)) over 499 tokens of `pluma generate` "
                      "(start-up and checkpoint loading left out; text written to a pipe; --ignore-eos, so every run makes 500 "
                      "tokens, as the reference's loop); PyTorch's is generate_speed.py's "
