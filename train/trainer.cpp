@@ -56,7 +56,10 @@ trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, 
   targets_.resize(n);
 }
 
-status trainer::save_checkpoint(const std::string& path) { return save_at(path, here()); }
+status trainer::save_checkpoint(const std::string& path) {
+  to_host();
+  return save_at(path, here());
+}
 
 void trainer::to_host() {
   model_.params_to_host();
@@ -71,7 +74,6 @@ status trainer::to_device() {
 }
 
 status trainer::save_at(const std::string& path, const position& pos) {
-  to_host();
   checkpoint ck;
   checkpoint_add_model(ck, model_, tok_);
   const auto& specs = model_.param_specs();
@@ -201,7 +203,6 @@ void trainer::apply_update(int it, double norm) {
 
 status trainer::check_ranks_in_step(int it) {
   if (comm_->size() == 1) return status::ok();
-  to_host();
   uint64_t h = bytes_hash(nullptr, 0);
   for (const arena* a : {&model_.params(), &opt_.m(), &opt_.v()}) h = bytes_hash(a->data(), a->size() * sizeof(float), h);
   return distributed_check_same(*comm_, h, "parameters and optimizer moments at iteration " + std::to_string(it) +
@@ -290,6 +291,7 @@ struct trainer::loop {
   }
 
   status save(int it, const position& pos) {
+    t.to_host();   // what the check hashes and the checkpoint holds
     PLUMA_TRY(t.check_ranks_in_step(it));
     const bool writer = t.comm_->rank() == 0;   // rank 0 alone writes the checkpoint
     PLUMA_TRY(distributed_agree(*t.comm_, writer ? t.save_at(t.cfg_.out, pos) : status::ok())

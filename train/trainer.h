@@ -89,14 +89,15 @@ class trainer {
     carried_state::snapshot state;
   };
   position here() const { return {sampler_.state(), dropout_rng_.state, carried_.save()}; }
-  status save_at(const std::string& path, const position& pos);
+  status save_at(const std::string& path, const position& pos);   // from the host arenas (to_host first)
   status to_device();   // parameters and moments to where the model runs (run() begins with it)
   void to_host();       // and back into the host arenas (checkpoints, the ranks' check, the end of run())
   float eval_loss(const fixed_batches& fb);
   // Iteration it's forward and backward over one global batch (no update); the mean loss and the gradient norm.
   void compute_gradients(float& loss, double& norm);
   void apply_update(int it, double norm);   // the optimizer step at lr_at(it); step_ = it + 1
-  // Several ranks: fails on every rank when some rank's parameters or moments are not bit-identical to rank 0's.
+  // Several ranks: fails on every rank when some rank's parameters or moments (the host arenas, to_host first)
+  // are not bit-identical to rank 0's.
   status check_ranks_in_step(int it);
 
   lm_model& model_;

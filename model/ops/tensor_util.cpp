@@ -1,6 +1,7 @@
 // Dispatch of the tensor_util ops to their backend.
 #include "model/ops/tensor_util.h"
 
+#include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/tensor_util.h"
 #include "model/core/check.h"
 #include "model/ops/dispatch.h"
@@ -26,6 +27,11 @@ double tensor_sum(const exec_context& ctx, const float* inp, long N) {
 
 double tensor_sumsq(const exec_context& ctx, const float* inp, long N) {
   PLUMA_DISPATCH(tensor_sumsq, ctx, inp, N);
+}
+
+void tensor_to_bf16(const exec_context& ctx, uint16_t* out, const float* inp, long N) {
+  PLUMA_CHECK(ctx.dev == device::cpu, "tensor_to_bf16: CPU only");
+  cpu::to_bf16(out, inp, static_cast<size_t>(N));
 }
 
 long targets_count(const exec_context& ctx, const int* targets, long N) {

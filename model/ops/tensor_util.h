@@ -1,6 +1,8 @@
 // tensor_util: small whole-buffer helpers the model scripts need (fill, sums, counting targets), so that
 // model files stay scripts of op calls.
 #pragma once
+#include <cstdint>
+
 #include "model/core/exec.h"
 #include "model/core/rng.h"
 
@@ -17,6 +19,8 @@ double tensor_sum(const exec_context& ctx, const float* inp, long N);
 // sum of inp[i]^2 over inp: (N), accumulated in double over fixed blocks, so the result does not depend on the
 // number of threads (the global gradient norm is its square root); on the GPU it waits for the stream
 double tensor_sumsq(const exec_context& ctx, const float* inp, long N);
+// out: (N) the bfloat16 bits of inp: (N), rounded to nearest even (CPU only: bf16 weight copies for decoding)
+void tensor_to_bf16(const exec_context& ctx, uint16_t* out, const float* inp, long N);
 // number of targets: (N) that are >= 0 (negative targets are ignored by the loss)
 long targets_count(const exec_context& ctx, const int* targets, long N);
 

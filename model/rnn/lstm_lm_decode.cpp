@@ -2,10 +2,10 @@
 #include <vector>
 
 #include "model/core/check.h"
-#include "model/ops/cpu/gemm.h"
 #include "model/ops/embedding.h"
 #include "model/ops/lstm.h"
 #include "model/ops/matmul.h"
+#include "model/ops/tensor_util.h"
 #include "model/rnn/lstm_lm.h"
 
 namespace pluma {
@@ -43,7 +43,7 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
         const size_t n = specs_[i].numel(), at = st->w16.size();
         (i == w.w_ih ? st->w16_ih : st->w16_hh).push_back(at);
         st->w16.resize(at + n);
-        cpu::to_bf16(st->w16.data() + at, param(i), n);
+        tensor_to_bf16(cpu_context(), st->w16.data() + at, param(i), static_cast<long>(n));
       }
     }
   }
