@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 PLUMA := $(BUILD)/pluma
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench clean check-fresh
 
 all: build
 
@@ -25,6 +25,10 @@ test: build
 
 bench: build
 	@tools/bench/run-bench $(BUILD)
+
+# The README's commands on a Debian 12 root that has never seen the repo (mmdebstrap + chroot; needs root).
+check-fresh:
+	@tools/check-fresh
 
 clean:
 	rm -rf $(BUILD)

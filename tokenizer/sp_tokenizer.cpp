@@ -77,6 +77,7 @@ class sp_tokenizer final : public tokenizer {
   int piece_to_id(std::string_view piece) const override { return sp_->PieceToId(piece); }
 
   std::string serialize() const override { return tokenizer_pack(kind_, model_); }
+  const std::string& proto() const { return model_; }
 
  private:
   tokenizer_kind kind_;
@@ -231,6 +232,15 @@ status sp_tokenizer_train(std::string_view text, const tokenizer_train_config& c
 
 status sp_tokenizer_from_payload(tokenizer_kind kind, std::string_view payload, std::unique_ptr<tokenizer>& out) {
   return sp_load(kind, std::string(payload), out);
+}
+
+status tokenizer_sentencepiece_proto(const tokenizer& tok, std::string& out) {
+  const auto* sp = dynamic_cast<const sp_tokenizer*>(&tok);
+  if (!sp)
+    return status::error(std::string("a ") + tokenizer_kind_name(tok.kind()) +
+                         " tokenizer has no SentencePiece model (only bpe and unigram tokenizers do)");
+  out = sp->proto();
+  return status::ok();
 }
 
 }  // namespace pluma

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "data/corpus.h"
+#include "model/core/file_write.h"
 #include "tokenizer/corpus_path.h"
 #include "tokenizer/kinds.h"
 
@@ -224,25 +225,7 @@ status tokenizer_from_bytes(std::string_view bytes, std::unique_ptr<tokenizer>& 
 }
 
 status tokenizer_save(const tokenizer& tok, const std::string& path) {
-  const std::string bytes = tok.serialize();
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return status::error("cannot write tokenizer '" + path + "': " + std::strerror(errno));
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    if (!f) {
-      std::remove(tmp.c_str());
-      return status::error("error writing tokenizer '" + path + "' (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    return status::error("cannot write tokenizer '" + path + "': " + ec.message());
-  }
-  return status::ok();
+  return file_write_atomic(path, tok.serialize(), "tokenizer");
 }
 
 status tokenizer_load(const std::string& path, std::unique_ptr<tokenizer>& out) {

@@ -59,6 +59,9 @@ status tokenizer_train(const tokenizer_train_config& cfg, std::unique_ptr<tokeni
 status tokenizer_from_bytes(std::string_view bytes, std::unique_ptr<tokenizer>& out);
 status tokenizer_save(const tokenizer& tok, const std::string& path);
 status tokenizer_load(const std::string& path, std::unique_ptr<tokenizer>& out);
+// bpe/unigram: the SentencePiece model proto inside, which Python's sentencepiece and spm_encode read
+// (same ids: pluma's specials are the model's pad/unk/bos/eos). An error for char and word tokenizers.
+status tokenizer_sentencepiece_proto(const tokenizer& tok, std::string& out);
 // A stable 64-bit hash of serialize(): shards and checkpoints record it to detect mismatches.
 uint64_t tokenizer_hash(const tokenizer& tok);
 

@@ -58,12 +58,13 @@ int run_generate(int argc, char** argv) {
     seed = r["seed"].as<uint64_t>();
   } else {
     seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) % 1000000007ULL;
-    std::fprintf(stderr, "pluma: seed %llu\n", static_cast<unsigned long long>(seed));
   }
 
   std::unique_ptr<lm_model> model;
   std::unique_ptr<tokenizer> tok;
   load_model_or_exit(opts, r, model, tok);
+  // Said once the command is sure to run, so that a mistake stays one line.
+  if (!r.count("seed")) std::fprintf(stderr, "pluma: seed %llu\n", static_cast<unsigned long long>(seed));
   std::string prompt_text = unescape(r["prompt"].as<std::string>());
   std::vector<int> prompt = prompt_ids(*tok, r["prompt"].as<std::string>());
 

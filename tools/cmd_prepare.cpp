@@ -8,6 +8,7 @@
 #include "data/split.h"
 #include "tokenizer/corpus_path.h"
 #include "tools/command.h"
+#include "model/tokenizer_source.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pluma::cli {
@@ -18,7 +19,7 @@ int run_prepare(int argc, char** argv) {
                                  "of the text is validation. --input takes a file or a corpus name (NAME.txt in\n"
                                  "$PLUMA_DATA, then ../shared/data).");
   opts.add_options()
-    ("tokenizer", "Tokenizer file (pluma tokenizer train)", cxxopts::value<std::string>())
+    ("tokenizer", "Tokenizer file (pluma tokenizer train) or a .pluma checkpoint", cxxopts::value<std::string>())
     ("input", "Corpus file or name", cxxopts::value<std::string>())
     ("out", "Output directory", cxxopts::value<std::string>())
     ("val-fraction", "Fraction of the text (at its end) kept for validation", cxxopts::value<double>()->default_value("0.1"));
@@ -31,7 +32,7 @@ int run_prepare(int argc, char** argv) {
 
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<tokenizer> tok;
-  if (status st = tokenizer_load(r["tokenizer"].as<std::string>(), tok); !st) fail(st.message());
+  if (status st = tokenizer_load_any(r["tokenizer"].as<std::string>(), tok); !st) fail(st.message());
   std::string path, text;
   if (status st = corpus_resolve(r["input"].as<std::string>(), path); !st) fail(st.message());
   if (status st = corpus_read(path, text); !st) fail(st.message());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "data/utf8_check.h"
+#include "model/tokenizer_source.h"
 #include "tokenizer/tokenizer.h"
 #include "tools/command.h"
 
@@ -50,7 +51,8 @@ std::string read_stdin() {
 int run_tokenize(int argc, char** argv) {
   cxxopts::Options opts(argv[0], "Encode text on stdin to token ids (one line, space-separated), or decode ids back");
   opts.add_options()
-      ("tokenizer", "A tokenizer saved by `pluma tokenizer train`", cxxopts::value<std::string>())
+      ("tokenizer", "A tokenizer file (pluma tokenizer train) or a .pluma checkpoint", cxxopts::value<std::string>())
+      ("side", "Of a translation model with two tokenizers: source | target", cxxopts::value<std::string>())
       ("pieces", "Print pieces instead of ids (space shown as \u2581; \\n \\t \\r \\\\ \\xNN escaped)")
       ("decode", "Read whitespace-separated ids on stdin and write the text");
   pluma::cli::add_help(opts);
@@ -63,8 +65,13 @@ int run_tokenize(int argc, char** argv) {
   cfg.decode = args.count("decode") > 0;
   if (cfg.pieces && cfg.decode) pluma::cli::usage_error(opts, "--pieces and --decode do not go together");
 
+  pluma::tokenizer_side side = pluma::tokenizer_side::any;
+  if (args.count("side"))
+    if (auto st = pluma::tokenizer_side_parse(args["side"].as<std::string>(), side); !st)
+      pluma::cli::usage_error(opts, "--side: " + st.message());
+
   std::unique_ptr<pluma::tokenizer> tok;
-  if (auto st = pluma::tokenizer_load(cfg.tokenizer, tok); !st) pluma::cli::fail(st.message());
+  if (auto st = pluma::tokenizer_load_any(cfg.tokenizer, tok, side); !st) pluma::cli::fail(st.message());
   const std::string input = read_stdin();
 
   if (cfg.decode) {

@@ -1,10 +1,13 @@
 // pluma tokenizer train: learns a tokenizer (char, word, bpe, unigram) from corpus files and saves it.
+// pluma tokenizer export: writes one in another tool's format (SentencePiece).
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "model/core/file_write.h"
+#include "model/tokenizer_source.h"
 #include "tokenizer/tokenizer.h"
 #include "tools/command.h"
 
@@ -56,30 +59,65 @@ int run_tokenizer_train(int argc, char** argv) {
   return 0;
 }
 
+// pluma tokenizer export: a tokenizer (file or checkpoint) in another tool's format.
+int run_tokenizer_export(int argc, char** argv) {
+  cxxopts::Options opts(argv[0], "Write a tokenizer in another tool's format: --format sentencepiece gives the "
+                                 "SentencePiece model of a bpe/unigram tokenizer (for spm_encode, Python's sentencepiece)");
+  opts.add_options()
+      ("format", "sentencepiece", cxxopts::value<std::string>()->default_value("sentencepiece"))
+      ("tokenizer", "A tokenizer file or a .pluma checkpoint", cxxopts::value<std::string>())
+      ("side", "Of a translation model with two tokenizers: source | target", cxxopts::value<std::string>())
+      ("out", "Where to write it (e.g. tok.spm)", cxxopts::value<std::string>());
+  pluma::cli::add_help(opts);
+  auto args = pluma::cli::parse_or_exit(opts, argc, argv);
+  if (!args.unmatched().empty()) pluma::cli::usage_error(opts, "unexpected argument '" + args.unmatched()[0] + "'");
+  if (args["format"].as<std::string>() != "sentencepiece")
+    pluma::cli::usage_error(opts, "--format " + args["format"].as<std::string>() + ": the one format is sentencepiece");
+  if (!args.count("tokenizer")) pluma::cli::usage_error(opts, "missing --tokenizer FILE (a tokenizer or a checkpoint)");
+  if (!args.count("out")) pluma::cli::usage_error(opts, "missing --out FILE (where to write the SentencePiece model)");
+  pluma::tokenizer_side side = pluma::tokenizer_side::any;
+  if (args.count("side"))
+    if (auto st = pluma::tokenizer_side_parse(args["side"].as<std::string>(), side); !st)
+      pluma::cli::usage_error(opts, "--side: " + st.message());
+  std::unique_ptr<pluma::tokenizer> tok;
+  if (auto st = pluma::tokenizer_load_any(args["tokenizer"].as<std::string>(), tok, side); !st)
+    pluma::cli::fail(st.message());
+  std::string proto;
+  if (auto st = pluma::tokenizer_sentencepiece_proto(*tok, proto); !st) pluma::cli::fail(st.message());
+  const std::string out = args["out"].as<std::string>();
+  if (auto st = pluma::file_write_atomic(out, proto, "SentencePiece model"); !st) pluma::cli::fail(st.message());
+  std::printf("%s tokenizer (%d pieces) written as a SentencePiece model to %s\n",
+              pluma::tokenizer_kind_name(tok->kind()), tok->vocab_size(), out.c_str());
+  return 0;
+}
+
 int run_tokenizer(int argc, char** argv) {
-  const std::string usage =
-      "Usage: pluma tokenizer train --kind char|word|bpe|unigram [--vocab-size N] [--min-count N] "
-      "--input FILE [--input FILE ...] --out tok.model\n(pluma tokenizer train --help for the options)";
-  if (argc < 2) {
-    std::cerr << "pluma: missing subcommand\n" << usage << std::endl;
-    return 2;
-  }
+  const std::string program = argv[0];
+  if (argc < 2) pluma::cli::usage_error(program, "missing subcommand: train or export");
   const std::string sub = argv[1];
   if (sub == "-h" || sub == "--help" || sub == "help") {
-    std::cout << usage << std::endl;
+    std::cout << "Usage: pluma tokenizer train --kind char|word|bpe|unigram [--vocab-size N] [--min-count N] "
+                 "--input FILE [--input FILE ...] --out tok.model\n"
+                 "       pluma tokenizer export --format sentencepiece --tokenizer FILE --out tok.spm\n"
+                 "(pluma tokenizer SUBCOMMAND --help for the options)"
+              << std::endl;
     return 0;
   }
-  if (sub != "train") {
-    std::cerr << "pluma: unknown tokenizer subcommand '" << sub << "'\n" << usage << std::endl;
-    return 2;
+  int (*run)(int, char**) = nullptr;
+  if (sub == "train") run = run_tokenizer_train;
+  if (sub == "export") run = run_tokenizer_export;
+  if (!run) {
+    const std::string near = pluma::cli::option_suggestion(sub, {"train", "export"});
+    pluma::cli::usage_error(program, "unknown tokenizer subcommand '" + sub + "'" +
+                                         (near.empty() ? "" : " (did you mean '" + near + "'?)"));
   }
-  std::string prog = std::string(argv[0]) + " train";
+  std::string prog = program + " " + sub;
   std::vector<char*> rest(argv + 1, argv + argc);
   rest[0] = prog.data();
-  return run_tokenizer_train(static_cast<int>(rest.size()), rest.data());
+  return run(static_cast<int>(rest.size()), rest.data());
 }
 
 }  // namespace
 
-PLUMA_COMMAND("tokenizer", "Train a tokenizer: pluma tokenizer train --kind char|word|bpe|unigram --input FILE --out tok.model",
+PLUMA_COMMAND("tokenizer", "Train a tokenizer (pluma tokenizer train ...) or export one (pluma tokenizer export ...)",
               run_tokenizer);

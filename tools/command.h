@@ -24,15 +24,22 @@ struct command_registrar {
   }
 };
 
-// Parses argv with `opts`. On an unknown option or a bad value prints one line naming it plus the usage
-// and exits with code 2; on --help prints the help and exits 0. Commands add "help" themselves via add_help.
+// Parses argv with `opts`. On an unknown option or a bad value prints one line naming it (an unknown option
+// with the nearest valid one) and where the help is, and exits with code 2; on --help prints the help and
+// exits 0. Commands add "help" themselves via add_help. (tools/cli_errors.cpp)
 cxxopts::ParseResult parse_or_exit(cxxopts::Options& opts, int argc, char** argv);
 void add_help(cxxopts::Options& opts);
 
-// A usage error found after parsing (nonsense values, missing required options): one line, exit 2.
+// A usage error found after parsing (nonsense values, missing required options): "pluma: <message>" and
+// "Try '<program> --help'.", exit 2.
 [[noreturn]] void usage_error(const cxxopts::Options& opts, const std::string& message);
+[[noreturn]] void usage_error(const std::string& program, const std::string& message);
 // A runtime failure (bad file, corrupt checkpoint, ...): "pluma: <message>", exit 1.
 [[noreturn]] void fail(const std::string& message);
+
+// The option among `names` (long names, without dashes) that `unknown` most likely meant, or "" when none
+// is close: a name other tools use for it, a typo or a prefix.
+std::string option_suggestion(const std::string& unknown, const std::vector<std::string>& names);
 
 }  // namespace pluma::cli
 

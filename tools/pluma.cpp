@@ -18,31 +18,6 @@ std::vector<command>& command_table() {
   return table;
 }
 
-void add_help(cxxopts::Options& opts) { opts.add_options()("h,help", "Show this help"); }
-
-cxxopts::ParseResult parse_or_exit(cxxopts::Options& opts, int argc, char** argv) {
-  try {
-    auto result = opts.parse(argc, argv);
-    if (result.count("help")) {
-      std::cout << opts.help() << std::endl;
-      std::exit(0);
-    }
-    return result;
-  } catch (const cxxopts::exceptions::exception& e) {
-    usage_error(opts, e.what());
-  }
-}
-
-[[noreturn]] void usage_error(const cxxopts::Options& opts, const std::string& message) {
-  std::cerr << "pluma: " << message << "\n" << opts.help() << std::endl;
-  std::exit(2);
-}
-
-[[noreturn]] void fail(const std::string& message) {
-  std::cerr << "pluma: " << message << std::endl;
-  std::exit(1);
-}
-
 }  // namespace pluma::cli
 
 namespace {
@@ -97,7 +72,9 @@ int main(int argc, char** argv) {
       return c.run(static_cast<int>(args.size()), args.data());
     }
   }
-  std::fprintf(stderr, "pluma: unknown %s '%s'\n", cmd.rfind("-", 0) == 0 ? "option" : "command", cmd.c_str());
-  print_usage(stderr);
-  return 2;
+  if (cmd.rfind("-", 0) == 0) pluma::cli::usage_error("pluma", "unknown option '" + cmd + "'");
+  std::vector<std::string> names;
+  for (const auto& c : pluma::cli::command_table()) names.push_back(c.name);
+  const std::string near = pluma::cli::option_suggestion(cmd, names);
+  pluma::cli::usage_error("pluma", "unknown command '" + cmd + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
 }
