@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 PLUMA := $(BUILD)/pluma
 
-.PHONY: all deps build run test bench clean check-fresh
+.PHONY: all deps build run test bench clean check-fresh fuzz test-sanitize
 
 all: build
 
@@ -30,5 +30,14 @@ bench: build
 check-fresh:
 	@tools/check-fresh
 
+# Every reader of outside bytes under libFuzzer for FUZZ_SECONDS each (clang; build-fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz
+
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CPU build; build-sanitize/).
+test-sanitize:
+	@tools/test-sanitize
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-fuzz build-sanitize
