@@ -4,9 +4,11 @@
 #   bash tools/bench/gpu_bench.sh bundle     HERE, on the machine without a GPU: configure and build with
 #                                            -DCMAKE_CUDA_ARCHITECTURES=90 into build-gpu/, then pack the GPU
 #                                            programs, the shared libraries they need that a bare CUDA image
-#                                            lacks (oneDNN, libstdc++, ...) and tiny Shakespeare into
-#                                            build-gpu-bundle/bundle.tar.gz (ignored by git; carried). The
-#                                            C library is not packed: MANIFEST says the glibc it needs.
+#                                            lacks (oneDNN, OpenMP, ...) and tiny Shakespeare into
+#                                            build-gpu-bundle/bundle.tar.gz (ignored by git; carried). The C
+#                                            and C++ runtimes are not packed: MANIFEST says the glibc and
+#                                            libstdc++ versions they must have (built on Debian 12: glibc 2.34
+#                                            and GCC 12's libstdc++ for the programs; any newer system runs them).
 #   bash tools/bench/gpu_bench.sh plan [run options]
 #                                            prints the stages that `run` with these options would run, each
 #                                            with its time limit, and the total (runs nothing).
@@ -65,27 +67,30 @@ bundle() {
   stage=$(mktemp -d)
   mkdir -p "$stage/bin" "$stage/lib" "$stage/data"
   for p in "${targets[@]}"; do cp "$build/$p" "$stage/bin/" && strip "$stage/bin/$p"; done
-  # shared libraries outside the C library and the CUDA toolkit (which the GPU image has). libstdc++ and
-  # libgcc_s travel too, so an image with an older GCC runtime still runs the programs.
+  # shared libraries outside the C/C++ runtime and the CUDA toolkit (which the GPU image has). libstdc++ stays
+  # out: Debian 12's asks for glibc 2.36, our programs alone for less (MANIFEST says which)
   local lib
   for lib in $(for p in "${targets[@]}"; do ldd "$build/$p"; done | awk '/=> \//{print $3}' | sort -u); do
     case "$(basename "$lib")" in
-      libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) continue ;;
+      libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) continue ;;
       libcuda.so*|libcudart.so*|libcublas.so*|libcublasLt.so*|libnvidia*) continue ;;
     esac
     cp -L "$lib" "$stage/lib/"
   done
-  # the newest glibc symbol version any packed binary or library asks for: the GPU machine needs that or newer
-  local glibc
+  # the newest glibc and libstdc++ symbol versions any packed binary or library asks for: the GPU machine
+  # needs those or newer (a newer glibc than this machine's runs them; an older one cannot)
+  local glibc glibcxx
   glibc=$(for f in "$stage"/bin/* "$stage"/lib/*; do objdump -T "$f" 2>/dev/null; done |
           grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+  glibcxx=$(for f in "$stage"/bin/* "$stage"/lib/*; do objdump -T "$f" 2>/dev/null; done |
+            grep -o 'GLIBCXX_[0-9][0-9.]*' | sed 's/GLIBCXX_//' | sort -uV | tail -1)
   local data=${PLUMA_DATA:-$ROOT/../shared/data}
   [ -f "$data/tinyshakespeare.txt" ] && cp "$data/tinyshakespeare.txt" "$stage/data/"
   {
     echo "commit $(git -C "$ROOT" rev-parse HEAD 2>/dev/null) $(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l) uncommitted"
     echo "built $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -n): CUDA arch 90, -O3, no -march=native, no MPI"
     /usr/local/cuda/bin/nvcc --version | tail -1
-    echo "needs glibc >= ${glibc:-unknown} (built with $(ldd --version | head -1 | sed 's/^ldd //'); newer runs it, older cannot)"
+    echo "needs glibc >= ${glibc:-unknown} and libstdc++ GLIBCXX_${glibcxx:-unknown} (built on $(ldd --version | head -1 | sed 's/^ldd //'))"
   } > "$stage/MANIFEST"
   mkdir -p "$BUNDLE_DIR"
   tar -C "$stage" -czf "$BUNDLE" . || die "packing failed"
