@@ -10,7 +10,8 @@
 // build op_args from the device pointers, run forward (then backward) with that device's exec_context, copy
 // back, and compare with the CPU run by normalized error <= parity_tol: outputs, saved buffers, input
 // gradients, and inputs marked `updated`. A case names its op and the backends that implement it: a runner
-// for another device enumerates op_cases_on(that device) (an op with only a CPU backend aborts elsewhere).
+// for another device enumerates cases_on(op_cases(), that device) (an op with only a CPU backend aborts
+// elsewhere); for the GPU that is cuda_parity_cases().
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -26,10 +27,10 @@
 #include "model/ops/dropout.h"
 #include "model/ops/embedding.h"
 #include "model/ops/gelu.h"
+#include "model/ops/kv_cache.h"
 #include "model/ops/layernorm.h"
 #include "model/ops/matmul.h"
 #include "model/ops/residual.h"
-#include "model/ops/kv_cache.h"
 #include "model/ops/softmax_xent.h"
 #include "model/ops/tensor_util.h"
 

@@ -1,4 +1,4 @@
-// The GPT's helper ops in the op case registry: the KV-cache write (model/ops/kv_cache.h) and the whole-buffer
+// The GPT's helper ops in the op case registry: the KV-cache write and prefill (model/ops/kv_cache.h) and the whole-buffer
 // helpers (model/ops/tensor_util.h). Forward only (nothing to differentiate): they exist for backend parity and
 // determinism. A helper that returns a number to the host (a sum, a count) writes it into a one-element output
 // with tensor_fill, so the comparison sees it. Included by tests/op_cases.h inside its detail section (it uses
@@ -18,6 +18,20 @@ inline op_case kv_cache_case(std::string name, uint64_t seed, int B, int pos, in
   c.outputs = {{"q", size_t(B) * C}};
   c.forward = [=](const exec_context& ctx, const op_args& a) {
     kv_cache_write(ctx, a.out[0], a.in[1], a.in[2], a.in[0], B, pos, maxT, C, NH);
+  };
+  return c;
+}
+
+// Positions 0..T-1 of the caches from qkv: (B, T, 3*C) (the caches updated in place: the positions from T on
+// keep their values).
+inline op_case kv_cache_prefill_case(std::string name, uint64_t seed, int B, int T, int maxT, int C, int NH) {
+  op_case c = cpu_cuda_case(std::move(name), seed, "kv_cache");
+  const size_t cache = size_t(B) * maxT * C;
+  c.inputs = {{"qkv", size_t(B) * T * 3 * C},
+              {"kcache", cache, false, 1.0f, false, true},
+              {"vcache", cache, false, 1.0f, false, true}};
+  c.forward = [=](const exec_context& ctx, const op_args& a) {
+    kv_cache_prefill(ctx, a.in[1], a.in[2], a.in[0], B, T, maxT, C, NH);
   };
   return c;
 }
@@ -56,6 +70,8 @@ inline op_case tensor_sums_case(std::string name, uint64_t seed, long N) {
 inline void add_gpt_helper_cases(std::vector<op_case>& cases) {
   cases.push_back(kv_cache_case("kv_cache_write", 301, 3, 2, 5, 12, 3));
   cases.push_back(kv_cache_case("kv_cache_write_last", 302, 2, 6, 7, 8, 1));
+  cases.push_back(kv_cache_prefill_case("kv_cache_prefill", 305, 3, 4, 6, 12, 3));
+  cases.push_back(kv_cache_prefill_case("kv_cache_prefill_full", 306, 2, 5, 5, 8, 2));
   cases.push_back(tensor_fill_case("tensor_fill", 303, 37));
   cases.push_back(tensor_sums_case("tensor_sums", 304, 101));
 }
@@ -63,6 +79,7 @@ inline void add_gpt_helper_cases(std::vector<op_case>& cases) {
 // Above the CPU backend's threshold for starting threads, and several GPU blocks.
 inline void add_gpt_helper_thread_cases(std::vector<op_case>& cases) {
   cases.push_back(kv_cache_case("kv_cache_write_threads", 311, 8, 40, 64, 384, 6));
+  cases.push_back(kv_cache_prefill_case("kv_cache_prefill_threads", 314, 4, 50, 64, 384, 6));
   cases.push_back(tensor_fill_case("tensor_fill_threads", 312, 100003));
   cases.push_back(tensor_sums_case("tensor_sums_threads", 313, 100003));
 }

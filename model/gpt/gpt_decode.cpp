@@ -94,21 +94,15 @@ void gpt_model::decode_prefill(decode_state& state, const int* tokens, int T, fl
   const int B = st->batch;
   const gpt_decode_buffers& d = st->buf;
   const long layer_cache = long(B) * maxT * C;   // floats of one layer's K (or V) cache
-  const long seq_cache = long(NH) * maxT * (C / NH);   // floats of one sequence's K (or V) in a layer
 
   params();
   ensure_activations(B, T, /*training=*/false);
   const int *in, *no_targets;
   tokens_for_ops(tokens, nullptr, long(B) * T, &in, &no_targets);
   forward(in, nullptr, B, T, nullptr, nullptr);   // qkv of every layer and the logits, in acts_
-  // Each (sequence, position) is written as a batch of one at its position: one launch each on the GPU
-  // (L * B * T small ones; a kernel that writes all positions at once would be one per layer).
   for (int l = 0; l < L; l++) {
     const float* qkv = acts_.qkv + long(l) * B * T * 3 * C;   // (B, T, 3*C)
-    for (int b = 0; b < B; b++)
-      for (int t = 0; t < T; t++)
-        kv_cache_write(ctx, d.q, d.kcache + l * layer_cache + b * seq_cache, d.vcache + l * layer_cache + b * seq_cache,
-                       qkv + (long(b) * T + t) * 3 * C, 1, t, maxT, C, NH);
+    kv_cache_prefill(ctx, d.kcache + l * layer_cache, d.vcache + l * layer_cache, qkv, B, T, maxT, C, NH);
   }
   for (int b = 0; b < B; b++) {
     const float* last = acts_.logits + (long(b) * T + T - 1) * V;   // (V) of position T-1
