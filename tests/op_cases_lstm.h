@@ -9,7 +9,7 @@ namespace pluma::op_test::detail {
 // Outputs h (T, B, H) and the final state hT, cT; c, gates and the scratch buffers are saved (a second backend
 // compared on saved buffers must lay its scratch out alike, or skip the *_scratch buffers).
 inline op_case lstm_case(std::string name, uint64_t seed, int T, int B, int C, int H, bool with_state) {
-  op_case c = named_case(std::move(name), seed);
+  op_case c = cpu_case(std::move(name), seed, "lstm");
   const size_t BH = size_t(B) * H, G = 4 * size_t(H);
   c.inputs = {{"x", size_t(T) * B * C, true},  {"w_ih", G * C, true, 0.5f}, {"w_hh", G * H, true, 0.5f},
               {"b_ih", G, true, 0.5f},         {"b_hh", G, true, 0.5f}};
@@ -35,7 +35,7 @@ inline op_case lstm_case(std::string name, uint64_t seed, int T, int B, int C, i
 
 // One decoding step (forward only: for backend parity). h_prev and c_prev are updated in place.
 inline op_case lstm_step_case(std::string name, uint64_t seed, int B, int C, int H) {
-  op_case c = named_case(std::move(name), seed);
+  op_case c = cpu_case(std::move(name), seed, "lstm");
   const size_t BH = size_t(B) * H, G = 4 * size_t(H);
   c.inputs = {{"x", size_t(B) * C}, {"w_ih", G * C, false, 0.5f}, {"w_hh", G * H, false, 0.5f},
               {"b_ih", G, false, 0.5f}, {"b_hh", G, false, 0.5f}, {"h", BH, false, 0.5f, false, true},

@@ -15,7 +15,7 @@ inline std::vector<int> row_lengths(uint64_t seed, int B, int T) {
 }
 
 inline op_case luong_attention_case(std::string name, uint64_t seed, int S, int B, int H, int D) {
-  op_case c = named_case(std::move(name), seed);
+  op_case c = cpu_case(std::move(name), seed, "luong_attention");
   c.inputs = {{"query", size_t(B) * H, true}, {"keys", size_t(B) * S * H, true, 0.5f}, {"values", size_t(B) * S * D, true}};
   c.ints = {{"src_len", row_lengths(seed + 1, B, S)}};
   c.outputs = {{"context", size_t(B) * D}};
@@ -31,7 +31,7 @@ inline op_case luong_attention_case(std::string name, uint64_t seed, int S, int 
 }
 
 inline op_case tanh_case(std::string name, uint64_t seed, long N) {
-  op_case c = named_case(std::move(name), seed);
+  op_case c = cpu_case(std::move(name), seed, "seq_ops");
   c.inputs = {{"inp", size_t(N), true}};
   c.outputs = {{"out", size_t(N)}};
   c.forward = [=](const exec_context& ctx, const op_args& a) { tanh_forward(ctx, a.out[0], a.in[0], N); };
@@ -42,7 +42,7 @@ inline op_case tanh_case(std::string name, uint64_t seed, long N) {
 }
 
 inline op_case concat_case(std::string name, uint64_t seed, long N, int C1, int C2) {
-  op_case c = named_case(std::move(name), seed);
+  op_case c = cpu_case(std::move(name), seed, "seq_ops");
   c.inputs = {{"a", size_t(N) * C1, true}, {"b", size_t(N) * C2, true}};
   c.outputs = {{"out", size_t(N) * (C1 + C2)}};
   c.forward = [=](const exec_context& ctx, const op_args& a) { concat_forward(ctx, a.out[0], a.in[0], a.in[1], N, C1, C2); };
@@ -53,7 +53,7 @@ inline op_case concat_case(std::string name, uint64_t seed, long N, int C1, int 
 }
 
 inline op_case seq_reverse_case(std::string name, uint64_t seed, int T, int B, int C) {
-  op_case c = named_case(std::move(name), seed);
+  op_case c = cpu_case(std::move(name), seed, "seq_ops");
   c.inputs = {{"inp", size_t(T) * B * C, true}};
   c.ints = {{"len", row_lengths(seed + 1, B, T)}};
   c.outputs = {{"out", size_t(T) * B * C}};
@@ -67,7 +67,7 @@ inline op_case seq_reverse_case(std::string name, uint64_t seed, int T, int B, i
 }
 
 inline op_case bidir_merge_case(std::string name, uint64_t seed, int T, int B, int C1, int C2) {
-  op_case c = named_case(std::move(name), seed);
+  op_case c = cpu_case(std::move(name), seed, "seq_ops");
   c.inputs = {{"fw", size_t(T) * B * C1, true}, {"bw", size_t(T) * B * C2, true}};
   c.ints = {{"len", row_lengths(seed + 1, B, T)}};
   c.outputs = {{"out", size_t(T) * B * (C1 + C2)}, {"last", size_t(B) * C1}};

@@ -3,21 +3,23 @@
 // in place and every gradient compared by normalized error. Device outputs start as NaN (a poison), so an
 // element a kernel never writes fails the comparison. Then the whole GPT: loss, every gradient, logits, an
 // AdamW step and KV-cache decoding, CPU against GPU from the same weights.
+// Only the ops that have a CUDA kernel are run (cuda_parity_cases(); tests/test_op_registry.cpp checks on the
+// CPU that every model/ops/cuda/*.cu file is among them). Helpers: tests/cuda_parity.h.
 // Without a usable GPU every parity test is skipped (doctest's skip decorator, so no assertion passes) and
 // the program prints "skipped: no CUDA device (<reason>)", which ctest reports as a skip.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "model/core/device_arena.h"
 #include "model/core/exec.h"
 #include "model/gpt/gpt.h"
-#include "tests/op_cases.h"
+#include "model/ops/tensor_util.h"
+#include "tests/cuda_parity.h"
+#include "train/optimizer.h"
 
 #ifdef PLUMA_HAVE_CUDA
 #include "model/ops/cuda/backend.h"
@@ -28,137 +30,9 @@ using namespace pluma::op_test;
 
 namespace {
 
-struct gpu_probe {
-  bool ok = false;
-  std::string why;
-};
-
-const gpu_probe& gpu() {
-  static const gpu_probe probe = [] {
-    gpu_probe p;
-    p.ok = cuda_available(p.why);
-    return p;
-  }();
-  return probe;
-}
-
-bool no_gpu() { return !gpu().ok; }
-
-// ||a - b|| / max(||a||, ||b||) in double; +inf when either holds a NaN or an infinity (unwritten poison)
-double parity_error(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return std::numeric_limits<double>::infinity();
-  double diff = 0.0, na = 0.0, nb = 0.0;
-  for (size_t i = 0; i < a.size(); i++) {
-    const double x = a[i], y = b[i];
-    if (!std::isfinite(x) || !std::isfinite(y)) return std::numeric_limits<double>::infinity();
-    diff += (x - y) * (x - y);
-    na += x * x;
-    nb += y * y;
-  }
-  const double denom = std::sqrt(std::max(na, nb));
-  return denom == 0.0 ? 0.0 : std::sqrt(diff) / denom;
-}
-
-// A case's buffers on the device, mirroring op_host_data.
-struct device_case_data {
-  std::vector<device_buffer> in, din, out, dout, saved, ints;
-
-  op_args args() const {
-    op_args a;
-    for (size_t i = 0; i < in.size(); i++) {
-      a.in.push_back(in[i].as<float>());
-      a.din.push_back(din[i].as<float>());   // nullptr where the input has no gradient
-    }
-    for (const auto& b : ints) a.ints.push_back(b.as<const int>());
-    for (const auto& b : out) a.out.push_back(b.as<float>());
-    for (const auto& b : dout) a.dout.push_back(b.as<float>());
-    for (const auto& b : saved) a.saved.push_back(b.as<float>());
-    return a;
-  }
-};
-
-template <class T>
-device_buffer to_device(const exec_context& ctx, const std::vector<T>& v) {
-  device_buffer b;
-  const status st = b.allocate(v.size() * sizeof(T));
-  REQUIRE_MESSAGE(st.is_ok(), st.message());
-  device_copy_to(ctx, b.data(), v.data(), v.size() * sizeof(T));
-  return b;
-}
-
-device_buffer poisoned(const exec_context& ctx, size_t n) {
-  device_buffer b;
-  const status st = b.allocate(n * sizeof(float));
-  REQUIRE_MESSAGE(st.is_ok(), st.message());
-  device_memset(ctx, b.data(), 0xFF, n * sizeof(float));   // every float a NaN
-  return b;
-}
-
-device_case_data upload(const exec_context& ctx, const op_host_data& h) {
-  device_case_data d;
-  for (const auto& v : h.in) d.in.push_back(to_device(ctx, v));
-  for (const auto& v : h.din) d.din.push_back(to_device(ctx, v));   // empty -> no buffer (nullptr)
-  for (const auto& v : h.ints) d.ints.push_back(to_device(ctx, v));
-  for (const auto& v : h.out) d.out.push_back(poisoned(ctx, v.size()));
-  for (const auto& v : h.dout) d.dout.push_back(to_device(ctx, v));
-  for (const auto& v : h.saved) d.saved.push_back(poisoned(ctx, v.size()));
-  return d;
-}
-
-void download(const exec_context& ctx, const std::vector<device_buffer>& from, std::vector<std::vector<float>>& to) {
-  for (size_t i = 0; i < to.size(); i++) device_copy_from(ctx, to[i].data(), from[i].data(), to[i].size() * sizeof(float));
-}
-
-// The case's host data with the gradients starting as noise, so a backward that overwrites instead of
-// adding fails the comparison.
-op_host_data start_data(const op_case& c) {
-  op_host_data d = make_host_data(c);
-  for (size_t i = 0; i < d.din.size(); i++)
-    for (size_t j = 0; j < d.din[i].size(); j++) d.din[i][j] = 0.5f * std::sin(3.0f * j + i);
-  return d;
-}
-
-// Runs the case's forward (and backward) on `ctx` over device copies of `start`; returns the results.
-op_host_data run_on_gpu(const op_case& c, const exec_context& ctx, const op_host_data& start) {
-  device_case_data dev = upload(ctx, start);
-  const op_args a = dev.args();
-  c.forward(ctx, a);
-  if (c.backward) c.backward(ctx, a);
-  op_host_data r = start;
-  download(ctx, dev.in, r.in);
-  download(ctx, dev.din, r.din);
-  download(ctx, dev.out, r.out);
-  download(ctx, dev.saved, r.saved);
-  return r;
-}
-
-op_host_data run_on_cpu(const op_case& c, const op_host_data& start) {
-  op_host_data r = start;
-  const op_args a = r.args();
-  c.forward(cpu_context(), a);
-  if (c.backward) c.backward(cpu_context(), a);
-  return r;
-}
-
-// Every output, saved buffer, updated input and gradient of `gpu_r` within tol of `cpu_r`.
-void check_parity(const op_case& c, const op_host_data& cpu_r, const op_host_data& gpu_r, double tol) {
-  for (size_t i = 0; i < c.outputs.size(); i++) {
-    INFO("output ", c.outputs[i].name);
-    CHECK(parity_error(cpu_r.out[i], gpu_r.out[i]) < tol);
-  }
-  for (size_t i = 0; i < c.saved.size(); i++) {
-    INFO("saved ", c.saved[i].name);
-    CHECK(parity_error(cpu_r.saved[i], gpu_r.saved[i]) < tol);
-  }
-  for (size_t i = 0; i < c.inputs.size(); i++) {
-    INFO("input ", c.inputs[i].name);
-    if (c.inputs[i].updated) CHECK(parity_error(cpu_r.in[i], gpu_r.in[i]) < tol);
-    if (c.inputs[i].grad && c.backward) CHECK(parity_error(cpu_r.din[i], gpu_r.din[i]) < tol);
-  }
-}
-
 // Shapes beyond the registry's small ones: several tiles, blocks and chunks in every GPU kernel, every
-// attention head width (16, 32, 64, 128, and a padded one), GPT-sized rows.
+// attention head width (16, 32, 64, 128, and a padded one) over several query blocks (64 rows) and key tiles
+// (32 keys), GPT-sized rows.
 std::vector<op_case> large_cases() {
   using namespace op_test::detail;
   std::vector<op_case> cases;
@@ -173,31 +47,20 @@ std::vector<op_case> large_cases() {
   cases.push_back(attention_case("attention_hs40", 109, 2, 97, 120, 3));
   cases.push_back(attention_case("attention_hs16", 110, 1, 65, 64, 4));
   cases.push_back(attention_case("attention_hs32", 111, 3, 33, 96, 3));
+  cases.push_back(attention_case("attention_hs32_tiles", 120, 2, 161, 64, 2));
+  cases.push_back(attention_case("attention_hs128_tiles", 121, 2, 200, 256, 2));
+  cases.push_back(attention_inference_case("attention_no_att_hs64", 122, 2, 150, 256, 4));
+  cases.push_back(matmul_case("matmul_no_dinp_large", 123, 300, 256, 513, true, /*inp_grad=*/false));
   cases.push_back(attention_decode_case("attention_decode_long", 112, 2, 77, 100, 128, 2));
   cases.push_back(attention_decode_case("attention_decode_hs128", 113, 2, 33, 40, 256, 2));
-  cases.push_back(unary_case("gelu_large", 114, (1L << 20) + 3, 3.0f, gelu_forward, gelu_backward));
+  cases.push_back(gelu_case("gelu_large", 114, (1L << 20) + 3, 3.0f));
   cases.push_back(residual_case("residual_large", 115, (1L << 20) + 7));
   cases.push_back(dropout_case("dropout_large", 116, (1L << 20) + 1, 0.1f));
   cases.push_back(softmax_xent_case("softmax_xent_gpt_vocab", 117, 9, 50304, 0.0f));
   cases.push_back(softmax_xent_case("softmax_xent_smoothing_wide", 118, 5, 4099, 0.1f));
   adamw_params hp{.lr = 3e-4f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .weight_decay = 0.1f, .step = 7};
   cases.push_back(adamw_case("adamw_large", 119, (size_t(1) << 20) + 5, hp, 0.7f));
-  return cases;
-}
-
-struct gpu_stream {
-  exec_context ctx;
-  gpu_stream() { ctx = exec_context{device::cuda, cuda_stream_create()}; }
-  ~gpu_stream() { cuda_stream_destroy(ctx.stream); }
-};
-
-void check_cases(const std::vector<op_case>& cases) {
-  gpu_stream s;
-  for (const op_case& c : cases) {
-    INFO("case ", c.name);
-    const op_host_data start = start_data(c);
-    check_parity(c, run_on_cpu(c, start), run_on_gpu(c, s.ctx, start), c.parity_tol);
-  }
+  return cases_on(std::move(cases), device::cuda);
 }
 
 }  // namespace
@@ -210,8 +73,14 @@ TEST_CASE("CUDA device") {
   MESSAGE("device: " << cuda_device_description());
 }
 
-TEST_CASE("CPU and CUDA agree on every op case of the registry" * doctest::skip(no_gpu())) {
-  check_cases(op_cases());
+TEST_CASE("CPU and CUDA agree on every op case of the registry that has a CUDA kernel" * doctest::skip(no_gpu())) {
+  const std::vector<op_case> cases = cuda_parity_cases();
+  REQUIRE(cases.size() >= 30);
+  check_cases(cases);
+}
+
+TEST_CASE("CPU and CUDA agree on the legacy default stream (the CLI's)" * doctest::skip(no_gpu())) {
+  check_cases(cuda_parity_cases(), /*legacy_stream=*/true);
 }
 
 TEST_CASE("CPU and CUDA agree on large and multi-tile shapes" * doctest::skip(no_gpu())) {
@@ -220,7 +89,7 @@ TEST_CASE("CPU and CUDA agree on large and multi-tile shapes" * doctest::skip(no
 
 TEST_CASE("CUDA ops are deterministic run to run" * doctest::skip(no_gpu())) {
   gpu_stream s;
-  std::vector<op_case> cases = op_cases();
+  std::vector<op_case> cases = cuda_parity_cases();
   for (auto& c : large_cases()) cases.push_back(std::move(c));
   for (const op_case& c : cases) {
     INFO("case ", c.name);
@@ -238,10 +107,10 @@ TEST_CASE("CUDA matmul: tensor-core precisions within their tolerances, and the 
           doctest::skip(no_gpu())) {
   gpu_stream s;
   std::vector<op_case> matmuls;
-  for (auto& c : op_cases())
-    if (c.name.rfind("matmul", 0) == 0) matmuls.push_back(std::move(c));
+  for (auto& c : cuda_parity_cases())
+    if (c.op == "matmul") matmuls.push_back(std::move(c));
   for (auto& c : large_cases())
-    if (c.name.rfind("matmul", 0) == 0) matmuls.push_back(std::move(c));
+    if (c.op == "matmul") matmuls.push_back(std::move(c));
   REQUIRE(matmuls.size() >= 5);
   struct mode {
     cuda::matmul_precision precision;
@@ -340,6 +209,17 @@ gpt_config parity_gpt_config(float dropout, bool bias) {
   return c;
 }
 
+// The same GPT on both backends: the CPU's, and one on ctx's GPU, both from init_params(seed).
+struct gpt_pair {
+  gpt_model cpu, gpu;
+  gpt_pair(const gpt_config& cfg, uint64_t seed, const exec_context& ctx) : cpu(cfg), gpu(cfg) {
+    cpu.init_params(seed);
+    const status st = gpu.set_device(ctx);   // parameters, gradients zero-filled on ctx's stream
+    REQUIRE_MESSAGE(st.is_ok(), st.message());
+    gpu.init_params(seed);
+  }
+};
+
 struct gpt_batch {
   int B = 3, T = 70;
   std::vector<int> inputs, targets;
@@ -352,10 +232,39 @@ struct gpt_batch {
   }
 };
 
-// parity_error over one tensor of two arenas laid out by the same size table
-double tensor_error(const arena& a, const arena& b, const tensor_spec& s) {
-  const std::vector<float> x(a.at(s), a.at(s) + s.numel()), y(b.at(s), b.at(s) + s.numel());
-  return parity_error(x, y);
+// The key third of every attn.qkv.bias, as (offset, n) float ranges of the parameter arena. Its gradient is
+// mathematically zero: the k-bias adds q·b_k to every score of a query row, a constant that softmax ignores.
+// What reaches it is rounding noise, which Adam's first steps, lr·g/(|g| + eps), turn into full ±lr moves of
+// either sign: the two backends may differ there by up to 2·lr per step however exact they are elsewhere
+// (measured on the CPU alone, one backend's k-bias update is already 1.3e-4 of the tensor's norm). Parameter
+// comparisons after a step leave these ranges out and only bound them (max_abs_diff <= 2·lr·steps).
+std::vector<std::pair<size_t, size_t>> key_bias_ranges(const gpt_model& m) {
+  std::vector<std::pair<size_t, size_t>> r;
+  for (const tensor_spec& spec : m.param_specs())
+    if (spec.name.ends_with("attn.qkv.bias")) r.push_back({spec.offset + spec.numel() / 3, spec.numel() / 3});
+  return r;
+}
+
+// Worst normalized error over the parameter tensors of a and b, the key-bias thirds left out (see above).
+double params_error(const gpt_model& m, const arena& a, const arena& b) {
+  double worst = 0.0;
+  for (const tensor_spec& spec : m.param_specs()) {
+    if (!spec.name.ends_with("attn.qkv.bias")) {
+      worst = std::max(worst, tensor_error(a, b, spec));
+      continue;
+    }
+    const size_t C = spec.numel() / 3;
+    worst = std::max({worst, range_error(a, b, spec.offset, C), range_error(a, b, spec.offset + 2 * C, C)});
+  }
+  return worst;
+}
+
+// The largest |a - b| over the key-bias thirds: each backend moves them by at most lr per step.
+double key_bias_diff(const gpt_model& m, const arena& a, const arena& b) {
+  double worst = 0.0;
+  for (const auto& [offset, n] : key_bias_ranges(m))
+    for (size_t i = offset; i < offset + n; i++) worst = std::max(worst, double(std::abs(a.data()[i] - b.data()[i])));
+  return worst;
 }
 
 }  // namespace
@@ -366,11 +275,8 @@ TEST_CASE("GPT on CUDA matches the CPU: loss, every gradient, logits, an AdamW s
     for (const float dropout : {0.0f, 0.1f}) {
       INFO("bias ", bias, ", dropout ", dropout);
       const gpt_config cfg = parity_gpt_config(dropout, bias);
-      gpt_model cpu_m(cfg), gpu_m(cfg);
-      cpu_m.init_params(7);
-      const status st = gpu_m.set_device(s.ctx);
-      REQUIRE_MESSAGE(st.is_ok(), st.message());
-      gpu_m.init_params(7);
+      gpt_pair models(cfg, 7, s.ctx);
+      gpt_model &cpu_m = models.cpu, &gpu_m = models.gpu;
       const gpt_batch batch(cfg.vocab_size);
       const int B = batch.B, T = batch.T;
 
@@ -404,14 +310,12 @@ TEST_CASE("GPT on CUDA matches the CPU: loss, every gradient, logits, an AdamW s
       arena m(n), v(n);
       adamw_update(cpu_context(), cpu_m.param_block(), cpu_m.grad_block(), m.data(), v.data(), n, hp, 1.0f);
       device_arena dm, dv;
-      REQUIRE(dm.resize(n).is_ok());
-      REQUIRE(dv.resize(n).is_ok());
+      REQUIRE(dm.resize(n, s.ctx).is_ok());
+      REQUIRE(dv.resize(n, s.ctx).is_ok());
       adamw_update(s.ctx, gpu_m.param_block(), gpu_m.grad_block(), dm.data(), dv.data(), n, hp, 1.0f);
       gpu_m.params_to_host();
-      double worst = 0.0;
-      for (const tensor_spec& spec : cpu_m.param_specs())
-        worst = std::max(worst, tensor_error(cpu_m.params(), gpu_m.params(), spec));
-      CHECK(worst < 1e-4);
+      CHECK(params_error(cpu_m, cpu_m.params(), gpu_m.params()) < 1e-4);   // key biases aside: see key_bias_ranges
+      CHECK(key_bias_diff(cpu_m, cpu_m.params(), gpu_m.params()) <= 2.0 * hp.lr * 1.001);
       const float a_cpu = cpu_m.forward_loss(batch.inputs.data(), batch.targets.data(), B, T);
       const float a_gpu = gpu_m.forward_loss(batch.inputs.data(), batch.targets.data(), B, T);
       CHECK(std::abs(a_gpu - a_cpu) <= 1e-4 * std::abs(a_cpu));
@@ -422,10 +326,8 @@ TEST_CASE("GPT on CUDA matches the CPU: loss, every gradient, logits, an AdamW s
 TEST_CASE("GPT KV-cache decoding on CUDA matches the CPU and the GPU's full forward" * doctest::skip(no_gpu())) {
   gpu_stream s;
   const gpt_config cfg = parity_gpt_config(0.0f, true);
-  gpt_model cpu_m(cfg), gpu_m(cfg);
-  cpu_m.init_params(11);
-  REQUIRE(gpu_m.set_device(s.ctx).is_ok());
-  gpu_m.init_params(11);
+  gpt_pair models(cfg, 11, s.ctx);
+  gpt_model &cpu_m = models.cpu, &gpu_m = models.gpu;
   const int B = 2, T = 75, V = cfg.vocab_size;
   rng gen(23);
   std::vector<int> tokens(size_t(B) * T);
@@ -449,16 +351,148 @@ TEST_CASE("GPT KV-cache decoding on CUDA matches the CPU and the GPU's full forw
   CHECK(gs->position == T);
   CHECK(worst_cpu < 1e-5);
   CHECK(worst_full < 1e-5);
+
+  // prefill: P positions in one batched forward on each backend, then decoding on from there, all equal to
+  // the full forward (the path `pluma generate --device cuda --prompt ...` takes, and every window slide)
+  for (const int P : {2, 31, T - 1}) {
+    INFO("prefill of ", P, " positions");
+    std::vector<int> prefix(size_t(B) * P);   // (B, P)
+    for (int b = 0; b < B; b++) std::copy_n(&tokens[size_t(b) * T], P, &prefix[size_t(b) * P]);
+    auto cp = cpu_m.decode_begin(B);
+    auto gp = gpu_m.decode_begin(B);
+    cpu_m.decode_prefill(*cp, prefix.data(), P, lc.data());
+    std::fill(lg.begin(), lg.end(), NAN);
+    gpu_m.decode_prefill(*gp, prefix.data(), P, lg.data());
+    CHECK(gp->position == P);
+    for (int b = 0; b < B; b++) std::copy_n(&full[(size_t(b) * T + P - 1) * V], V, &row[size_t(b) * V]);
+    CHECK(parity_error(lc, lg) < 1e-5);
+    CHECK(parity_error(row, lg) < 1e-5);
+    double worst = 0.0;
+    for (int t = P; t < T; t++) {
+      const int step[2] = {tokens[t], tokens[size_t(T) + t]};
+      gpu_m.decode_step(*gp, step, lg.data());
+      for (int b = 0; b < B; b++) std::copy_n(&full[(size_t(b) * T + t) * V], V, &row[size_t(b) * V]);
+      worst = std::max(worst, parity_error(row, lg));
+    }
+    CHECK(worst < 1e-5);
+  }
+}
+
+// The trainer's device path (train/trainer.cpp): the global gradient norm from tensor_sumsq on the GPU, the
+// clipping factor, then the optimizer's per-span AdamW (decay only on matrices and embeddings) over the
+// device blocks, twice, with moments on the GPU; CPU against GPU from the same weights and batch.
+TEST_CASE("the trainer's GPU step (norm, clipping, per-span AdamW) matches the CPU" * doctest::skip(no_gpu())) {
+  gpu_stream s;
+  const gpt_config cfg = parity_gpt_config(0.0f, true);
+  gpt_pair models(cfg, 13, s.ctx);
+  gpt_model &cpu_m = models.cpu, &gpu_m = models.gpu;
+  const gpt_batch batch(cfg.vocab_size);
+  optimizer_config oc;
+  oc.weight_decay = 0.1f;
+  const size_t n = cpu_m.params().size();
+  optimizer cpu_opt(oc, cpu_m.param_specs(), n), gpu_opt(oc, gpu_m.param_specs(), n);
+  REQUIRE(gpu_opt.to_device(s.ctx).is_ok());
+  const float lr = 1e-3f;
+  for (int step = 1; step <= 2; step++) {
+    INFO("step ", step);
+    cpu_m.zero_grads();
+    gpu_m.zero_grads();
+    rng r1(5), r2(5);
+    cpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), batch.B, batch.T, 1.0f, r1);
+    gpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), batch.B, batch.T, 1.0f, r2);
+    const double norm_cpu = grad_global_norm(cpu_m.grads().data(), n);
+    const double norm_gpu = std::sqrt(tensor_sumsq(s.ctx, gpu_m.grad_block(), long(n)));
+    REQUIRE(norm_cpu > 0.0);
+    CHECK(std::abs(norm_gpu - norm_cpu) <= 1e-5 * norm_cpu);
+    const float max_norm = float(0.5 * norm_cpu);
+    const float clip_cpu = grad_clip_scale(norm_cpu, max_norm), clip_gpu = grad_clip_scale(norm_gpu, max_norm);
+    CHECK(clip_cpu == doctest::Approx(0.5).epsilon(1e-4));   // the clipping is active
+    CHECK(clip_gpu == doctest::Approx(clip_cpu).epsilon(1e-5));
+    cpu_opt.step(cpu_context(), cpu_m.param_block(), cpu_m.grad_block(), lr, clip_cpu);
+    gpu_opt.step(s.ctx, gpu_m.param_block(), gpu_m.grad_block(), lr, clip_gpu);
+    gpu_m.params_to_host();
+    CHECK(params_error(cpu_m, cpu_m.params(), gpu_m.params()) < 1e-4);   // key biases aside: see key_bias_ranges
+    CHECK(key_bias_diff(cpu_m, cpu_m.params(), gpu_m.params()) <= 2.0 * lr * step * 1.001);
+  }
+  gpu_opt.moments_to_host();
+  CHECK(gpu_opt.step_count() == 2);
+  for (const tensor_spec& spec : cpu_m.param_specs()) {
+    INFO("moments of ", spec.name);
+    CHECK(tensor_error(cpu_opt.m(), gpu_opt.m(), spec) < 1e-4);
+    CHECK(tensor_error(cpu_opt.v(), gpu_opt.v(), spec) < 1e-4);
+  }
+}
+
+TEST_CASE("GPT on the legacy default stream (the CLI's) matches the CPU" * doctest::skip(no_gpu())) {
+  gpu_stream s(/*legacy=*/true);
+  const gpt_config cfg = parity_gpt_config(0.1f, true);
+  gpt_pair models(cfg, 3, s.ctx);
+  gpt_model &cpu_m = models.cpu, &gpu_m = models.gpu;
+  const gpt_batch batch(cfg.vocab_size);
+  rng r1(9), r2(9);
+  cpu_m.zero_grads();
+  gpu_m.zero_grads();
+  const float l_cpu = cpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), batch.B, batch.T, 1.0f, r1);
+  const float l_gpu = gpu_m.forward_backward(batch.inputs.data(), batch.targets.data(), batch.B, batch.T, 1.0f, r2);
+  CHECK(std::abs(l_gpu - l_cpu) <= 1e-5 * std::abs(l_cpu));
+  gpu_m.grads_to_host();
+  double worst = 0.0;
+  for (const tensor_spec& spec : cpu_m.param_specs())
+    worst = std::max(worst, tensor_error(cpu_m.grads(), gpu_m.grads(), spec));
+  CHECK(worst < 1e-4);
+}
+
+// GPT-2 small's shapes: the LM head's product (B*T = 8192 rows, C = 768, V = 50304) against the CPU, then one
+// whole training step on the GPU (T = 1024, 12 layers, 12 heads of 64): a loss near ln V at initialization,
+// finite gradients, and a lower loss on the same batch after one AdamW step.
+TEST_CASE("GPT-2-small shapes: the LM head matches the CPU; one training step on the GPU" * doctest::skip(no_gpu())) {
+  gpu_stream s;
+  {
+    const op_case head = op_test::detail::matmul_case("matmul_gpt2_lm_head", 131, 8192, 768, 50304, false);
+    const op_host_data start = start_data(head);
+    check_parity(head, run_on_cpu(head, start), run_on_gpu(head, s.ctx, start), 1e-5);
+  }
+  gpt_config cfg;
+  cfg.vocab_size = 50304;
+  cfg.context = 1024;
+  cfg.layers = 12;
+  cfg.heads = 12;
+  cfg.embd = 768;
+  gpt_model m(cfg);
+  REQUIRE(m.set_device(s.ctx).is_ok());
+  m.init_params(1);
+  const int B = 8, T = 1024;
+  rng gen(2);
+  std::vector<int> inputs(size_t(B) * T), targets(inputs.size());
+  for (auto& x : inputs) x = int(gen.below(cfg.vocab_size));
+  for (auto& x : targets) x = int(gen.below(cfg.vocab_size));
+  m.zero_grads();
+  rng drop(1);
+  const float loss = m.forward_backward(inputs.data(), targets.data(), B, T, 1.0f, drop);
+  const double ln_v = std::log(double(cfg.vocab_size));
+  CHECK(loss > ln_v - 0.1);   // small random logits: about ln V, a little above
+  CHECK(loss < ln_v + 1.0);
+  const size_t n = m.params().size();
+  const double sumsq = tensor_sumsq(s.ctx, m.grad_block(), long(n));
+  CHECK(std::isfinite(sumsq));
+  CHECK(sumsq > 0.0);
+  device_arena dm, dv;
+  REQUIRE(dm.resize(n, s.ctx).is_ok());
+  REQUIRE(dv.resize(n, s.ctx).is_ok());
+  adamw_params hp;
+  hp.lr = 1e-3f;
+  adamw_update(s.ctx, m.param_block(), m.grad_block(), dm.data(), dv.data(), n, hp, 1.0f);
+  const float after = m.forward_loss(inputs.data(), targets.data(), B, T);
+  CHECK(std::isfinite(after));
+  CHECK(after < loss);
 }
 
 #ifdef PLUMA_HAVE_CUDA
 TEST_CASE("GPT on CUDA with bf16 matmuls stays within bf16 tolerances of the fp32 CPU" * doctest::skip(no_gpu())) {
   gpu_stream s;
   const gpt_config cfg = parity_gpt_config(0.0f, true);
-  gpt_model cpu_m(cfg), gpu_m(cfg);
-  cpu_m.init_params(5);
-  REQUIRE(gpu_m.set_device(s.ctx).is_ok());
-  gpu_m.init_params(5);
+  gpt_pair models(cfg, 5, s.ctx);
+  gpt_model &cpu_m = models.cpu, &gpu_m = models.gpu;
   const gpt_batch batch(cfg.vocab_size);
   cuda::set_matmul_precision(cuda::matmul_precision::bf16);
   rng r1(1), r2(1);

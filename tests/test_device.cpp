@@ -3,6 +3,7 @@
 // arenas move between host and device.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -53,6 +54,21 @@ TEST_CASE("without a usable device, allocating device memory is an error with a 
   CHECK_FALSE(a.resize(16).is_ok());
   CHECK(a.size() == 0u);
   CHECK(b.allocate(0).is_ok());   // nothing to allocate is never an error
+  int used = 7;
+  const status u = cuda_use_device(3, used);
+  CHECK_FALSE(u.is_ok());
+  CHECK(used == 0);
+  CHECK(u.message().find("no CUDA device") == 0);
+}
+
+TEST_CASE("cuda_use_device takes index modulo the device count, and the description follows it" *
+          doctest::skip(!have_gpu())) {
+  int first = -1, again = -1;
+  REQUIRE(cuda_use_device(0, first).is_ok());
+  CHECK(first == 0);
+  REQUIRE(cuda_use_device(-4, again).is_ok());   // a negative index means the first device
+  CHECK(again == 0);
+  CHECK(!cuda_device_description().empty());
 }
 
 TEST_CASE("device copies round-trip; memset poisons; arenas upload, zero and download" * doctest::skip(!have_gpu())) {
@@ -86,5 +102,9 @@ TEST_CASE("device copies round-trip; memset poisons; arenas upload, zero and dow
   d.zero(ctx);
   d.download(ctx, h2);
   CHECK(h2.data()[n - 1] == 0.0f);
+  device_arena e;   // zero-filled on ctx's (non-blocking) stream, so the stream's next copy sees the zeros
+  REQUIRE(e.resize(n, ctx).is_ok());
+  e.download(ctx, h);
+  CHECK(std::all_of(h.data(), h.data() + n, [](float v) { return v == 0.0f; }));
   cuda_stream_destroy(ctx.stream);
 }

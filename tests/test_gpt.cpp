@@ -259,6 +259,12 @@ TEST_CASE("gpt config validation names the option at fault") {
   c.embd = 1 << 20;
   c.heads = 1;
   CHECK(msg(c).find("the model is too large") == 0);
+  c = small_config();
+  c.embd = 768;
+  c.heads = 3;   // heads of 256: wider than the CUDA attention kernels go
+  CHECK(msg(c) == "head width --embd / --heads = 256 is above 128: use more heads (at least 6)");
+  c.heads = 6;   // 128: the widest allowed
+  CHECK(gpt_config_validate(c).is_ok());
 
   std::unique_ptr<lm_model> m;
   CHECK(model_create(json{{"kind", "gpt"}, {"vocab_size", 10}, {"context", 8}, {"layers", 2}, {"heads", 3},
@@ -457,7 +463,7 @@ TEST_CASE("gpt training_bytes counts parameters, gradients, moments and activati
   CHECK(m.training_bytes(4, 8) - m.training_bytes(2, 8) > 0);
 
   // A model far too large for memory can be weighed before anything is allocated.
-  gpt_config huge = small_config(50000, 4096, 96, 64, 16384);
+  gpt_config huge = small_config(50000, 4096, 96, 128, 16384);
   REQUIRE(gpt_config_validate(huge).is_ok());
   gpt_model h(huge);
   CHECK(h.training_bytes(64, 4096) > (size_t(1) << 40));

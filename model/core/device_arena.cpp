@@ -3,6 +3,7 @@
 #include "model/core/device_arena.h"
 
 #include <cstdio>
+#include <string>
 #include <utility>
 
 #include "model/core/check.h"
@@ -58,8 +59,9 @@ std::string cuda_device_description() {
 #ifdef PLUMA_HAVE_CUDA
   std::string why;
   if (!cuda_available(why)) return "";
+  int dev = 0;
   cudaDeviceProp p{};
-  if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return "";
+  if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&p, dev) != cudaSuccess) return "";
   char buf[512];
   std::snprintf(buf, sizeof buf, "%s (sm_%d%d, %d SMs, %.1f GiB)", p.name, p.major, p.minor,
                 p.multiProcessorCount, static_cast<double>(p.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0));
@@ -71,18 +73,29 @@ std::string cuda_device_description() {
 
 status cuda_use_device(int index, int& used) {
   used = 0;
-  std::string why;
-  if (!cuda_available(why)) return status::error("no CUDA device: " + why);
 #ifdef PLUMA_HAVE_CUDA
+  // The device is selected before anything creates a context: cuda_available()'s cudaFree(nullptr) would
+  // otherwise open one on device 0 for every rank of the host.
   int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count < 1) return status::error("no CUDA device");
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess || count < 1) {
+    cudaGetLastError();
+    return status::error(std::string("no CUDA device: ") +
+                         (err != cudaSuccess ? cudaGetErrorString(err) : "no CUDA-capable device is detected"));
+  }
   used = (index < 0 ? 0 : index) % count;
-  const cudaError_t err = cudaSetDevice(used);
-  if (err != cudaSuccess) return status::error(std::string("cudaSetDevice: ") + cudaGetErrorString(err));
+  const cudaError_t set = cudaSetDevice(used);
+  if (set != cudaSuccess) {
+    cudaGetLastError();
+    return status::error("cudaSetDevice(" + std::to_string(used) + "): " + cudaGetErrorString(set));
+  }
+  std::string why;
+  if (!cuda_available(why)) return status::error("no CUDA device: " + why);   // the context, on `used`
+  return status::ok();
 #else
   (void)index;
+  return status::error(std::string("no CUDA device: ") + no_backend);
 #endif
-  return status::ok();
 }
 
 void* cuda_stream_create() {
@@ -175,13 +188,18 @@ status device_buffer::allocate(size_t bytes) {
 #endif
 }
 
-status device_arena::resize(size_t n_floats) {
+status device_arena::resize(size_t n_floats, const exec_context& ctx) {
   size_ = 0;
   PLUMA_TRY(buf_.allocate(n_floats * sizeof(float)));
   size_ = n_floats;
-#ifdef PLUMA_HAVE_CUDA
-  if (n_floats) CUDA_CHECK(cudaMemset(buf_.data(), 0, n_floats * sizeof(float)));
-#endif
+  zero(ctx);   // queued on ctx.stream, so the stream's later work sees the zeros
+  return status::ok();
+}
+
+status device_arena::resize(size_t n_floats) {
+  const exec_context legacy{device::cuda, nullptr};
+  PLUMA_TRY(resize(n_floats, legacy));
+  if (n_floats) device_synchronize(legacy);   // done before any stream, blocking or not, reads it
   return status::ok();
 }
 

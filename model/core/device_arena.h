@@ -12,17 +12,19 @@
 
 namespace pluma {
 
-// True when this build has the CUDA backend and device 0 can be used. Otherwise false, with `why` saying
+// True when this build has the CUDA backend and the current device (0 unless cuda_use_device chose another)
+// can be used: it creates that device's context. Otherwise false, with `why` saying
 // what is missing ("this build has no CUDA backend ...", the runtime's message for a missing driver or
 // device). Never aborts.
 bool cuda_available(std::string& why);
 // Whether this build contains the CUDA backend (for `pluma --version`).
 bool cuda_compiled();
-// Device 0 in words, e.g. "NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 79.1 GiB)"; "" without a device.
+// The current device in words, e.g. "NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 79.1 GiB)"; "" without a device.
 std::string cuda_device_description();
 
 // Makes device index % (device count) this process's GPU: for several ranks on one host, each its own,
-// chosen before anything is allocated. Returns the index used; an error without a usable GPU.
+// chosen before anything is allocated or any context is created (call it first). Returns the index used; an
+// error without a usable GPU.
 status cuda_use_device(int index, int& used);
 
 // A stream for exec_context::stream, and its end. Creating and destroying are setup-time calls.
@@ -63,6 +65,10 @@ class device_buffer {
 // arena on the GPU: n floats, zero-filled on allocation, carved by the host arena's size table.
 class device_arena {
  public:
+  // n new floats, zero-filled on ctx.stream (ordered before the stream's later work).
+  status resize(size_t n_floats, const exec_context& ctx);
+  // The same without a stream: zero-filled on the legacy default stream, and waits for it, so that work on
+  // any stream (non-blocking ones too) sees the zeros. Setup-time callers only; prefer the above.
   status resize(size_t n_floats);
   void zero(const exec_context& ctx);   // on ctx.stream
   float* data() { return buf_.as<float>(); }

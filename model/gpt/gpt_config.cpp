@@ -26,6 +26,13 @@ status gpt_config_validate(const gpt_config& c) {
       static_cast<long long>(c.context) * c.context > (1LL << 31))
     return status::error("the model is too large: --embd " + std::to_string(c.embd) + ", --vocab-size " +
                          std::to_string(c.vocab_size) + ", --context " + std::to_string(c.context));
+  // The CUDA attention kernels hold a query row in registers, instantiated for head widths up to 128
+  // (model/ops/cuda/attention.cu); refused here for every device, so a model trained on the CPU can also
+  // run on a GPU. At 128, ptxas already reports 255 registers and spills in those kernels: a target for tuning.
+  if (c.embd / c.heads > gpt_max_head_width)
+    return status::error("head width --embd / --heads = " + std::to_string(c.embd / c.heads) + " is above " +
+                         std::to_string(gpt_max_head_width) + ": use more heads (at least " +
+                         std::to_string((c.embd + gpt_max_head_width - 1) / gpt_max_head_width) + ")");
   return status::ok();
 }
 

@@ -16,7 +16,11 @@ struct gpt_config {
   bool bias = true;      // biases in every Linear and LayerNorm (the LM head never has one)
 };
 
-// Positive sizes, heads dividing embd, dropout in [0, 1): a message naming the option otherwise.
+// The widest attention head (embd / heads) a GPT may have: the CUDA attention kernels' limit.
+inline constexpr int gpt_max_head_width = 128;
+
+// Positive sizes, heads dividing embd, head width at most gpt_max_head_width, dropout in [0, 1): a message
+// naming the option otherwise.
 status gpt_config_validate(const gpt_config& c);
 // {"kind": "gpt", "vocab_size", "context", "layers", "heads", "embd", "dropout", "bias"}
 nlohmann::json gpt_config_to_json(const gpt_config& c);

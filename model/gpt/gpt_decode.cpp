@@ -83,30 +83,34 @@ void gpt_model::decode_step(decode_state& state, const int* tokens, float* logit
   st->position++;
 }
 
-// tokens: (B, T) for positions 0..T-1; logits: (B, V) of position T-1
+// tokens: (B, T) for positions 0..T-1 (host); logits: (B, V) of position T-1 (host). On the GPU the tokens go
+// through tokens_for_ops, every op runs on the model's stream and only the last position's logits come back.
 void gpt_model::decode_prefill(decode_state& state, const int* tokens, int T, float* logits) {
   auto* st = dynamic_cast<gpt_decode_state*>(&state);
   PLUMA_CHECK(st != nullptr, "gpt decode_prefill: the state was not made by this model's decode_begin");
   if (st->position != 0 || T < 2 || T > cfg_.context) return lm_model::decode_prefill(state, tokens, T, logits);
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = ctx_;
   const int L = cfg_.layers, C = cfg_.embd, NH = cfg_.heads, V = cfg_.vocab_size, maxT = cfg_.context;
   const int B = st->batch;
   const gpt_decode_buffers& d = st->buf;
   const long layer_cache = long(B) * maxT * C;   // floats of one layer's K (or V) cache
-  const long seq_cache = long(NH) * maxT * (C / NH);   // floats of one sequence's K (or V) in a layer
 
   params();
   ensure_activations(B, T, /*training=*/false);
-  forward(tokens, nullptr, B, T, nullptr, nullptr);   // qkv of every layer and the logits, in acts_
+  const int *in, *no_targets;
+  tokens_for_ops(tokens, nullptr, long(B) * T, &in, &no_targets);
+  forward(in, nullptr, B, T, nullptr, nullptr);   // qkv of every layer and the logits, in acts_
   for (int l = 0; l < L; l++) {
     const float* qkv = acts_.qkv + long(l) * B * T * 3 * C;   // (B, T, 3*C)
-    for (int b = 0; b < B; b++)
-      for (int t = 0; t < T; t++)
-        kv_cache_write(ctx, d.q, d.kcache + l * layer_cache + b * seq_cache, d.vcache + l * layer_cache + b * seq_cache,
-                       qkv + (long(b) * T + t) * 3 * C, 1, t, maxT, C, NH);
+    kv_cache_prefill(ctx, d.kcache + l * layer_cache, d.vcache + l * layer_cache, qkv, B, T, maxT, C, NH);
   }
-  for (int b = 0; b < B; b++)
-    tensor_copy(ctx, logits + long(b) * V, acts_.logits + (long(b) * T + T - 1) * V, V);
+  for (int b = 0; b < B; b++) {
+    const float* last = acts_.logits + (long(b) * T + T - 1) * V;   // (V) of position T-1
+    if (on_gpu())
+      device_copy_from(ctx, logits + long(b) * V, last, sizeof(float) * V);
+    else
+      tensor_copy(ctx, logits + long(b) * V, last, V);
+  }
   st->position = T;
 }
 

@@ -23,8 +23,8 @@ status gpt_model::set_device(const exec_context& ctx) {
   }
   std::string why;
   if (!cuda_available(why)) return status::error("no CUDA device: " + why);
-  PLUMA_TRY(dparams_.resize(n_floats_).with_context("gpt parameters"));
-  PLUMA_TRY(dgrads_.resize(n_floats_).with_context("gpt gradients"));
+  PLUMA_TRY(dparams_.resize(n_floats_, ctx).with_context("gpt parameters"));
+  PLUMA_TRY(dgrads_.resize(n_floats_, ctx).with_context("gpt gradients"));
   ctx_ = ctx;
   params_to_device();
   return status::ok();
@@ -63,7 +63,7 @@ float* gpt_model::activation_block(arena& host, device_arena& dev, size_t need) 
     return host.data();
   }
   if (dev.size() < need) {
-    const status st = dev.resize(need);
+    const status st = dev.resize(need, ctx_);
     PLUMA_CHECK(st.is_ok(), st.message().c_str());   // training_bytes() lets a caller check before
   }
   return dev.data();

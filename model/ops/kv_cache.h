@@ -9,5 +9,9 @@ namespace pluma {
 // kcache, vcache: (B, NH, maxT, HS).
 void kv_cache_write(const exec_context& ctx, float* q, float* kcache, float* vcache, const float* qkv, int B,
                     int pos, int maxT, int C, int NH);
+// Positions 0..T-1 at once (a prompt's prefill): qkv: (B, T, 3*C) as above into positions 0..T-1 of
+// kcache, vcache: (B, NH, maxT, HS); 1 <= T <= maxT.
+void kv_cache_prefill(const exec_context& ctx, float* kcache, float* vcache, const float* qkv, int B, int T,
+                      int maxT, int C, int NH);
 
 }  // namespace pluma

@@ -52,7 +52,7 @@ int run(const preset& p, int steps, int warmup, pluma::cuda::matmul_precision pr
   model.init_params(1);
   const size_t n = model.params().size();
   device_arena m, v;
-  if (!m.resize(n) || !v.resize(n)) {
+  if (!m.resize(n, ctx) || !v.resize(n, ctx)) {
     std::fprintf(stderr, "gpt_cuda_bench: no GPU memory for the AdamW moments\n");
     return 1;
   }

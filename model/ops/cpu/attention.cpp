@@ -40,7 +40,7 @@ void load_tile(float* dst, const float* x, long ld, int rows, int HS) {
 }
 
 // One head of one sequence. q, k, v: (T, HS) with row stride ld (views into qkv); out: (T, HS) row stride
-// ldo; att: (T, T).
+// ldo; att: (T, T), or nullptr when the probabilities are not kept.
 struct head_views {
   int T, HS;
   long ld, ldo;
@@ -63,7 +63,7 @@ void head_forward(const head_views& h, float* out, float* att, const float* q, c
       const int len = r < rows ? i0 + r + 1 : 0;   // row i0+r keeps positions 0..i0+r
       if (len) softmax_padded(p, len);
       std::fill(p + round_up(len), p + round_up(n), 0.0f);
-      if (r < rows) {
+      if (r < rows && att) {
         float* a = att + static_cast<long>(i0 + r) * T;
         std::memcpy(a, p, sizeof(float) * len);
         std::fill(a + len, a + T, 0.0f);
@@ -128,8 +128,8 @@ void attention_forward(const exec_context&, float* out, float* att, const float*
   for (int bh = 0; bh < pairs; bh++) {
     const int b = bh / NH, hd = bh % NH;
     const float* q = qkv + static_cast<long>(b) * T * 3 * C + hd * HS;
-    head_forward(h, out + static_cast<long>(b) * T * C + hd * HS, att + static_cast<long>(bh) * T * T, q, q + C,
-                 q + 2 * C);
+    float* att_bh = att ? att + static_cast<long>(bh) * T * T : nullptr;   // nullptr: not saved (inference)
+    head_forward(h, out + static_cast<long>(b) * T * C + hd * HS, att_bh, q, q + C, q + 2 * C);
   }
 }
 

@@ -6,5 +6,7 @@ namespace pluma::cpu {
 
 void kv_cache_write(const exec_context& ctx, float* q, float* kcache, float* vcache, const float* qkv, int B,
                     int pos, int maxT, int C, int NH);
+void kv_cache_prefill(const exec_context& ctx, float* kcache, float* vcache, const float* qkv, int B, int T,
+                      int maxT, int C, int NH);
 
 }  // namespace pluma::cpu

@@ -362,7 +362,10 @@ __global__ void __launch_bounds__(32 * decode_warps) attention_decode_kernel(flo
   }
 }
 
-// The kernels' compile-time head width for a head size: 16, 32, 64 or 128 (0: unsupported).
+// The kernels' compile-time head width for a head size: 16, 32, 64 or 128 (0: unsupported; gpt_config_validate
+// refuses wider heads with a message, gpt_max_head_width). Tuning note: at 128, ptxas (sm_90, -Xptxas -v)
+// reports 255 registers and spills in the forward and backward kernels, whose threads each hold a query row
+// and an output row of D floats: splitting a row over several threads is the next step there.
 int head_width(int HS) {
   if (HS <= 16) return 16;
   if (HS <= 32) return 32;

@@ -81,5 +81,7 @@ double tensor_sumsq(const exec_context& ctx, const float* inp, long N);
 long targets_count(const exec_context& ctx, const int* targets, long N);
 void kv_cache_write(const exec_context& ctx, float* q, float* kcache, float* vcache, const float* qkv, int B,
                     int pos, int maxT, int C, int NH);
+void kv_cache_prefill(const exec_context& ctx, float* kcache, float* vcache, const float* qkv, int B, int T,
+                      int maxT, int C, int NH);
 
 }  // namespace pluma::cuda
