@@ -37,13 +37,16 @@ status checkpoint_load_model(const checkpoint& ck, std::unique_ptr<lm_model>& m,
     return status::error("checkpoint's tokenizer has " + std::to_string(tok->vocab_size()) +
                          " tokens but the model's vocabulary is " + std::to_string(m->vocab_size()));
 
+  // Every parameter is checked before the first is copied: params() allocates the whole model, which a
+  // hostile config could make far larger than the file.
   for (const auto& spec : m->param_specs()) {
     const checkpoint_tensor* t = ck.find(spec.name);
     if (!t) return status::error("checkpoint lacks parameter " + spec.name);
     if (t->dtype != tensor_dtype::f32 || t->shape != spec.shape)
       return status::error("checkpoint parameter " + spec.name + " has the wrong dtype or shape");
-    std::memcpy(m->params().at(spec), t->bytes.data(), spec.numel() * sizeof(float));
   }
+  for (const auto& spec : m->param_specs())
+    std::memcpy(m->params().at(spec), ck.find(spec.name)->bytes.data(), spec.numel() * sizeof(float));
   return status::ok();
 }
 
