@@ -26,5 +26,8 @@ test: build
 bench: build
 	@tools/bench/run-bench $(BUILD)
 
+bench-word2vec: build
+	@tools/bench/run-word2vec-bench $(BUILD) --corpus shakespeare-complete quijote
+
 clean:
 	rm -rf $(BUILD)

@@ -128,7 +128,7 @@ int embed_eval(int argc, char** argv) {
   add_vectors_option(opts);
   opts.add_options()
     ("questions", "Questions file or data name", cxxopts::value<std::string>()->default_value("questions-words"))
-    ("restrict-vocab", "Only the N most frequent words are known and searched (0: all)", cxxopts::value<int>()->default_value("30000"))
+    ("restrict-vocab", "Only the N most frequent words are known and searched (0: all)", cxxopts::value<int>()->default_value("300000"))
     ("case-sensitive", "Compare words as written (default: case-insensitive, as gensim)")
     ("method", "add (3CosAdd) or mul (3CosMul)", cxxopts::value<std::string>()->default_value("add"))
     ("threads", "CPU threads (default: all cores)", cxxopts::value<int>()->default_value("0"));

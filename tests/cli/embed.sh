@@ -64,6 +64,16 @@ run tc embed train $T --model cbow --out c.txt --quiet
 run tcn embed nearest --vectors c.txt --word g4w1 --top 5
 check "cbow learns the groups too" "[ \$(tail -n +2 tcn.out | grep -c '^g4w') -eq 5 ]"
 
+# a checkpoint's token embedding table: a tiny word-level GPT trained for two steps on the planted corpus
+"$PLUMA" train --data corpus.txt --tokenizer word --layers 1 --heads 1 --embd 8 --context 8 --batch 2 --iters 2 \
+  --eval-interval 100 --eval-iters 1 --threads 1 --out m.pluma >/dev/null 2>&1
+check "tiny checkpoint trained" "[ -s m.pluma ]"
+run ck embed nearest --vectors m.pluma --word g1w1 --top 3 --json
+check "nearest on a checkpoint: its pieces are the words" \
+  "[ $rc -eq 0 ] && grep -q '\"word\": \"g1w1\"' ck.out && [ \$(grep -c '\"similarity\"' ck.out) -eq 3 ]"
+run cks embed map --vectors m.pluma --words "g0w0,g1w1,g2w2" --out ck.svg
+check "map on a checkpoint" "[ $rc -eq 0 ] && [ \$(grep -c '<circle' ck.svg) -eq 3 ]"
+
 # bad input: data errors exit 1, usage errors exit 2, one line each
 printf 'not a header\nx 1 2\n' > bad1.txt
 run b1 embed nearest --vectors bad1.txt --word x
