@@ -129,6 +129,16 @@ TEST_CASE("lookup is exact first, then case-insensitive on the most frequent for
   CHECK(vectors_lookup(v, "KING") == 2);
   CHECK(vectors_lookup(v, "QUEEN", false) == -1);
   CHECK(utf8_lower("ÁRBOL Ñandú ΑΒΓ Жук") == "árbol ñandú αβγ жук");
+  word_vectors sp;
+  sp.dim = 1;
+  const float one = 1;
+  sp.add("\xE2\x96\x81rey", &one);
+  sp.add("rey", &one);
+  sp.add("\xE2\x96\x81Reina", &one);
+  CHECK(vectors_lookup(sp, "rey") == 1);      // the exact piece first
+  CHECK(vectors_lookup(sp, "Reina") == 2);    // then the word-start piece
+  CHECK(vectors_lookup(sp, "reina") == 2);    // case-insensitively too
+  CHECK(vectors_lookup(sp, "reina", false) == -1);
 }
 
 TEST_CASE("analogies by 3CosAdd and 3CosMul find queen") {

@@ -59,11 +59,16 @@ std::string utf8_lower(std::string_view s) {
 }
 
 int vectors_lookup(const word_vectors& v, std::string_view word, bool case_fallback) {
+  // SentencePiece pieces that start a word carry U+2581 '▁': "rey" finds "▁rey" when "rey" is absent.
+  const std::string marked = "\xE2\x96\x81" + std::string(word);
   int r = v.find(word);
+  if (r < 0) r = v.find(marked);
   if (r >= 0 || !case_fallback) return r;
-  std::string low = utf8_lower(word);
-  for (int i = 0; i < v.size(); i++)
-    if (utf8_lower(v.words[i]) == low) return i;
+  const std::string low = utf8_lower(word), low_marked = utf8_lower(marked);
+  for (int i = 0; i < v.size(); i++) {
+    std::string w = utf8_lower(v.words[i]);
+    if (w == low || w == low_marked) return i;
+  }
   return -1;
 }
 

@@ -20,8 +20,8 @@ unit_vectors unit_vectors_make(const word_vectors& v);
 
 // Lowercases ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic letters; other bytes unchanged.
 std::string utf8_lower(std::string_view s);
-// The row of `word`: the exact word if present, otherwise (case_fallback) the most frequent (first)
-// row whose lowercase equals the word's lowercase; -1 when none.
+// The row of `word`: the exact word, else the SentencePiece word-start piece "▁word", else
+// (case_fallback) the first row whose lowercase equals either's lowercase; -1 when none.
 int vectors_lookup(const word_vectors& v, std::string_view word, bool case_fallback = true);
 
 struct scored_word {
