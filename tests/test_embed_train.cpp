@@ -72,6 +72,13 @@ TEST_CASE("the corpus: vocabulary by count, rare words dropped, one sentence per
   CHECK(st.message().find("no word occurs at least 2 times") != std::string::npos);
 }
 
+TEST_CASE("normalizing lowercases and keeps runs of letters, line by line") {
+  CHECK(word2vec_normalize("¿Rey, dijo?  ¡SANCHO!\n\"Don Quijote\"—señor…\n42 x2y") ==
+        "rey dijo sancho\ndon quijote señor\nx y");
+  CHECK(word2vec_normalize("ÁRBOL Ñandú") == "árbol ñandú");
+  CHECK(word2vec_normalize("...\n") == "\n");
+}
+
 TEST_CASE("options are checked") {
   word2vec_config c;
   c.window = 0;

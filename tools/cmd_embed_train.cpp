@@ -41,6 +41,7 @@ int embed_train(int argc, char** argv) {
     ("input", "Corpus: a text file or data name (e.g. quijote)", cxxopts::value<std::string>())
     ("out", "Vectors file to write (word2vec text format)", cxxopts::value<std::string>())
     ("binary", "Write word2vec's binary format instead")
+    ("normalize", "Lowercase the corpus and keep only runs of letters (drops punctuation and digits)")
     ("model", "skipgram or cbow", cxxopts::value<std::string>()->default_value("skipgram"))
     ("dim", "Vector width", cxxopts::value<int>()->default_value(std::to_string(d.dim)))
     ("window", "Context words each side (max)", cxxopts::value<int>()->default_value(std::to_string(d.window)))
@@ -76,7 +77,7 @@ int embed_train(int argc, char** argv) {
   st = corpus_resolve(r["input"].as<std::string>(), path);
   if (!st) fail(st.message());
   word2vec_corpus corpus;
-  st = word2vec_corpus_read(path, cfg.min_count, corpus);
+  st = word2vec_corpus_read(path, cfg.min_count, corpus, r.count("normalize") > 0);
   if (!st) fail(st.message());
   bool quiet = r.count("quiet");
   if (!quiet)

@@ -7,6 +7,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "model/embed/query.h"
+#include "tokenizer/utf8.h"
+
 namespace pluma {
 
 namespace {
@@ -80,12 +83,40 @@ status word2vec_corpus_from_text(const std::string& text, int min_count, word2ve
   return status::ok();
 }
 
-status word2vec_corpus_read(const std::string& path, int min_count, word2vec_corpus& out) {
+status word2vec_corpus_read(const std::string& path, int min_count, word2vec_corpus& out, bool normalize) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return status::error("cannot open corpus '" + path + "'");
   std::ostringstream b;
   b << f.rdbuf();
-  return word2vec_corpus_from_text(b.str(), min_count, out).with_context("corpus '" + path + "'");
+  return word2vec_corpus_from_text(normalize ? word2vec_normalize(b.str()) : b.str(), min_count, out)
+      .with_context("corpus '" + path + "'");
+}
+
+std::string word2vec_normalize(const std::string& text) {
+  auto is_letter = [](uint32_t c) {
+    if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
+    return c >= 0xC0 && c != 0xD7 && c != 0xF7 && !(c >= 0x2000 && c <= 0x206F);
+  };
+  std::string out, word;
+  out.reserve(text.size());
+  bool line_has_word = false;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (line_has_word) out += ' ';
+    out += utf8_lower(word);
+    word.clear();
+    line_has_word = true;
+  };
+  size_t pos = 0;
+  while (pos < text.size()) {
+    uint32_t cp = 0;
+    bool valid = utf8_next(text, pos, cp);
+    if (valid && is_letter(cp)) { utf8_append(word, cp); continue; }
+    flush();
+    if (cp == '\n') { out += '\n'; line_has_word = false; }
+  }
+  flush();
+  return out;
 }
 
 }  // namespace pluma

@@ -25,7 +25,13 @@ constexpr int word2vec_max_sentence = 10000;
 
 // Builds the corpus from text. Errors: no words at all; no word reaching min_count.
 status word2vec_corpus_from_text(const std::string& text, int min_count, word2vec_corpus& out);
-// Reads the file (missing, unreadable, empty are errors naming it), then word2vec_corpus_from_text.
-status word2vec_corpus_read(const std::string& path, int min_count, word2vec_corpus& out);
+// Reads the file (missing, unreadable, empty are errors naming it), optionally normalizes it
+// (word2vec_normalize), then word2vec_corpus_from_text.
+status word2vec_corpus_read(const std::string& path, int min_count, word2vec_corpus& out, bool normalize = false);
+
+// Lowercases the text and keeps only runs of letters, space-separated, line by line: "¿Rey, dijo?" ->
+// "rey dijo". Letters: ASCII letters and code points from U+00C0 up, except ×, ÷ and the general
+// punctuation block (U+2000-U+206F: dashes, curly quotes, ellipsis); digits and other symbols split words.
+std::string word2vec_normalize(const std::string& text);
 
 }  // namespace pluma

@@ -64,6 +64,10 @@ run tc embed train $T --model cbow --out c.txt --quiet
 run tcn embed nearest --vectors c.txt --word g4w1 --top 5
 check "cbow learns the groups too" "[ \$(tail -n +2 tcn.out | grep -c '^g4w') -eq 5 ]"
 
+printf '¿Rey, REY?\n"rey" -- rey.\n' > punct.txt
+run nz embed train --input punct.txt --normalize --min-count 1 --dim 4 --epochs 1 --out nz.txt --quiet
+check "--normalize: one word, 'rey', four times" "[ $rc -eq 0 ] && head -1 nz.txt | grep -q '^1 4$' && grep -q '^rey ' nz.txt"
+
 # a checkpoint's token embedding table: a tiny word-level GPT trained for two steps on the planted corpus
 "$PLUMA" train --data corpus.txt --tokenizer word --layers 1 --heads 1 --embd 8 --context 8 --batch 2 --iters 2 \
   --eval-interval 100 --eval-iters 1 --threads 1 --out m.pluma >/dev/null 2>&1
