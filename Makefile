@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 PLUMA := $(BUILD)/pluma
 
-.PHONY: all deps build run test bench clean check-fresh fuzz test-sanitize
+.PHONY: all deps build run test bench bench-word2vec clean check-fresh fuzz test-sanitize
 
 all: build
 
@@ -38,6 +38,10 @@ fuzz:
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CPU build; build-sanitize/).
 test-sanitize:
 	@tools/test-sanitize
+
+# word2vec against gensim (python3-gensim), same corpus and threads, in one run.
+bench-word2vec: build
+	@tools/bench/run-word2vec-bench $(BUILD) --corpus shakespeare-complete quijote
 
 clean:
 	rm -rf $(BUILD) build-fuzz build-sanitize
