@@ -75,7 +75,7 @@ check "non-UTF-8 stdin exits 1" "[ $rc -eq 1 ] && echo \"\$err\" | grep -q 'stdi
 err=$($PLUMA tokenize --tokenizer "$TMP/none.model" 2>&1 >/dev/null </dev/null); rc=$?
 check "missing tokenizer exits 1" "[ $rc -eq 1 ] && echo \"\$err\" | grep -q \"cannot open tokenizer '$TMP/none.model'\""
 err=$($PLUMA tokenize --tokenizer "$TMP/sample.txt" 2>&1 >/dev/null </dev/null); rc=$?
-check "a text file as tokenizer exits 1" "[ $rc -eq 1 ] && echo \"\$err\" | grep -q 'not a pluma tokenizer'"
+check "a text file as tokenizer exits 1" "[ $rc -eq 1 ] && echo \"\$err\" | grep -q 'neither a pluma tokenizer nor a .pluma checkpoint'"
 err=$(echo "5 99999" | $PLUMA tokenize --tokenizer "$TMP/char.model" --decode 2>&1 >/dev/null); rc=$?
 check "out-of-range id exits 1" "[ $rc -eq 1 ] && echo \"\$err\" | grep -q 'token id 99999 is out of range'"
 err=$(echo "5 x7" | $PLUMA tokenize --tokenizer "$TMP/char.model" --decode 2>&1 >/dev/null); rc=$?
