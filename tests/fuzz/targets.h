@@ -17,6 +17,7 @@ int shard_one(const uint8_t* data, size_t size);        // token shard header an
 int corpus_one(const uint8_t* data, size_t size);       // UTF-8 checker and corpus reader
 int parallel_one(const uint8_t* data, size_t size);     // TSV and line-aligned parallel corpus readers
 int metrics_one(const uint8_t* data, size_t size);      // metrics JSONL reader and the plot behind pluma plot
+int vectors_one(const uint8_t* data, size_t size);      // word vectors, analogy questions and expressions
 
 struct target {
   const char* name;
@@ -25,6 +26,7 @@ struct target {
 inline constexpr target targets[] = {
     {"checkpoint", checkpoint_one}, {"tokenizer", tokenizer_one}, {"shard", shard_one},
     {"corpus", corpus_one},         {"parallel", parallel_one},   {"metrics", metrics_one},
+    {"vectors", vectors_one},
 };
 
 // The readers take paths: the bytes go to a file of this process's own (in /dev/shm when it exists), which
