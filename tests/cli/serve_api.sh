@@ -15,8 +15,13 @@ trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$W"' EXIT
 cd "$W" || exit 1
 fails=0
 check() { if ! eval "$2"; then echo "FAIL: $1"; fails=$((fails+1)); fi; }
-GPT="$SRC/tests/fixtures/gpt_reference.pluma"
-LSTM="$SRC/tests/fixtures/lstm_reference.pluma"
+export PLUMA_DATA="$SRC/../shared/data"
+"$PLUMA" train --layers 2 --heads 2 --embd 32 --context 16 --batch 4 --iters 30 --eval-interval 100 --eval-iters 1 \
+  --threads 1 --out gpt.pluma >/dev/null 2>&1 || { echo "FAIL: could not train the tiny GPT"; exit 1; }
+"$PLUMA" train --model lstm --layers 1 --hidden 32 --seq-len 16 --batch 4 --iters 30 --eval-interval 100 --eval-iters 1 \
+  --threads 1 --out lstm.pluma >/dev/null 2>&1 || { echo "FAIL: could not train the tiny LSTM"; exit 1; }
+GPT=gpt.pluma
+LSTM=lstm.pluma
 JSONEQ="$SRC/tests/serve/jsoneq.py"
 
 # ---- the command's own mistakes
@@ -42,7 +47,7 @@ check "it prints a loopback URL" "[ -n '$URL' ]"
 post() { curl -s -o "$1" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$3" "$URL$2"; }
 
 code=$(curl -s -o models.json -w '%{http_code}' "${URL}api/models")
-check "GET /api/models: 200, both models by name" "[ $code = 200 ] && grep -q '\"name\":\"gpt_reference\"' models.json && grep -q '\"name\":\"lstm_reference\"' models.json"
+check "GET /api/models: 200, both models by name" "[ $code = 200 ] && grep -q '\"name\":\"gpt\"' models.json && grep -q '\"name\":\"lstm\"' models.json"
 check "the model card has kind and parameters" "grep -q '\"kind\":\"lstm\"' models.json && grep -q '\"parameters\":' models.json"
 code=$(curl -s -o page.html -w '%{http_code}' "$URL")
 check "GET / serves the page" "[ $code = 200 ] && grep -q 'app.js' page.html"
@@ -55,7 +60,7 @@ code=$(post api_probs.json api/probs '{"prompt": "ROMEO:\nWhat", "top": 5, "dept
 check "POST /api/probs: 200" "[ $code = 200 ]"
 check "/api/probs equals pluma probs --json" "python3 $JSONEQ cli_probs.json api_probs.json"
 "$PLUMA" probs --checkpoint "$LSTM" --prompt 'the ' --top 7 --json --threads 1 --temperature 0.5 > cli_probs2.json
-post api_probs2.json api/probs '{"model": "lstm_reference", "prompt": "the ", "top": 7, "temperature": 0.5}' >/dev/null
+post api_probs2.json api/probs '{"model": "lstm", "prompt": "the ", "top": 7, "temperature": 0.5}' >/dev/null
 check "/api/probs of the second model (LSTM, temperature 0.5) equals the CLI's" "python3 $JSONEQ cli_probs2.json api_probs2.json"
 
 printf 'First Citizen:\nBefore we proceed any further, hear me speak.\n' > text.txt
@@ -71,13 +76,14 @@ gen_check() {  # name, model file, CLI options, JSON body
   check "POST /api/generate ($1): 200 and a well-formed stream" "[ $code = 200 ] && [ ! -s sse_$1.err ]"
   check "/api/generate ($1) equals pluma generate byte for byte" "cmp -s cli_$1.txt api_$1.txt"
 }
-gen_check plain "$GPT" "--prompt ROMEO: --seed 11 --max-new-tokens 120" '{"prompt": "ROMEO:", "seed": 11, "max_new_tokens": 120}'
+gen_check plain "$GPT" "--prompt ROMEO: --seed 11 --max-new-tokens 120 --ignore-eos" '{"prompt": "ROMEO:", "seed": 11, "max_new_tokens": 120, "ignore_eos": true}'
 gen_check chain "$GPT" "--prompt The --seed 3 --max-new-tokens 80 --temperature 0.8 --top-k 12 --top-p 0.9 --min-p 0.02 --repetition-penalty 1.2 --ignore-eos" \
   '{"prompt": "The", "seed": 3, "max_new_tokens": 80, "temperature": 0.8, "top_k": 12, "top_p": 0.9, "min_p": 0.02, "repetition_penalty": 1.2, "ignore_eos": true}'
-gen_check lstm "$LSTM" "--prompt a --seed 5 --max-new-tokens 100 --temperature 1.3" '{"model": "lstm_reference", "prompt": "a", "seed": 5, "max_new_tokens": 100, "temperature": 1.3}'
+gen_check lstm "$LSTM" "--prompt a --seed 5 --max-new-tokens 100 --temperature 1.3" '{"model": "lstm", "prompt": "a", "seed": 5, "max_new_tokens": 100, "temperature": 1.3}'
 gen_check greedy "$GPT" "--seed 1 --max-new-tokens 50 --temperature 0" '{"seed": 1, "max_new_tokens": 50, "temperature": 0}'
-stop=$(head -c 12 cli_plain.txt | tail -c 2)
-gen_check stop "$GPT" "--prompt ROMEO: --seed 11 --max-new-tokens 120 --stop $stop" "{\"prompt\": \"ROMEO:\", \"seed\": 11, \"max_new_tokens\": 120, \"stop\": \"$stop\"}"
+stop=$(tail -c +7 cli_plain.txt | grep -o '[a-z][a-z]' | head -1)
+gen_check stop "$GPT" "--prompt ROMEO: --seed 11 --max-new-tokens 120 --ignore-eos --stop $stop" "{\"prompt\": \"ROMEO:\", \"seed\": 11, \"max_new_tokens\": 120, \"ignore_eos\": true, \"stop\": \"$stop\"}"
+check "the plain text is long (not cut by <eos>)" "[ \$(wc -c < api_plain.txt) -gt 100 ]"
 check "the stop string cut the text short" "[ \$(wc -c < api_stop.txt) -lt \$(wc -c < api_plain.txt) ]"
 
 # sample: five steps reproduce five tokens of `pluma generate`
@@ -131,8 +137,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "${URL}api/models")
 check "after garbage and a cut request the server still answers" "[ $code = 200 ]"
 
 # ---- a client that hangs up stops its generation
-curl -s -o /dev/null --max-time 1 -H 'Content-Type: application/json' \
-  --data-binary '{"max_new_tokens": 10000, "ignore_eos": true, "seed": 2}' "${URL}api/generate"
+# (read the first event, then close the socket)
+body='{"max_new_tokens": 10000, "ignore_eos": true, "seed": 2}'
+exec 3<>/dev/tcp/127.0.0.1/$PORT
+printf 'POST /api/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' ${#body} "$body" >&3
+for _ in $(seq 12); do read -r -t 5 line <&3; case "$line" in data:*) break ;; esac; done
+exec 3<&- 3>&-
 for _ in $(seq 50); do grep -q 'client gone' serve.err && break; sleep 0.1; done
 check "a disconnected client stops its generation" "grep -q 'client gone, stopped after' serve.err"
 n=$(grep -o 'stopped after [0-9]*' serve.err | grep -o '[0-9]*$' | head -1)

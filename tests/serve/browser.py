@@ -6,6 +6,7 @@ usage: browser.py PLUMA_BINARY SOURCE_DIR SCREENSHOT_DIR"""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,8 +17,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 PLUMA, SRC, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
-GPT = os.path.join(SRC, "tests/fixtures/gpt_reference.pluma")
-LSTM = os.path.join(SRC, "tests/fixtures/lstm_reference.pluma")
+WORK = tempfile.mkdtemp(prefix="pluma_browser_")
+GPT, LSTM = os.path.join(WORK, "gpt.pluma"), os.path.join(WORK, "lstm.pluma")
 os.makedirs(SHOTS, exist_ok=True)
 failures = []
 
@@ -55,6 +56,14 @@ def wait_for(fn, timeout=30, what="condition"):
     raise TimeoutError(f"timed out waiting for {what} (last: {last!r})")
 
 
+# two tiny models, trained here on the Shakespeare text (as the other end-to-end tests do)
+env = dict(os.environ, PLUMA_DATA=os.path.join(SRC, "..", "shared", "data"))
+subprocess.run([PLUMA, "train", "--layers", "2", "--heads", "2", "--embd", "32", "--context", "16", "--batch", "4",
+                "--iters", "30", "--eval-interval", "100", "--eval-iters", "1", "--threads", "1", "--out", GPT],
+               check=True, capture_output=True, env=env)
+subprocess.run([PLUMA, "train", "--model", "lstm", "--layers", "1", "--hidden", "32", "--seq-len", "16", "--batch", "4",
+                "--iters", "30", "--eval-interval", "100", "--eval-iters", "1", "--threads", "1", "--out", LSTM],
+               check=True, capture_output=True, env=env)
 server = subprocess.Popen([PLUMA, "serve", "--checkpoint", GPT, "--checkpoint", LSTM, "--port", "0", "--threads", "1"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 line = server.stdout.readline()
@@ -183,13 +192,15 @@ try:
     wait_for(lambda: q("body").get_attribute("data-ready") == "1", what="the reload")
     check("a link restores prompt, tab and language", q("#prompt").get_attribute("value") == prompt and
           not q("#view-model").get_attribute("hidden") and q("#tab-next").text == "Siguiente token")
-    q("#model").find_element(By.CSS_SELECTOR, "option[value=lstm_reference]").click()
+    q("#model").find_element(By.CSS_SELECTOR, "option[value=lstm]").click()
     wait_for(lambda: "LSTM" in q("#card").text, what="the LSTM card")
     check("choosing the other model shows its card", "LSTM" in q("#card").text)
 finally:
     driver.quit()
     server.terminate()
     server.wait()
+    shutil.rmtree(WORK, ignore_errors=True)
+    shutil.rmtree(profile, ignore_errors=True)
 
 print(f"screenshots in {SHOTS}")
 sys.exit(1 if failures else 0)
