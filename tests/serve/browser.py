@@ -176,16 +176,19 @@ try:
     want_score = json.loads(cli("score", "--checkpoint", GPT, "--input", os.path.join(profile, "text.txt"), "--json"))
     q("#score-text").send_keys(text)
     q("#score-go").click()
-    wait_for(lambda: qa("#score-loss"), what="the score")
-    check("the score's loss is pluma score's", q("#score-loss").text.endswith("%.4f" % want_score["loss"]), q("#score-loss").text)
+    wait_for(lambda: qa("#score-sum-loss"), what="the score")
+    check("the score's loss is pluma score's", q("#score-sum-loss").text.endswith("%.4f" % want_score["loss"]), q("#score-sum-loss").text)
     spans = qa("#score-tokens span")
-    check("every scored token is coloured", len(spans) == want_score["num_tokens"] and spans[0].get_attribute("style"), len(spans))
+    check("the first token (not scored), then every scored token, coloured",
+          len(spans) == want_score["num_tokens"] + 1 and spans[0].text == "F" and "background" in spans[1].get_attribute("style"), len(spans))
+    check("the tokens spell the text", q("#score-tokens").get_attribute("textContent") == text, repr(q("#score-tokens").get_attribute("textContent")))
     check("hovering a token tells its rank", "rango" in spans[3].get_attribute("title"), spans[3].get_attribute("title"))
     shot("score.png")
 
     # ---- model card, and the state in the URL
     q("#tab-model").click()
     check("the model card shows the kind and the parameters", "GPT" in q("#card").text, q("#card").text)
+    check("the model card sums up the training", "pasos: 30" in q("#card-summary").text, q("#card-summary").text)
     shot("model.png")
     url = driver.current_url
     driver.get(url)

@@ -291,7 +291,10 @@ async function run() {
 async function score() {
   setStatus("#score-status", t("loading"));
   try {
-    const j = await api("/api/score", { model: state.model, text: $("#score-text").value, top: 5 });
+    const text = $("#score-text").value;
+    const j = await api("/api/score", { model: state.model, text, top: 5 });
+    const cut = await api("/api/tokenize", { model: state.model, text });
+    j.first_token = cut.tokens[0];          // not scored: nothing comes before it
     last.score = j;
     renderScore(j);
     setStatus("#score-status", "");
@@ -303,11 +306,14 @@ function renderScore(j) {
   for (const [k, v] of [["loss", fmt(j.loss)], ["perplexity", fmt(j.perplexity, 3)], ["bits_per_char", fmt(j.bits_per_char)],
                         ["tokens", j.num_tokens], ["chars", j.num_chars]]) {
     const b = document.createElement("b");
-    b.id = "score-" + k;
+    b.id = "score-sum-" + k;
     b.textContent = `${t(k)}: ${v}`;
     sum.append(b);
   }
-  $("#score-tokens").replaceChildren(...j.tokens.map((x) => {
+  const first = document.createElement("span");
+  first.className = "unscored";
+  if (j.first_token) first.textContent = pieceText(j.first_token.token) || pieceDisplay(j.first_token.token);
+  $("#score-tokens").replaceChildren(first, ...j.tokens.map((x) => {
     const s = document.createElement("span");
     const bits = x.surprisal_bits;
     const hue = 210 - 210 * Math.min(1, bits / 10);
@@ -332,6 +338,13 @@ function renderCard() {
     dd.textContent = v;
     return [dt, dd];
   }));
+  const tr = m.training || {};
+  const settings = tr.settings || {};
+  const summary = [["steps", tr.optimizer_steps], ["data", settings.data], ["train_loss", tr.train_loss],
+                   ["val_loss", tr.val_loss], ["lr", settings.lr], ["batch", settings.batch]]
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${t(k)}: ${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(4) : v}`);
+  $("#card-summary").textContent = summary.length ? summary.join(" · ") : t("none");
   $("#card-training").textContent = m.training ? JSON.stringify(m.training, null, 2) : t("none");
   last.model = m;
 }

@@ -17,6 +17,8 @@ const I18N = {
     kind: "tipo", parameters: "parámetros", vocab_size: "vocabulario", context_length: "contexto",
     tokenizer: "tokenizador", file: "archivo", config: "configuración", none: "—",
     eos: "fin de texto (<eos>)", stopped: "detenido", tokens_per_second: "tokens/s", empty_prompt: "(vacío: empieza en <sos>)",
+    training_all: "Todo lo que guarda el checkpoint", steps: "pasos", data: "datos", train_loss: "pérdida (entrenamiento)",
+    val_loss: "pérdida (validación)", lr: "tasa de aprendizaje", batch: "lote",
   },
   en: {
     subtitle: "inspector", model: "Model", tab_next: "Next token", tab_sampler: "Sampler",
@@ -35,5 +37,7 @@ const I18N = {
     kind: "kind", parameters: "parameters", vocab_size: "vocabulary", context_length: "context",
     tokenizer: "tokenizer", file: "file", config: "config", none: "—",
     eos: "end of text (<eos>)", stopped: "stopped", tokens_per_second: "tokens/s", empty_prompt: "(empty: starts at <sos>)",
+    training_all: "Everything the checkpoint records", steps: "steps", data: "data", train_loss: "train loss",
+    val_loss: "validation loss", lr: "learning rate", batch: "batch",
   },
 };
