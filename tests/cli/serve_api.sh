@@ -14,7 +14,8 @@ SERVER=""
 trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$W"' EXIT
 cd "$W" || exit 1
 fails=0
-check() { if ! eval "$2"; then echo "FAIL: $1"; fails=$((fails+1)); fi; }
+checks=0
+check() { checks=$((checks+1)); if ! eval "$2"; then echo "FAIL: $1"; fails=$((fails+1)); fi; }
 export PLUMA_DATA="$SRC/../shared/data"
 "$PLUMA" train --layers 2 --heads 2 --embd 32 --context 16 --batch 4 --iters 30 --eval-interval 100 --eval-iters 1 \
   --threads 1 --out gpt.pluma >/dev/null 2>&1 || { echo "FAIL: could not train the tiny GPT"; exit 1; }
@@ -125,6 +126,12 @@ head -c 70000 /dev/zero | tr '\0' 'a' > big.txt
 printf '{"text": "%s"}' "$(cat big.txt)" > big.json
 code=$(curl -s -o bad_big.json -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @big.json "${URL}api/score")
 check "a body over 64 KiB: 413" "[ $code = 413 ] && grep -q '\"error\"' bad_big.json"
+printf '{"text": "%s"}' "$(head -c 9000 big.txt)" > form.txt
+code=$(curl -s -o bad_form.json -w '%{http_code}' --data-binary @form.txt "${URL}api/score")
+check "a form-encoded body over 8 KiB: 413 that says to send JSON" "[ $code = 413 ] && grep -q 'Content-Type: application/json' bad_form.json"
+printf '%*s' 30000 '' | tr ' ' '[' > deep.json; printf '%*s' 30000 '' | tr ' ' ']' >> deep.json
+code=$(curl -s -o bad_deep.json -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @deep.json "${URL}api/probs")
+check "JSON nested 30000 deep: 400, no crash" "[ $code = 400 ] && grep -q 'JSON object' bad_deep.json"
 code=$(curl -s -o /dev/null -w '%{http_code}' "${URL}api/nothing")
 check "an unknown path: 404" "[ $code = 404 ]"
 code=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "${URL}../../etc/passwd")
@@ -185,4 +192,5 @@ r2=$(rss)
 check "load: still right on later rounds" "[ $good -eq 180 ] && [ $badok -eq 20 ]"
 check "load: memory flat over 400 more requests (RSS $r1 kB -> $r2 kB)" "[ $r2 -lt $((r1 + 20000)) ]"
 check "the server is alive" "kill -0 $SERVER"
+echo "serve_api: $checks checks, $fails failed"
 exit $fails

@@ -1,5 +1,6 @@
 #include "tools/serve/server.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -29,7 +30,11 @@ template <typename Fn>
 httplib::Server::Handler json_endpoint(Fn fn) {
   return [fn](const httplib::Request& req, httplib::Response& res) {
     try {
-      send_json(res, 200, fn(req.body));
+      const auto t0 = std::chrono::steady_clock::now();
+      nlohmann::json answer = fn(req.body);
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      res.set_header("Server-Timing", "compute;dur=" + std::to_string(ms));  // the time the answer took here
+      send_json(res, 200, answer);
     } catch (const api_error& e) {
       send_error(res, e.status, e.what());
     } catch (const std::exception& e) {
@@ -80,9 +85,14 @@ status serve_run(const server_config& cfg, model_set& models) {
   svr.set_payload_max_length(max_body_bytes);
   svr.set_keep_alive_timeout(1);  // an idle browser connection frees its worker soon
   svr.set_read_timeout(10, 0);
-  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    if (res.status == 413) send_error(res, 413, "the request body is over " + std::to_string(max_body_bytes / 1024) + " KiB");
+    // cpp-httplib caps form-encoded bodies (curl -d's default type) at 8 KiB whatever the limit
+    const bool form = req.get_header_value("Content-Type").find("x-www-form-urlencoded") != std::string::npos;
+    if (res.status == 413 && form)
+      send_error(res, 413, "a body sent as application/x-www-form-urlencoded may have 8 KiB at most; send it as "
+                           "Content-Type: application/json (up to " + std::to_string(max_body_bytes / 1024) + " KiB)");
+    else if (res.status == 413) send_error(res, 413, "the request body is over " + std::to_string(max_body_bytes / 1024) + " KiB");
     else if (res.status == 404) send_error(res, 404, "not found");
     else send_error(res, res.status, "HTTP error " + std::to_string(res.status));
   });
