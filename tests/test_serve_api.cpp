@@ -165,11 +165,14 @@ TEST_CASE("generate: the stream's text is generate_tokens' text; token texts add
 }
 
 TEST_CASE("generate: a client that goes away stops the generation") {
-  generate_job job = generate_job_parse(fixture(), R"({"max_new_tokens": 5000, "seed": 1, "ignore_eos": true})");
+  generate_job job = generate_job_parse(fixture(), R"({"max_new_tokens": 10000, "seed": 1, "ignore_eos": true})");
   int writes = 0;
-  generate_outcome out = generate_job_run(job, [&](const std::string&) { return ++writes < 3; });
+  // the first write fails, as a write to a closed socket does; events go out in batches of ~20 ms
+  generate_outcome out = generate_job_run(job, [&](const std::string&) { ++writes; return false; });
   CHECK(out.cancelled);
-  CHECK(out.tokens <= 4);
+  CHECK(writes == 1);          // nothing more is written to a client that has gone
+  CHECK(out.tokens < 10000);   // and generation stopped at the next token
+  CHECK(out.tokens >= 1);
 }
 
 TEST_CASE("mistakes: 400 with the CLI's words; 413 for a tree too large") {

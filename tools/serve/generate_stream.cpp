@@ -57,9 +57,21 @@ generate_outcome generate_job_run(generate_job& job, const std::function<bool(co
   bool gone = false;
   bool have_pending = false;
   nlohmann::json pending;  // the last token's event, sent once its text is known (or the next token comes)
+  // Events are written in batches, at most every few milliseconds: one write per token would cost more than
+  // a small model's token. A client that has gone is noticed at the next batch.
+  std::string batch;
+  auto last_write = std::chrono::steady_clock::now();
+  auto send = [&](bool now) {
+    const auto t = std::chrono::steady_clock::now();
+    if (gone || batch.empty() || (!now && t - last_write < std::chrono::milliseconds(20))) return;
+    if (!write(batch)) gone = true;
+    batch.clear();
+    last_write = t;
+  };
   auto flush = [&] {
-    if (have_pending && !gone && !write(sse("token", pending))) gone = true;
+    if (have_pending) batch += sse("token", pending);
     have_pending = false;
+    send(false);
   };
   generate_config cfg = job.config;
   cfg.on_token = [&](const token_event& e) {
@@ -87,11 +99,11 @@ generate_outcome generate_job_run(generate_job& job, const std::function<bool(co
   const stop_reason why = generate_tokens(*job.model->model, tok, job.prompt_ids, cfg, on_text, ids, text);
   flush();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  batch += sse("done", {{"prompt", job.prompt}, {"text", text}, {"stop_reason", reason_name(why)},
+                        {"tokens", out.tokens}, {"seed", cfg.sampling.seed}, {"seconds", seconds},
+                        {"tokens_per_second", seconds > 0 ? out.tokens / seconds : 0.0}});
+  send(true);
   out.cancelled = gone || why == stop_reason::cancelled;
-  if (!gone)
-    write(sse("done", {{"prompt", job.prompt}, {"text", text}, {"stop_reason", reason_name(why)},
-                       {"tokens", out.tokens}, {"seed", cfg.sampling.seed}, {"seconds", seconds},
-                       {"tokens_per_second", seconds > 0 ? out.tokens / seconds : 0.0}}));
   return out;
 }
 

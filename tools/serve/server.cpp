@@ -55,7 +55,7 @@ void add_generate(httplib::Server& svr, model_set& models) {
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [job](size_t, httplib::DataSink& sink) {
       const generate_outcome out = generate_job_run(*job, [&sink](const std::string& bytes) {
-        return sink.is_writable() && sink.write(bytes.data(), bytes.size());
+        return sink.write(bytes.data(), bytes.size());
       });
       if (out.cancelled)
         std::fprintf(stderr, "pluma serve: generate: client gone, stopped after %d tokens\n", out.tokens);
@@ -83,6 +83,7 @@ status serve_run(const server_config& cfg, model_set& models) {
   const int workers = cfg.workers;
   svr.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
   svr.set_payload_max_length(max_body_bytes);
+  svr.set_tcp_nodelay(true);      // small answers go out at once (Nagle would hold them ~40 ms)
   svr.set_keep_alive_timeout(1);  // an idle browser connection frees its worker soon
   svr.set_read_timeout(10, 0);
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
