@@ -118,6 +118,9 @@ try:
     path = rows[1].find_element(By.CSS_SELECTOR, "td.path").text
     check("a path's probability is the product", path == "%.4f" % (want["tokens"][0]["prob"] * want["tokens"][0]["children"][0]["prob"]), path)
     shot("next.png")
+    exported = driver.execute_script("return plumaExportData()")
+    check("Export JSON holds the table's answer", exported["view"] == "next" and
+          [(piece_display(t["token"]), "%.4f" % t["prob"]) for t in exported["answer"]["tokens"]] == want_rows)
     # click a token: it is appended to the prompt
     rows[0].find_element(By.CSS_SELECTOR, "td.tok a").click()
     first = want["tokens"][0]["token"]
@@ -195,6 +198,8 @@ try:
     wait_for(lambda: q("body").get_attribute("data-ready") == "1", what="the reload")
     check("a link restores prompt, tab and language", q("#prompt").get_attribute("value") == prompt and
           not q("#view-model").get_attribute("hidden") and q("#tab-next").text == "Siguiente token")
+    check("a link restores the sampler's options", q("#temperature").get_attribute("value") == "0.9" and
+          q("#top_k").get_attribute("value") == "8" and q("#seed").get_attribute("value") == "21")
     q("#model").find_element(By.CSS_SELECTOR, "option[value=lstm]").click()
     wait_for(lambda: "LSTM" in q("#card").text, what="the LSTM card")
     check("choosing the other model shows its card", "LSTM" in q("#card").text)

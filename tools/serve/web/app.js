@@ -350,9 +350,13 @@ function renderCard() {
 }
 
 // ---- export
+function exportData() {
+  return { view: state.tab, url: location.href,
+           answer: state.tab === "sampler" ? (last.sampler_run || last.sampler) : last[state.tab] };
+}
+window.plumaExportData = exportData;   // what "Export JSON" saves (the browser test reads it)
 function exportJson() {
-  const data = { view: state.tab, url: location.href,
-                 answer: state.tab === "sampler" ? (last.sampler_run || last.sampler) : last[state.tab] };
+  const data = exportData();
   const a = document.createElement("a");
   a.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
   a.download = `pluma-${state.tab}.json`;
