@@ -51,9 +51,9 @@ code=$(curl -s -o models.json -w '%{http_code}' "${URL}api/models")
 check "GET /api/models: 200, both models by name" "[ $code = 200 ] && grep -q '\"name\":\"gpt\"' models.json && grep -q '\"name\":\"lstm\"' models.json"
 check "the model card has kind and parameters" "grep -q '\"kind\":\"lstm\"' models.json && grep -q '\"parameters\":' models.json"
 code=$(curl -s -o page.html -w '%{http_code}' "$URL")
-check "GET / serves the page" "[ $code = 200 ] && grep -q 'app.js' page.html"
-code=$(curl -s -o app.js -w '%{http_code}' "${URL}app.js")
-check "GET /app.js serves the script" "[ $code = 200 ] && grep -q '/api/probs' app.js"
+check "GET / serves the page" "[ $code = 200 ] && grep -q 'main.js' page.html"
+code=$(curl -s -o next.js -w '%{http_code}' "${URL}next.js")
+check "GET /next.js serves the script" "[ $code = 200 ] && grep -q '/api/probs' next.js"
 
 # ---- each endpoint against the CLI's JSON
 "$PLUMA" probs --checkpoint "$GPT" --prompt 'ROMEO:\nWhat' --top 5 --depth 2 --json --threads 1 > cli_probs.json

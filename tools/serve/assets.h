@@ -7,7 +7,7 @@
 namespace pluma::serve {
 
 struct web_asset {
-  const char* name;            // "index.html", "app.js", ...
+  const char* name;            // "index.html", "main.js", ...
   const char* mime;
   const unsigned char* data;
   size_t size;
