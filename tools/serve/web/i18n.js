@@ -1,4 +1,4 @@
-// The interface's words in Spanish and English. Elements carry data-i18n="key"; app.js calls t(key).
+// The interface's words in Spanish and English. Elements carry data-i18n="key"; common.js's t(key) looks words up.
 const I18N = {
   es: {
     subtitle: "inspector", model: "Modelo", tab_next: "Siguiente token", tab_sampler: "Muestreador",
