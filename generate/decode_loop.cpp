@@ -118,6 +118,10 @@ stop_reason generate_tokens(lm_model& m, const tokenizer& tok, const std::vector
   const int V = m.vocab_size();
   for (int i = 0; i < cfg.max_new_tokens; i++) {
     int next = smp.sample(dec.logits().data(), V, dec.history());
+    if (cfg.on_token && !cfg.on_token(token_event{next, dec.logits().data(), V, smp.candidates()})) {
+      reason = stop_reason::cancelled;
+      break;
+    }
     if (next == eos_id && cfg.stop_at_eos) {
       reason = stop_reason::eos;
       break;

@@ -11,11 +11,23 @@
 
 namespace pluma {
 
+// What generate_tokens shows an observer after each draw: the drawn id, the raw logits it was drawn
+// from, and the candidates the sampler chain kept (prob = the renormalized probabilities of the draw).
+struct token_event {
+  int id;
+  const float* logits;               // (V)
+  int V;
+  const candidate_array& kept;
+};
+
 struct generate_config {
   int max_new_tokens = 500;
   std::vector<std::string> stop;     // generation ends when the new text contains one (it is not emitted)
   bool stop_at_eos = true;           // <eos> ends generation
   sampler_config sampling;
+  // Optional: called after every draw (<eos> included), before its text; returning false ends generation
+  // (stop_reason::cancelled), e.g. when the client of a server has gone.
+  std::function<bool(const token_event&)> on_token;
 };
 
 // Feeds `ids` through the model one position at a time. For a model with a context length Tc, when the
@@ -41,7 +53,7 @@ class decoder {
 };
 
 // The reason generation ended.
-enum class stop_reason { length, eos, stop_string };
+enum class stop_reason { length, eos, stop_string, cancelled };
 
 // Generates up to cfg.max_new_tokens after `prompt` (which must be non-empty: use {sos_id} for none).
 // on_text receives each new piece of text as soon as it is complete UTF-8 and cannot be the start of a

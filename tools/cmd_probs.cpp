@@ -2,9 +2,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "generate/inspect.h"
+#include "generate/inspect_json.h"
 #include "tools/cli_common.h"
 
 namespace pluma::cli {
@@ -23,14 +22,6 @@ void print_tree(const tokenizer& tok, const std::vector<prob_node>& nodes, int i
     std::printf("%*s%s%s%.4f\n", indent, "", indent ? "→ " : "", pad(piece, 12).c_str(), n.prob);
     print_tree(tok, n.children, indent + 4);
   }
-}
-
-nlohmann::json tree_json(const tokenizer& tok, const std::vector<prob_node>& nodes) {
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& n : nodes)
-    arr.push_back({{"token", tok.id_to_piece(n.id)}, {"id", n.id}, {"prob", n.prob},
-                   {"children", tree_json(tok, n.children)}});
-  return arr;
 }
 
 int run_probs(int argc, char** argv) {
@@ -56,8 +47,7 @@ int run_probs(int argc, char** argv) {
   std::string prompt_text = unescape(r["prompt"].as<std::string>());
   auto tree = next_token_tree(*model, prompt_ids(*tok, r["prompt"].as<std::string>()), top, depth, temperature);
   if (r.count("json")) {
-    nlohmann::json j = {{"prompt", prompt_text}, {"tokens", tree_json(*tok, tree)}};
-    std::cout << j.dump(2) << std::endl;
+    std::cout << probs_json(*tok, prompt_text, tree).dump(2) << std::endl;
   } else {
     std::printf("%s%s\n", pad("token", 12).c_str(), "prob");
     print_tree(*tok, tree, 0);

@@ -3,10 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "data/corpus.h"
 #include "generate/inspect.h"
+#include "generate/inspect_json.h"
 #include "tools/cli_common.h"
 
 namespace pluma::cli {
@@ -37,17 +36,7 @@ int run_score(int argc, char** argv) {
   score_result res;
   score_tokens(*model, *tok, ids, top, res);
   if (r.count("json")) {
-    nlohmann::json toks = nlohmann::json::array();
-    for (const auto& t : res.tokens) {
-      nlohmann::json alts = nlohmann::json::array();
-      for (const auto& a : t.top) alts.push_back({{"token", tok->id_to_piece(a.id)}, {"id", a.id}, {"prob", a.prob}});
-      toks.push_back({{"token", tok->id_to_piece(t.id)}, {"id", t.id}, {"logprob", t.logprob},
-                      {"surprisal_bits", -t.logprob / std::log(2.0)}, {"rank", t.rank}, {"top", alts}});
-    }
-    nlohmann::json j = {{"tokens", toks}, {"loss", res.loss}, {"perplexity", res.perplexity},
-                        {"bits_per_char", res.bits_per_char}, {"num_tokens", res.tokens.size()},
-                        {"num_chars", res.chars}};
-    std::cout << j.dump(1) << std::endl;
+    std::cout << score_json(*tok, res).dump(1) << std::endl;
     return 0;
   }
   std::printf("%6s  %-12s %9s %9s %6s  %s\n", "pos", "token", "logprob", "bits", "rank", "top alternatives");
