@@ -176,7 +176,7 @@ TEST_CASE("presets set the recipe; the defaults are the baby recipe") {
   CHECK(sc.schedule.lr_min == doctest::Approx(1e-4));
   CHECK(sc.optim.beta2 == doctest::Approx(0.99f));
   status st = train_preset_apply("huge", sc);
-  CHECK(st.message() == "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn)");
+  CHECK(st.message() == "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn, multi30k, tatoeba-en-es)");
 }
 
 TEST_CASE("config check names the offending option") {
@@ -548,7 +548,7 @@ TEST_CASE("a restore rejects a checkpoint that does not fit the model") {
   CHECK(a.tr->restore(broken).message() == "the checkpoint's training state is malformed");
   for (auto& t : ck.tensors)
     if (t.name == "optimizer.v.w") t.shape = {49};
-  CHECK(a.tr->restore(ck).message() == "tensor 'optimizer.v.w' in the checkpoint has another type or shape than the model's");
+  CHECK(a.tr->restore(ck).message() == "checkpoint tensor optimizer.v.w has another type or shape than the model's");
 }
 
 TEST_CASE("gradient accumulation: two micro-batches of 2 give the step of one batch of 4") {

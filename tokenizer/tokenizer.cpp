@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/corpus.h"
+#include "tokenizer/corpus_read.h"
 #include "tokenizer/corpus_path.h"
 #include "tokenizer/kinds.h"
 
