@@ -356,7 +356,7 @@ train_config toy_config(const std::string& name) {
   return c;
 }
 
-bool same_params(lm_model& a, lm_model& b) {
+bool same_params(trainable& a, trainable& b) {
   return a.params().size() == b.params().size() &&
          std::memcmp(a.params().data(), b.params().data(), a.params().size() * sizeof(float)) == 0;
 }
@@ -381,8 +381,8 @@ TEST_CASE("the trainer learns, evaluates on schedule, logs metrics and saves at 
   CHECK(res.steps == 45);
   CHECK(!res.stopped_early);
   CHECK(r.events.back().path == c.out);
-  CHECK(r.events.front().val_loss > res.val_loss + 0.3f);   // it learned the walk
-  CHECK(res.train_loss == r.events[r.events.size() - 2].train_loss);
+  CHECK(r.events.front().eval.val_loss > res.val_loss + 0.3f);   // it learned the walk
+  CHECK(res.train_loss == r.events[r.events.size() - 2].eval.train_loss.value_or(-1));
 
   std::vector<metrics_record> m;
   REQUIRE(metrics_read(c.metrics, m));

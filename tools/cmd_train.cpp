@@ -64,7 +64,8 @@ std::string count_text(size_t n) {
 // What the run is about to do: data, tokenizer, model, memory, batch.
 std::string model_shape(const trainable& m) {
   std::string shape;
-  for (const auto& [key, value] : m.config_json().items()) {
+  const nlohmann::json config = m.config_json();
+  for (const auto& [key, value] : config.items()) {
     if (key == "kind" || key == "vocab_size" || key == "src_vocab_size") continue;
     std::string v = value.is_number_float() ? format_g(static_cast<float>(value.get<double>())) : value.dump();
     shape += (shape.empty() ? "" : ", ") + key + " " + v;
