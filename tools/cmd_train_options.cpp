@@ -137,15 +137,15 @@ status check_model_options(const std::set<std::string>& given, model_kind kind) 
   static const std::vector<std::string> seq2seq_only = {"dec-hidden", "src", "tgt", "tsv", "valid-src", "valid-tgt",
       "valid-tsv", "valid-size", "max-tokens", "separate-vocab", "no-space-prefix", "label-smoothing", "bleu-batch",
       "max-epochs"};
+  const char* a_kind = kind == model_kind::gpt ? "a gpt" : kind == model_kind::lstm ? "an lstm" : "a seq2seq";
   auto refuse = [&](const std::vector<std::string>& names, const std::string& for_what) -> status {
     for (const auto& name : names)
       if (given.count(name))
-        return status::error("--" + name + " applies to " + for_what + " only; leave it out for --model " +
-                             model_kind_name(kind));
+        return status::error("--" + name + " applies to " + for_what + " only; leave it out for " + a_kind);
     return status::ok();
   };
   if (kind != model_kind::gpt) PLUMA_TRY(refuse(gpt_only, "--model gpt"));
-  if (kind == model_kind::gpt && given.count("hidden")) return status::error("--hidden applies to --model lstm and seq2seq only; leave it out for a gpt");
+  if (kind == model_kind::gpt) PLUMA_TRY(refuse({"hidden"}, "--model lstm and seq2seq"));
   if (kind == model_kind::seq2seq) return refuse(lm_only, "the language models (--model gpt or lstm)");
   return refuse(seq2seq_only, "--model seq2seq");
 }

@@ -120,6 +120,8 @@ status seq2seq_config_check(const train_config& c) {
   PLUMA_TRY(non_negative("--eval-interval", c.eval_interval));
   if (c.iters == 0 && c.max_epochs == 0 && c.max_time_s == 0)
     return status::error("give a limit: --iters, --max-epochs or --max-time (or a --preset)");
+  if (c.schedule.kind == lr_schedule_kind::cosine && c.iters == 0 && c.schedule.decay_iters == 0)
+    return status::error("--lr-schedule cosine decays over --iters steps: give --iters or --lr-decay-iters");
   return status::ok();
 }
 

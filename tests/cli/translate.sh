@@ -101,9 +101,11 @@ for old in "--batch-size 32:--batch" "--clip 1:--grad-clip" "--max-steps 5:--ite
   check "old option ${old%% *} exits 2 naming ${old##*:}" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- '${old%% *} is now ${old##*:}'"
 done
 err=$($TRAIN $A --context 32 --out $TMP/x.pluma 2>&1); rc=$?
-check "a language model's option is refused" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- '--context applies to the language models (--model gpt or lstm) only'"
+check "a language model's option is refused" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- '--context applies to the language models (--model gpt or lstm) only; leave it out for a seq2seq'"
 err=$($PLUMA train --src $TMP/train.src --tgt $TMP/train.tgt --out $TMP/x.pluma 2>&1); rc=$?
-check "a translator's option is refused for a gpt" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- '--src applies to --model seq2seq only'"
+check "a translator's option is refused for a gpt" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- '--src applies to --model seq2seq only; leave it out for a gpt'"
 err=$($TRAIN --src $TMP/train.src --tgt $TMP/train.tgt --out $TMP/x.pluma 2>&1); rc=$?
 check "no limit: exits 2 and names the options" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q 'give a limit: --iters, --max-epochs or --max-time'"
+err=$($TRAIN $A --max-epochs 1 --lr-schedule cosine --out $TMP/x.pluma 2>&1); rc=$?
+check "cosine without a step count: exits 2 and says what to give" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q 'give --iters or --lr-decay-iters'"
 exit $fails
