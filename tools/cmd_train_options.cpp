@@ -190,6 +190,10 @@ const std::vector<fixed_option>& fixed_options() {
       {"max-tokens", [](const train_config& c) { return text(c.max_len); }, data},
       {"separate-vocab", [](const train_config& c) { return text(!c.joint_vocab); }, data},
       {"no-space-prefix", [](const train_config& c) { return text(!c.space_prefix); }, data},
+      // a language model's --tokenizer may name the checkpoint's tokenizer file by another path: the session
+      // compares the tokenizers themselves
+      {"tokenizer", [](const train_config& c) { return c.model == model_kind::seq2seq ? c.tokenizer : ""; },
+       "a resumed run uses the checkpoint's tokenizers"},
   };
   return list;
 }

@@ -94,6 +94,10 @@ $TRAIN $A --iters 12 --eval-interval 10 --log-interval 1 --out $TMP/split.pluma 
 out=$($TRAIN --resume $TMP/split.pluma --iters 30 --max-time 80m --metrics $TMP/split.jsonl --threads 1); rc=$?
 check "resume exits 0 and says where" "[ $rc -eq 0 ] && echo \"\$out\" | grep -q 'resuming from .*split.pluma at iteration 12 of 30'"
 losses() { grep -o '"loss":[^,]*' "$1"; }
+err=$($TRAIN --resume $TMP/split.pluma --iters 30 --tokenizer bpe 2>&1); rc=$?
+check "resume: a contradicting option names both values" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- \"--tokenizer bpe contradicts the checkpoint's word; a resumed run uses the checkpoint's tokenizers (leave out --tokenizer)\""
+err=$($TRAIN --resume $TMP/split.pluma --iters 30 --hidden 12 2>&1); rc=$?
+check "resume: a model's shape stays" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- \"--hidden 12 contradicts the checkpoint's 8\""
 check "12 + 18 steps equal 30 straight (losses)" "[ -n \"\$(losses $TMP/split.jsonl)\" ] && [ \"\$(losses $TMP/split.jsonl)\" = \"\$(losses $TMP/straight.jsonl)\" ]"
 check "12 + 18 steps equal 30 straight (val BLEU)" "[ \"\$(grep -o '\"val_bleu\":[^,]*' $TMP/split.jsonl)\" = \"\$(grep -o '\"val_bleu\":[^,]*' $TMP/straight.jsonl)\" ]"
 for old in "--batch-size 32:--batch" "--clip 1:--grad-clip" "--max-steps 5:--iters" "--eval-every 5:--eval-interval" "--log-every 5:--log-interval" "--emb 8:--embd"; do
@@ -108,4 +112,11 @@ err=$($TRAIN --src $TMP/train.src --tgt $TMP/train.tgt --out $TMP/x.pluma 2>&1);
 check "no limit: exits 2 and names the options" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q 'give a limit: --iters, --max-epochs or --max-time'"
 err=$($TRAIN $A --max-epochs 1 --lr-schedule cosine --out $TMP/x.pluma 2>&1); rc=$?
 check "cosine without a step count: exits 2 and says what to give" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q 'give --iters or --lr-decay-iters'"
+# a kill -9 at any moment leaves the last checkpoint whole: it loads and resumes
+$TRAIN $A --iters 100000 --eval-interval 100000 --checkpoint-interval 5 --out $TMP/k.pluma > $TMP/k.out 2>&1 &
+kp=$!
+for i in $(seq 300); do [ "$(grep -c '^saved ' $TMP/k.out)" -ge 2 ] && break; sleep 0.1; done
+kill -9 $kp; wait $kp 2>/dev/null
+out=$($TRAIN --resume $TMP/k.pluma --max-time 2s --threads 1); rc=$?
+check "killed with -9: the last checkpoint resumes" "[ $rc -eq 0 ] && echo \"\$out\" | grep -Eq 'resuming from .*k.pluma at iteration [1-9][0-9]* of 100000'"
 exit $fails
