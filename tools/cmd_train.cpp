@@ -263,8 +263,8 @@ int cmd_train(int argc, char** argv) {
     best = ", best " + std::string(c.keep_best == keep_best_kind::bleu ? "val BLEU " : "val loss ") +
            format_g(*res.best) + " at iteration " + std::to_string(res.best_step) + " (the checkpoint's model)";
   if (c.model == model_kind::seq2seq)
-    std::printf("done: %d iterations, val loss %.4f%s; checkpoint %s\n", res.steps, res.val_loss, best.c_str(),
-                c.out.c_str());
+    std::printf("done: %d iterations, val loss %.4f, val BLEU %.2f%s; checkpoint %s\n", res.steps, res.val_loss,
+                res.val_bleu.value_or(0), best.c_str(), c.out.c_str());
   else
     std::printf("done: %d iterations, train loss %.4f, val loss %.4f%s; checkpoint %s\n", res.steps, res.train_loss,
                 res.val_loss, best.c_str(), c.out.c_str());

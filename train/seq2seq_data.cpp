@@ -129,7 +129,7 @@ status seq2seq_data_open(const train_config& cfg, seq2seq_data& out) {
   };
   const long dropped = encode(train, true, out.train);
   encode(valid, false, out.valid);
-  if (out.train.empty()) return status::error("no training pair is left after the length filter (--max-len)");
+  if (out.train.empty()) return status::error("no training pair is left after the length filter (--max-tokens)");
   long tgt_tokens = 0;
   for (const auto& p : out.train) tgt_tokens += long(p.tgt.size()) + 1;
   out.summary.push_back("encoded: " + std::to_string(tgt_tokens) + " target tokens per epoch (with <eos>)" +

@@ -111,7 +111,7 @@ status seq2seq_config_check(const train_config& c) {
     return status::error("give the validation pairs either as --valid-src and --valid-tgt or as --valid-tsv");
   if (c.valid_src.empty() != c.valid_tgt.empty()) return status::error("--valid-src and --valid-tgt go together");
   PLUMA_TRY(positive("--valid-size", c.valid_size));
-  PLUMA_TRY(non_negative("--max-len", c.max_len));
+  PLUMA_TRY(non_negative("--max-tokens", c.max_len));
   if (!(c.label_smoothing >= 0 && c.label_smoothing < 1))
     return status::error("--label-smoothing must be in [0, 1) (got " + format_g(c.label_smoothing) + ")");
   PLUMA_TRY(positive("--bleu-batch", c.bleu_batch));

@@ -61,6 +61,7 @@ struct train_result {
   int steps = 0;              // optimizer steps done, in total (resumed ones included)
   float train_loss = 0;       // the last evaluation (a language model's)
   float val_loss = 0;
+  std::optional<double> val_bleu;   // the last evaluation's (a translator's)
   std::optional<double> best; // the best keep-best metric so far, and its step
   int best_step = 0;
   bool stopped_early = false; // by the time budget, max_epochs or the callback, before iters

@@ -94,6 +94,7 @@ struct trainer::loop {
     p.eval = t.eval_.evaluate(*t.comm_);
     t.last_train_loss_ = p.eval.train_loss.value_or(0.0f);
     t.last_val_loss_ = p.eval.val_loss;
+    result.val_bleu = p.eval.val_bleu;
     eval_time += seconds_since(te);
     evals_run++;
     std::vector<std::pair<const char*, float>> losses = {{"validation", p.eval.val_loss}};
