@@ -1,19 +1,4 @@
-// corpus: read a whole text file, checked. Every corpus enters the engine through corpus_read,
-// so a missing file, an empty file or invalid UTF-8 is caught once, with a message that says where.
+// corpus: reading a whole text file, checked, lives in tokenizer/corpus_read.h (the tokenizers train on such
+// files, and data/ may use tokenizer/ but not the other way round); this name stays for data's users.
 #pragma once
-#include <string>
-
-#include "model/core/status.h"
-
-namespace pluma {
-
-// Reads the file at `path` into `text` (bytes unchanged). Errors:
-//   "corpus file 'P' not found" / "cannot open corpus file 'P': <reason>" / "'P' is a directory, not a file"
-//   "corpus file 'P' is empty"
-//   "corpus file 'P': invalid UTF-8 at byte offset N (line L); convert it to UTF-8 (e.g. iconv)"
-status corpus_read(const std::string& path, std::string& text);
-
-// The same checks on text already in memory; `name` is used in the messages.
-status corpus_check_text(const std::string& name, const std::string& text);
-
-}  // namespace pluma
+#include "tokenizer/corpus_read.h"

@@ -3,6 +3,7 @@
 
 #include "model/gpt/gpt.h"
 #include "model/rnn/lstm_lm.h"
+#include "model/rnn/seq2seq.h"
 
 namespace pluma {
 
@@ -25,7 +26,26 @@ status model_kind_parse(const std::string& name, model_kind& out) {
   return status::error("unknown model kind '" + name + "' (expected gpt, lstm or seq2seq)");
 }
 
-status lm_model::set_device(const exec_context& ctx) {
+train_batch train_batch::rows(int first, int count) const {
+  train_batch r = *this;
+  r.B = count;
+  const size_t off = static_cast<size_t>(first);
+  r.inputs = inputs ? inputs + off * T : nullptr;
+  r.targets = targets ? targets + off * T : nullptr;
+  r.src = src ? src + off * S : nullptr;
+  r.src_len = src_len ? src_len + off : nullptr;
+  r.tgt_len = tgt_len ? tgt_len + off : nullptr;
+  return r;
+}
+
+long train_batch::scored(int first, int count) const {
+  if (!tgt_len) return static_cast<long>(count) * T;
+  long n = 0;
+  for (int b = first; b < first + count; b++) n += tgt_len[b];
+  return n;
+}
+
+status trainable::set_device(const exec_context& ctx) {
   if (ctx.dev == device::cpu) return status::ok();
   return status::error(std::string("the ") + model_kind_name(kind()) +
                        " model runs on the CPU only (the CUDA backend runs gpt models); use --device cpu");
@@ -40,7 +60,7 @@ void lm_model::decode_prefill(decode_state& state, const int* tokens, int T, flo
   }
 }
 
-status model_create(const nlohmann::json& config, std::unique_ptr<lm_model>& out) {
+status trainable_create(const nlohmann::json& config, std::unique_ptr<trainable>& out) {
   if (!config.is_object()) return status::error("model config is not a JSON object");
   auto kind_it = config.find("kind");
   if (kind_it == config.end() || !kind_it->is_string())
@@ -60,10 +80,24 @@ status model_create(const nlohmann::json& config, std::unique_ptr<lm_model>& out
       out = std::make_unique<lstm_lm>(c);
       return status::ok();
     }
-    case model_kind::seq2seq:
-      break;
+    case model_kind::seq2seq: {
+      seq2seq_config c;
+      PLUMA_TRY(seq2seq_config_from_json(config, c));
+      PLUMA_TRY(seq2seq_config_validate(c));
+      out = std::make_unique<seq2seq_model>(c);
+      return status::ok();
+    }
   }
-  return status::error(std::string("model kind '") + model_kind_name(kind) + "' is not built into this pluma yet");
+  return status::error(std::string("model kind '") + model_kind_name(kind) + "' is not built into this pluma");
+}
+
+status model_create(const nlohmann::json& config, std::unique_ptr<lm_model>& out) {
+  std::unique_ptr<trainable> m;
+  PLUMA_TRY(trainable_create(config, m));
+  if (m->kind() == model_kind::seq2seq)
+    return status::error("the model is a seq2seq translator, not a language model (use it with pluma translate)");
+  out.reset(static_cast<lm_model*>(m.release()));
+  return status::ok();
 }
 
 }  // namespace pluma

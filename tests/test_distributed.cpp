@@ -309,8 +309,8 @@ TEST_CASE("the ranks together take one process's steps; rank 0 alone writes") {
     CHECK(dp.model.params().data()[i] == doctest::Approx(one.model.params().data()[i]).epsilon(1e-5));
   const train_progress& last_eval = one.events[one.events.size() - 2];   // the end's evaluation, then its checkpoint
   REQUIRE(last_eval.event == train_progress::kind::eval);
-  CHECK(res.val_loss == doctest::Approx(last_eval.val_loss).epsilon(1e-5));
-  CHECK(res.train_loss == doctest::Approx(last_eval.train_loss).epsilon(1e-5));
+  CHECK(res.val_loss == doctest::Approx(last_eval.eval.val_loss).epsilon(1e-5));
+  CHECK(res.train_loss == doctest::Approx(last_eval.eval.train_loss.value_or(-1)).epsilon(1e-5));
   CHECK(std::filesystem::exists(dp.cfg.out) == (r == 0));
   CHECK(std::filesystem::exists(dp.cfg.metrics) == (r == 0));
 }

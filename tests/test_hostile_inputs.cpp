@@ -11,6 +11,7 @@
 #include "data/shard.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
+#include "model/trainable.h"
 #include "model/model_io.h"
 
 using namespace pluma;
@@ -75,10 +76,13 @@ TEST_CASE("a model config far larger than the checkpoint's tensors is refused be
   for (const char* config : {R"({"kind": "gpt", "vocab_size": 5, "context": 32768, "layers": 1000, "heads": 128,)"
                              R"( "embd": 16384, "bias": true, "dropout": 0})",
                              R"({"kind": "lstm", "vocab_size": 5, "layers": 1000, "hidden": 20000,)"
-                             R"( "embd": 20000, "dropout": 0})"}) {
+                             R"( "embd": 20000, "dropout": 0})",
+                             R"({"kind": "seq2seq", "src_vocab_size": 5, "vocab_size": 5, "emb": 10000,)"
+                             R"( "enc_hidden": 10000, "enc_layers": 1000, "dec_hidden": 10000, "dropout": 0,)"
+                             R"( "space_prefix": false})"}) {
     CAPTURE(config);
-    std::unique_ptr<lm_model> probe;
-    REQUIRE(model_create(nlohmann::json::parse(config), probe).is_ok());
+    std::unique_ptr<trainable> probe;
+    REQUIRE(trainable_create(nlohmann::json::parse(config), probe).is_ok());
     const tensor_spec& first = probe->param_specs().front();
     std::vector<float> w(first.numel(), 0.5f);
     checkpoint ck;
@@ -86,10 +90,26 @@ TEST_CASE("a model config far larger than the checkpoint's tensors is refused be
     ck.metadata["config"] = config;
     ck.add_f32(first.name, first.shape, w.data());
     ck.add_u8("tokenizer", five_piece_tokenizer().serialize());
-    std::unique_ptr<lm_model> m;
-    std::unique_ptr<tokenizer> tok;
-    const status st = checkpoint_load_model(ck, m, tok);
+    ck.add_u8("src_tokenizer", five_piece_tokenizer().serialize());
+    std::unique_ptr<trainable> m;
+    std::unique_ptr<tokenizer> tok, src;
+    const status st = checkpoint_load_trainable(ck, m, tok, src);
     REQUIRE_FALSE(st.is_ok());
+    CHECK(st.message().find("lacks") != std::string::npos);
+  }
+}
+
+TEST_CASE("model configs whose sizes overflow the kernels' 32-bit indexing are refused") {
+  for (const char* config : {R"({"kind": "seq2seq", "src_vocab_size": 5, "vocab_size": 5, "emb": 1000000000,)"
+                             R"( "enc_hidden": 1000000000, "enc_layers": 1, "dec_hidden": 1000000000,)"
+                             R"( "dropout": 0, "space_prefix": false})",
+                             R"({"kind": "lstm", "vocab_size": 5, "layers": 1, "hidden": 1000000000,)"
+                             R"( "embd": 10, "dropout": 0})"}) {
+    CAPTURE(config);
+    std::unique_ptr<trainable> m;
+    const status st = trainable_create(nlohmann::json::parse(config), m);
+    REQUIRE_FALSE(st.is_ok());
+    CHECK(st.message().find("too large") != std::string::npos);
   }
 }
 

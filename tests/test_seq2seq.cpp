@@ -487,7 +487,7 @@ TEST_CASE("seq2seq: config JSON round trip and validation messages") {
   j = seq2seq_config_to_json(cfg);
   j["dropout"] = 1.5;
   CHECK(seq2seq_config_from_json(j, back).message().find("dropout must be in [0, 1)") != std::string::npos);
-  j["model"] = "gpt";
+  j["kind"] = "gpt";
   CHECK(seq2seq_config_from_json(j, back).message().find("not a seq2seq") != std::string::npos);
   decode_config dc;
   dc.n_best = 6;
@@ -536,10 +536,8 @@ TEST_CASE("seq2seq checkpoint: round trip with both tokenizers; other models and
   CHECK(nlohmann::json::parse(ck.metadata.at("src_tokenizer"))["vocab_size"] == src_tok->vocab_size());
 
   checkpoint other = ck;   // a language model's config
-  other.metadata["config"] = R"({"model": "gpt", "vocab_size": 11})";
-  CHECK(seq2seq_checkpoint_load(other, back, s2, t2).message() ==
-        "checkpoint holds a \"gpt\" language model, not a translation model (train one with: pluma train --model "
-        "seq2seq)");
+  other.metadata["config"] = R"({"kind": "gpt", "vocab_size": 11, "context": 8, "layers": 1, "heads": 1, "embd": 4})";
+  CHECK_FALSE(seq2seq_checkpoint_load(other, back, s2, t2).is_ok());
   checkpoint no_src = ck;
   no_src.tensors.erase(std::find_if(no_src.tensors.begin(), no_src.tensors.end(),
                                     [](const checkpoint_tensor& t) { return t.name == "src_tokenizer"; }));
@@ -547,6 +545,6 @@ TEST_CASE("seq2seq checkpoint: round trip with both tokenizers; other models and
   checkpoint no_param = ck;
   no_param.tensors.erase(std::find_if(no_param.tensors.begin(), no_param.tensors.end(),
                                       [](const checkpoint_tensor& t) { return t.name == "proj.bias"; }));
-  CHECK(seq2seq_checkpoint_load(no_param, back, s2, t2).message() == "checkpoint lacks parameter proj.bias");
+  CHECK(seq2seq_checkpoint_load(no_param, back, s2, t2).message() == "checkpoint lacks tensor proj.bias");
   std::filesystem::remove_all(dir);
 }

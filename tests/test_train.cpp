@@ -176,7 +176,7 @@ TEST_CASE("presets set the recipe; the defaults are the baby recipe") {
   CHECK(sc.schedule.lr_min == doctest::Approx(1e-4));
   CHECK(sc.optim.beta2 == doctest::Approx(0.99f));
   status st = train_preset_apply("huge", sc);
-  CHECK(st.message() == "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn)");
+  CHECK(st.message() == "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn, multi30k, tatoeba-en-es)");
 }
 
 TEST_CASE("config check names the offending option") {
@@ -356,7 +356,7 @@ train_config toy_config(const std::string& name) {
   return c;
 }
 
-bool same_params(lm_model& a, lm_model& b) {
+bool same_params(trainable& a, trainable& b) {
   return a.params().size() == b.params().size() &&
          std::memcmp(a.params().data(), b.params().data(), a.params().size() * sizeof(float)) == 0;
 }
@@ -381,8 +381,8 @@ TEST_CASE("the trainer learns, evaluates on schedule, logs metrics and saves at 
   CHECK(res.steps == 45);
   CHECK(!res.stopped_early);
   CHECK(r.events.back().path == c.out);
-  CHECK(r.events.front().val_loss > res.val_loss + 0.3f);   // it learned the walk
-  CHECK(res.train_loss == r.events[r.events.size() - 2].train_loss);
+  CHECK(r.events.front().eval.val_loss > res.val_loss + 0.3f);   // it learned the walk
+  CHECK(res.train_loss == r.events[r.events.size() - 2].eval.train_loss.value_or(-1));
 
   std::vector<metrics_record> m;
   REQUIRE(metrics_read(c.metrics, m));
@@ -548,7 +548,7 @@ TEST_CASE("a restore rejects a checkpoint that does not fit the model") {
   CHECK(a.tr->restore(broken).message() == "the checkpoint's training state is malformed");
   for (auto& t : ck.tensors)
     if (t.name == "optimizer.v.w") t.shape = {49};
-  CHECK(a.tr->restore(ck).message() == "tensor 'optimizer.v.w' in the checkpoint has another type or shape than the model's");
+  CHECK(a.tr->restore(ck).message() == "checkpoint tensor optimizer.v.w has another type or shape than the model's");
 }
 
 TEST_CASE("gradient accumulation: two micro-batches of 2 give the step of one batch of 4") {

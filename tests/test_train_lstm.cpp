@@ -73,7 +73,7 @@ std::vector<float> run_losses(train_session& s, const train_callback& also = nul
   return losses;
 }
 
-bool same_params(lm_model& a, lm_model& b) {
+bool same_params(trainable& a, trainable& b) {
   return a.params().size() == b.params().size() &&
          std::memcmp(a.params().data(), b.params().data(), a.params().size() * sizeof(float)) == 0;
 }

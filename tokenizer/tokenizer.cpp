@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/corpus.h"
 #include "model/core/file_write.h"
+#include "tokenizer/corpus_read.h"
 #include "tokenizer/corpus_path.h"
 #include "tokenizer/kinds.h"
 

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "data/utf8_check.h"
+#include "tokenizer/utf8_check.h"
 #include "tokenizer/kinds.h"
 #include "tokenizer/utf8.h"
 

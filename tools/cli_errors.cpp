@@ -12,8 +12,9 @@
 namespace pluma::cli {
 namespace {
 
-// Option names users bring from other tools (nanoGPT, char-rnn, Marian, our own older translator),
-// mapped to ours. Suggested only when the command has the option.
+// Option names users bring from other tools (nanoGPT, char-rnn, Marian) and from our own translator before
+// it joined the shared trainer (--batch-size, --clip, --max-steps, --eval-every, --log-every, --emb,
+// --enc-hidden, --enc-layers), mapped to ours. Suggested only when the command has the option.
 struct synonym {
   const char* theirs;
   const char* ours;
@@ -33,6 +34,7 @@ constexpr synonym synonyms[] = {
     {"temp", "temperature"},        {"model-file", "checkpoint"},  {"ckpt", "checkpoint"},
     {"init-from", "resume"},        {"output", "out"},             {"o", "out"},
     {"beam-size", "beam"},          {"threads-num", "threads"},    {"vocab", "vocab-size"},
+    {"emb", "embd"},                {"enc-hidden", "hidden"},      {"enc-layers", "layers"},
 };
 
 // Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.

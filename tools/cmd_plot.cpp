@@ -16,7 +16,7 @@ struct plot_config {
 
 int cmd_plot(int argc, char** argv) {
   plot_config cfg;
-  cxxopts::Options opts("pluma plot", "Draw the train and val loss curves of a metrics log as an SVG picture.");
+  cxxopts::Options opts("pluma plot", "Draw the train and val loss curves (and a translator's val BLEU) of a metrics log as an SVG picture.");
   opts.add_options()
       ("metrics", "Metrics log (JSON lines written by pluma train --metrics)", cxxopts::value<std::string>())
       ("out", "SVG file to write", cxxopts::value<std::string>()->default_value(cfg.out))
@@ -46,4 +46,4 @@ int cmd_plot(int argc, char** argv) {
 
 }  // namespace
 
-PLUMA_COMMAND("plot", "Plot train/val loss curves from a metrics log (SVG)", cmd_plot);
+PLUMA_COMMAND("plot", "Plot train/val loss (and val BLEU) curves from a metrics log (SVG)", cmd_plot);

@@ -20,7 +20,7 @@ void copy_rows(float* dst, int dst_rows, int dst_r0, const float* src, int src_r
 
 }  // namespace
 
-carried_state::carried_state(lm_model& model, int B) : lstm_(dynamic_cast<lstm_lm*>(&model)), B_(B) {
+carried_state::carried_state(trainable& model, int B) : lstm_(dynamic_cast<lstm_lm*>(&model)), B_(B) {
   if (!lstm_) return;
   L_ = lstm_->config().layers;
   H_ = lstm_->config().hidden;

@@ -17,7 +17,7 @@ namespace pluma {
 
 class carried_state {
  public:
-  carried_state(lm_model& model, int B);
+  carried_state(trainable& model, int B);
 
   bool active() const { return lstm_ != nullptr; }
   // The next batch starts from zeros (the sampler began a new pass, or its batches are independent).

@@ -14,6 +14,7 @@ struct series {
   double width;
   double opacity;
   bool dots;
+  bool right = false;   // drawn against the right-hand axis (BLEU)
   std::vector<std::pair<double, double>> xy;
 };
 
@@ -59,10 +60,12 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 }
 
 status loss_plot_svg(const std::vector<metrics_record>& records, const loss_plot_options& opt, std::string& svg) {
-  series batch{"batch loss", "#9e9e9e", 1.0, 0.6, false, {}};
-  series train{"train loss", "#1f77b4", 2.0, 1.0, true, {}};
-  series val{"val loss", "#d62728", 2.0, 1.0, true, {}};
+  series batch{"batch loss", "#9e9e9e", 1.0, 0.6, false, false, {}};
+  series train{"train loss", "#1f77b4", 2.0, 1.0, true, false, {}};
+  series val{"val loss", "#d62728", 2.0, 1.0, true, false, {}};
+  series bleu{"val BLEU", "#2ca02c", 2.0, 1.0, true, true, {}};
   for (const auto& r : records) {
+    if (r.val_bleu && std::isfinite(*r.val_bleu)) bleu.xy.push_back({r.iter, *r.val_bleu});
     if (r.loss && opt.batch_loss && std::isfinite(*r.loss)) batch.xy.push_back({r.iter, *r.loss});
     if (r.train_loss && std::isfinite(*r.train_loss)) train.xy.push_back({r.iter, *r.train_loss});
     if (r.val_loss && std::isfinite(*r.val_loss)) val.xy.push_back({r.iter, *r.val_loss});
@@ -75,15 +78,20 @@ status loss_plot_svg(const std::vector<metrics_record>& records, const loss_plot
   double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
   for (auto* s : all)
     for (auto [x, y] : s->xy) x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+  // BLEU has its own axis on the right, from 0
+  double b0 = 0, b1 = 1;
+  for (auto [x, y] : bleu.xy) x0 = std::min(x0, x), x1 = std::max(x1, x), b1 = std::max(b1, y * 1.05);
+  if (!bleu.xy.empty()) all.push_back(&bleu);
   if (x1 <= x0) x0 -= 1, x1 += 1;
   if (y1 <= y0) y0 -= 0.5, y1 += 0.5;
   double pad = (y1 - y0) * 0.05;
   y0 -= pad, y1 += pad;
 
-  const double W = opt.width, H = opt.height, ml = 70, mr = 20, mt = 40, mb = 55;
+  const double W = opt.width, H = opt.height, ml = 70, mr = bleu.xy.empty() ? 20 : 70, mt = 40, mb = 55;
   const double pw = W - ml - mr, ph = H - mt - mb;
   auto px = [&](double x) { return ml + (x - x0) / (x1 - x0) * pw; };
   auto py = [&](double y) { return mt + (y1 - y) / (y1 - y0) * ph; };
+  auto pb = [&](double y) { return mt + (b1 - y) / (b1 - b0) * ph; };
 
   std::string s;
   s += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -126,20 +134,36 @@ status loss_plot_svg(const std::vector<metrics_record>& records, const loss_plot
        "\" text-anchor=\"middle\">iteration</text>\n";
   s += "<text transform=\"translate(18 " + fmt("%.1f", mt + ph / 2) +
        ") rotate(-90)\" text-anchor=\"middle\">loss (cross-entropy, nats)</text>\n";
+  if (!bleu.xy.empty()) {   // the right-hand axis
+    auto bt = nice_ticks(b0, b1, 6);
+    double bstep = bt.size() > 1 ? bt[1] - bt[0] : 1;
+    s += "<g class=\"bleu-axis\" stroke=\"black\" stroke-width=\"1\">\n<line x1=\"" + fmt("%.1f", ml + pw) + "\" y1=\"" +
+         fmt("%.1f", mt) + "\" x2=\"" + fmt("%.1f", ml + pw) + "\" y2=\"" + fmt("%.1f", mt + ph) + "\"/>\n";
+    for (double t : bt)
+      s += "<line x1=\"" + fmt("%.1f", ml + pw) + "\" y1=\"" + fmt("%.1f", pb(t)) + "\" x2=\"" + fmt("%.1f", ml + pw + 5) +
+           "\" y2=\"" + fmt("%.1f", pb(t)) + "\"/>\n";
+    s += "</g>\n<g class=\"bleu-tick-labels\" fill=\"black\">\n";
+    for (double t : bt)
+      s += "<text x=\"" + fmt("%.1f", ml + pw + 8) + "\" y=\"" + fmt("%.1f", pb(t) + 4) + "\">" + tick_label(t, bstep) +
+           "</text>\n";
+    s += "</g>\n<text transform=\"translate(" + fmt("%.1f", W - 14) + " " + fmt("%.1f", mt + ph / 2) +
+         ") rotate(90)\" text-anchor=\"middle\">validation BLEU</text>\n";
+  }
 
   // curves, clipped to the plot area
   s += "<clipPath id=\"plot-area\"><rect x=\"" + fmt("%.1f", ml) + "\" y=\"" + fmt("%.1f", mt) + "\" width=\"" +
        fmt("%.1f", pw) + "\" height=\"" + fmt("%.1f", ph) + "\"/></clipPath>\n";
   for (auto* c : all) {
     std::string pts;
-    for (auto [x, y] : c->xy) pts += fmt("%.1f", px(x)) + "," + fmt("%.1f", py(y)) + " ";
+    auto cy = [&](double y) { return c->right ? pb(y) : py(y); };
+    for (auto [x, y] : c->xy) pts += fmt("%.1f", px(x)) + "," + fmt("%.1f", cy(y)) + " ";
     pts.pop_back();
     s += "<g class=\"series\" data-name=\"" + std::string(c->name) + "\" clip-path=\"url(#plot-area)\">\n";
     s += "<polyline fill=\"none\" stroke=\"" + std::string(c->color) + "\" stroke-width=\"" + fmt("%g", c->width) +
          "\" stroke-opacity=\"" + fmt("%g", c->opacity) + "\" points=\"" + pts + "\"/>\n";
     if (c->dots)
       for (auto [x, y] : c->xy)
-        s += "<circle cx=\"" + fmt("%.1f", px(x)) + "\" cy=\"" + fmt("%.1f", py(y)) + "\" r=\"3\" fill=\"" +
+        s += "<circle cx=\"" + fmt("%.1f", px(x)) + "\" cy=\"" + fmt("%.1f", cy(y)) + "\" r=\"3\" fill=\"" +
              c->color + "\"/>\n";
     s += "</g>\n";
   }

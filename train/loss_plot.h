@@ -1,6 +1,6 @@
 // loss_plot: training curves from a metrics log as a self-contained SVG picture: axes with ticks and labels,
 // a legend, the train and val losses of the evaluations (points joined by lines) and, faintly, the loss of
-// the logged training batches.
+// the logged training batches; a translator's validation BLEU against an axis of its own, on the right.
 #pragma once
 #include <string>
 #include <vector>

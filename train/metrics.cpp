@@ -14,6 +14,7 @@ std::string metrics_to_json(const metrics_record& r) {
   if (r.loss) j["loss"] = *r.loss;
   if (r.train_loss) j["train_loss"] = *r.train_loss;
   if (r.val_loss) j["val_loss"] = *r.val_loss;
+  if (r.val_bleu) j["val_bleu"] = *r.val_bleu;
   j["lr"] = r.lr;
   j["tokens_per_s"] = r.tokens_per_s;
   return j.dump();
@@ -35,6 +36,7 @@ status metrics_from_json(const std::string& line, metrics_record& out) {
   PLUMA_TRY(opt("loss", r.loss));
   PLUMA_TRY(opt("train_loss", r.train_loss));
   PLUMA_TRY(opt("val_loss", r.val_loss));
+  PLUMA_TRY(opt("val_bleu", r.val_bleu));
   PLUMA_TRY(opt("lr", lr));
   PLUMA_TRY(opt("tokens_per_s", tps));
   r.lr = lr.value_or(0);

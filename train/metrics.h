@@ -1,6 +1,7 @@
 // metrics: the training log as JSON lines, one object per line:
 //   {"iter": 250, "loss": 2.41, "lr": 0.00098, "tokens_per_s": 31000}                 a training step
 //   {"iter": 250, "train_loss": 2.44, "val_loss": 2.45, "lr": 0.00098, "tokens_per_s": 31000}   an evaluation
+//   {"iter": 454, "val_loss": 3.1, "val_bleu": 21.4, "lr": 0.001, "tokens_per_s": 9000}       a translator's
 // "loss" is the mean loss of the step's batch; train_loss and val_loss, the means over the fixed evaluation
 // batches. Each line is flushed as it is written, so a crash keeps what was logged.
 #pragma once
@@ -18,9 +19,10 @@ struct metrics_record {
   std::optional<double> loss;         // training step lines
   std::optional<double> train_loss;   // evaluation lines
   std::optional<double> val_loss;     // evaluation lines
+  std::optional<double> val_bleu;     // a translator's evaluation lines
   double lr = 0;
   double tokens_per_s = 0;
-  bool is_eval() const { return train_loss.has_value() || val_loss.has_value(); }
+  bool is_eval() const { return train_loss.has_value() || val_loss.has_value() || val_bleu.has_value(); }
 };
 
 std::string metrics_to_json(const metrics_record& r);

@@ -163,12 +163,14 @@ status train_session_read_resume(const std::string& path, train_session& s, trai
 status train_session_open(const train_config& cfg, train_session& s) {
   s.cfg = cfg;
   s.resumed = !cfg.resume.empty();
+  if (cfg.model == model_kind::seq2seq) return seq2seq_session_open(cfg, s);
+  std::unique_ptr<lm_model> lm;
   bool prepared = is_prepared_dir(cfg.data);
   if (prepared) s.corpus_path = cfg.data;
   else PLUMA_TRY(corpus_resolve(cfg.data, s.corpus_path));
 
   if (s.resumed) {
-    PLUMA_TRY(checkpoint_load_model(s.resume_ck, s.model, s.tok).with_context("'" + cfg.resume + "'"));
+    PLUMA_TRY(checkpoint_load_model(s.resume_ck, lm, s.tok).with_context("'" + cfg.resume + "'"));
     if (s.check_tokenizer) PLUMA_TRY(check_resume_tokenizer(cfg, *s.tok));
     s.tokenizer_origin = std::string(tokenizer_kind_name(s.tok->kind())) + ", from the checkpoint";
   } else {
@@ -177,9 +179,11 @@ status train_session_open(const train_config& cfg, train_session& s) {
   PLUMA_TRY(load_tokens(cfg, prepared, s));
 
   const int micro = cfg.batch / cfg.grad_accum;
-  if (!s.resumed) PLUMA_TRY(model_create(train_model_config(cfg, s.tok->vocab_size()), s.model));
+  if (!s.resumed) PLUMA_TRY(model_create(train_model_config(cfg, s.tok->vocab_size()), lm));
+  lm_model& model = *lm;
+  s.model = std::move(lm);
   for (const auto& t : s.model->param_specs()) s.n_params += t.numel();
-  s.training_bytes = s.model->training_bytes(micro, cfg.context);
+  s.training_bytes = model.training_bytes(micro, cfg.context);
   // On the CPU everything lives in host memory, weighed before allocating; on a GPU the device allocations
   // themselves refuse a model too large (set_device, the first step's activations).
   if (cfg.dev == device::cpu) PLUMA_TRY(memory_check(s.training_bytes, memory_available_bytes(), cfg));
@@ -188,7 +192,7 @@ status train_session_open(const train_config& cfg, train_session& s) {
     PLUMA_TRY(s.model->set_device(exec_context{cfg.dev, nullptr}).with_context("--device cuda"));
 
   PLUMA_TRY(make_samplers(cfg, s));
-  s.tr = std::make_unique<trainer>(*s.model, *s.tok, *s.sampler, s.train_eval, s.val_eval, cfg);
+  s.tr = std::make_unique<trainer>(model, *s.tok, *s.sampler, s.train_eval, s.val_eval, cfg);
   if (s.resumed) {
     PLUMA_TRY(s.tr->restore(s.resume_ck).with_context("resuming from '" + cfg.resume + "'"));
     if (s.tr->step() >= cfg.iters)

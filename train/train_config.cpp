@@ -20,11 +20,26 @@ status non_negative(const char* option, double value) {
 
 }  // namespace
 
-const char* train_preset_names() { return "baby, shakespeare-char, char-rnn-small, char-rnn"; }
+const char* train_preset_names() {
+  return "baby, shakespeare-char, char-rnn-small, char-rnn, multi30k, tatoeba-en-es";
+}
 
 void train_model_defaults(model_kind kind, train_config& cfg) {
   cfg = train_config{};
   cfg.model = kind;
+  if (kind == model_kind::seq2seq) {
+    cfg.data.clear();
+    cfg.tokenizer = "bpe", cfg.vocab_size = 8000, cfg.joint_vocab = true;
+    cfg.embd = 256, cfg.hidden = 256, cfg.layers = 1, cfg.dec_hidden = 512, cfg.dropout = 0.3f;
+    cfg.batch = 64, cfg.iters = 0;
+    cfg.schedule = lr_schedule{lr_schedule_kind::plateau, 1e-3, 0, 0, 0, 0.5};
+    cfg.optim = optimizer_config{optimizer_kind::adam, 0.9f, 0.999f, 1e-8f, 0.0f};
+    cfg.grad_clip = 1.0f, cfg.label_smoothing = 0.1f;
+    cfg.seed = 1234;
+    cfg.eval_interval = 0, cfg.log_interval = 100, cfg.keep_best = keep_best_kind::bleu;
+    cfg.out = "translator.pluma";
+    return;
+  }
   if (kind != model_kind::lstm) return;
   // char-rnn's defaults, with Adam (PyTorch's betas) in place of RMSprop and the global-norm clip in place of
   // the element-wise one; no learning-rate decay.
@@ -45,6 +60,17 @@ status train_preset_apply(const std::string& name, train_config& cfg) {
       cfg.layers = 3, cfg.hidden = 512, cfg.dropout = 0.5f, cfg.context = 100;
       cfg.eval_interval = 500;
     }
+    return status::ok();
+  }
+  if (name == "multi30k" || name == "tatoeba-en-es") {
+    train_model_defaults(model_kind::seq2seq, cfg);
+    if (name == "multi30k") {
+      cfg.src = "multi30k/train.en", cfg.tgt = "multi30k/train.de";
+      cfg.valid_src = "multi30k/val.en", cfg.valid_tgt = "multi30k/val.de";
+    } else {
+      cfg.tsv = "tatoeba-en-es.tsv";
+    }
+    cfg.max_time_s = 2400;   // the options given replace it (a limit of the caller's: --iters, --max-epochs)
     return status::ok();
   }
   if (name != "baby" && name != "shakespeare-char")
@@ -69,16 +95,49 @@ status train_preset_apply(const std::string& name, train_config& cfg) {
   return status::ok();
 }
 
-status train_config_check(const train_config& c) {
+namespace {
+
+// The translator's own checks; the shared ones follow in train_config_check.
+status seq2seq_config_check(const train_config& c) {
   PLUMA_TRY(positive("--layers", c.layers));
-  PLUMA_TRY(positive("--context", c.context));
+  PLUMA_TRY(positive("--embd", c.embd));
+  PLUMA_TRY(positive("--hidden", c.hidden));
+  PLUMA_TRY(positive("--dec-hidden", c.dec_hidden));
+  const bool files = !c.src.empty() || !c.tgt.empty();
+  if (files == !c.tsv.empty())
+    return status::error("give the training pairs either as --src and --tgt files or as one --tsv file");
+  if (files && (c.src.empty() || c.tgt.empty())) return status::error("--src and --tgt go together");
+  if (!c.valid_tsv.empty() && (!c.valid_src.empty() || !c.valid_tgt.empty()))
+    return status::error("give the validation pairs either as --valid-src and --valid-tgt or as --valid-tsv");
+  if (c.valid_src.empty() != c.valid_tgt.empty()) return status::error("--valid-src and --valid-tgt go together");
+  PLUMA_TRY(positive("--valid-size", c.valid_size));
+  PLUMA_TRY(non_negative("--max-tokens", c.max_len));
+  if (!(c.label_smoothing >= 0 && c.label_smoothing < 1))
+    return status::error("--label-smoothing must be in [0, 1) (got " + format_g(c.label_smoothing) + ")");
+  PLUMA_TRY(positive("--bleu-batch", c.bleu_batch));
+  PLUMA_TRY(non_negative("--iters", c.iters));
+  PLUMA_TRY(non_negative("--max-epochs", c.max_epochs));
+  PLUMA_TRY(non_negative("--eval-interval", c.eval_interval));
+  if (c.iters == 0 && c.max_epochs == 0 && c.max_time_s == 0)
+    return status::error("give a limit: --iters, --max-epochs or --max-time (or a --preset)");
+  if (c.schedule.kind == lr_schedule_kind::cosine && c.iters == 0 && c.schedule.decay_iters == 0)
+    return status::error("--lr-schedule cosine decays over --iters steps: give --iters or --lr-decay-iters");
+  return status::ok();
+}
+
+}  // namespace
+
+status train_config_check(const train_config& c) {
+  if (c.model == model_kind::seq2seq) PLUMA_TRY(seq2seq_config_check(c));
+  else PLUMA_TRY(positive("--layers", c.layers));
+  if (c.model != model_kind::seq2seq) PLUMA_TRY(positive("--context", c.context));
   if (c.model == model_kind::gpt) {
     PLUMA_TRY(positive("--heads", c.heads));
     PLUMA_TRY(positive("--embd", c.embd));
     if (c.embd % c.heads != 0)
       return status::error("--heads (" + std::to_string(c.heads) + ") must divide --embd (" +
                            std::to_string(c.embd) + ") so that every head has the same width");
-  } else {
+  } else if (c.model == model_kind::lstm) {
     PLUMA_TRY(positive("--hidden", c.hidden));
     PLUMA_TRY(non_negative("--embd", c.embd));
   }
@@ -92,7 +151,7 @@ status train_config_check(const train_config& c) {
   if (c.batch % c.grad_accum != 0)
     return status::error("--batch (" + std::to_string(c.batch) + ") must be divisible by --grad-accum (" +
                          std::to_string(c.grad_accum) + "): each micro-batch has batch/grad-accum sequences");
-  PLUMA_TRY(positive("--iters", c.iters));
+  if (c.model != model_kind::seq2seq) PLUMA_TRY(positive("--iters", c.iters));
   PLUMA_TRY(positive("--lr", c.schedule.lr_max));
   PLUMA_TRY(non_negative("--lr-min", c.schedule.lr_min));
   if (c.schedule.kind == lr_schedule_kind::cosine && c.schedule.lr_min > c.schedule.lr_max)
@@ -105,7 +164,9 @@ status train_config_check(const train_config& c) {
   PLUMA_TRY(positive("--eps", c.optim.eps));
   PLUMA_TRY(non_negative("--weight-decay", c.optim.weight_decay));
   PLUMA_TRY(non_negative("--grad-clip", c.grad_clip));
-  PLUMA_TRY(positive("--eval-interval", c.eval_interval));
+  if (c.model != model_kind::seq2seq) PLUMA_TRY(positive("--eval-interval", c.eval_interval));
+  if (c.schedule.kind == lr_schedule_kind::plateau && !(c.schedule.plateau_factor > 0 && c.schedule.plateau_factor <= 1))
+    return status::error("--lr-decay must be in (0, 1] (got " + format_g(c.schedule.plateau_factor) + ")");
   PLUMA_TRY(positive("--eval-iters", c.eval_iters));
   PLUMA_TRY(positive("--log-interval", c.log_interval));
   PLUMA_TRY(non_negative("--checkpoint-interval", c.checkpoint_interval));
@@ -145,7 +206,12 @@ nlohmann::json train_config_to_json(const train_config& c) {
       {"weight_decay", c.optim.weight_decay}, {"grad_clip", c.grad_clip}, {"seed", c.seed},
       {"precision", c.bf16 ? "bf16" : "fp32"},
       {"eval_interval", c.eval_interval}, {"eval_iters", c.eval_iters}, {"log_interval", c.log_interval},
-      {"checkpoint_interval", c.checkpoint_interval}, {"max_time_s", c.max_time_s}};
+      {"checkpoint_interval", c.checkpoint_interval}, {"max_time_s", c.max_time_s},
+      {"lr_decay", c.schedule.plateau_factor}, {"keep_best", keep_best_kind_name(c.keep_best)},
+      {"max_epochs", c.max_epochs}, {"dec_hidden", c.dec_hidden}, {"src", c.src}, {"tgt", c.tgt}, {"tsv", c.tsv},
+      {"valid_src", c.valid_src}, {"valid_tgt", c.valid_tgt}, {"valid_tsv", c.valid_tsv},
+      {"valid_size", c.valid_size}, {"max_len", c.max_len}, {"joint_vocab", c.joint_vocab},
+      {"space_prefix", c.space_prefix}, {"label_smoothing", c.label_smoothing}, {"bleu_batch", c.bleu_batch}};
 }
 
 status train_config_from_json(const nlohmann::json& j, train_config& c) {
@@ -186,6 +252,18 @@ status train_config_from_json(const nlohmann::json& j, train_config& c) {
     j.at("log_interval").get_to(c.log_interval);
     j.at("checkpoint_interval").get_to(c.checkpoint_interval);
     j.at("max_time_s").get_to(c.max_time_s);
+    // absent in checkpoints from before the translator joined the trainer: the defaults
+    c.schedule.plateau_factor = j.value("lr_decay", c.schedule.plateau_factor);
+    if (j.contains("keep_best")) PLUMA_TRY(keep_best_kind_parse(j.at("keep_best").get<std::string>(), c.keep_best));
+    c.max_epochs = j.value("max_epochs", c.max_epochs);
+    c.dec_hidden = j.value("dec_hidden", c.dec_hidden);
+    c.src = j.value("src", c.src), c.tgt = j.value("tgt", c.tgt), c.tsv = j.value("tsv", c.tsv);
+    c.valid_src = j.value("valid_src", c.valid_src), c.valid_tgt = j.value("valid_tgt", c.valid_tgt);
+    c.valid_tsv = j.value("valid_tsv", c.valid_tsv);
+    c.valid_size = j.value("valid_size", c.valid_size), c.max_len = j.value("max_len", c.max_len);
+    c.joint_vocab = j.value("joint_vocab", c.joint_vocab), c.space_prefix = j.value("space_prefix", c.space_prefix);
+    c.label_smoothing = j.value("label_smoothing", c.label_smoothing);
+    c.bleu_batch = j.value("bleu_batch", c.bleu_batch);
   } catch (const nlohmann::json::exception& e) {
     return status::error(std::string("the saved training settings are incomplete or malformed: ") + e.what());
   }

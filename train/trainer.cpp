@@ -1,8 +1,8 @@
+// trainer: construction, checkpoints, restore, the ranks, and one step's gradients and update (the loop itself
+// is in trainer_loop.cpp).
 #include "train/trainer.h"
 
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 
 #include "model/model_io.h"
@@ -12,49 +12,49 @@
 namespace pluma {
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) {
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
+const std::string latest_prefix = "training.params.";   // the latest parameters, when the best are kept
 }
 
-}  // namespace
-
-void checkpoint_put_arena(checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs,
-                          const arena& a) {
-  for (const auto& t : specs) ck.add_f32(prefix + t.name, t.shape, a.at(t));
-}
-
-status checkpoint_get_arena(const checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs,
-                            arena& a) {
-  for (const auto& t : specs) {
-    const checkpoint_tensor* ct = ck.find(prefix + t.name);
-    if (!ct) return status::error("the checkpoint has no tensor '" + prefix + t.name + "'");
-    if (ct->dtype != tensor_dtype::f32 || ct->shape != t.shape || ct->bytes.size() != t.numel() * sizeof(float))
-      return status::error("tensor '" + prefix + t.name + "' in the checkpoint has another type or shape than the model's");
-    std::memcpy(a.at(t), ct->bytes.data(), ct->bytes.size());
-  }
-  return status::ok();
+uint64_t trainer::dropout_seed(const train_config& cfg) {
+  // the translator's trainer always drew its dropout from seed + 1: kept, so its runs reproduce
+  return cfg.model == model_kind::seq2seq ? cfg.seed + 1 : cfg.seed ^ 0x5deece66dULL;
 }
 
 trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, const fixed_batches& train_eval,
                  const fixed_batches& val_eval, const train_config& cfg)
     : model_(model),
       tok_(tok),
-      sampler_(sampler),
-      train_eval_(train_eval),
-      val_eval_(val_eval),
+      own_source_(std::make_unique<lm_batch_source>(sampler)),
+      own_eval_(std::make_unique<lm_evaluator>(model, train_eval, val_eval, cfg.grad_accum)),
+      source_(*own_source_),
+      eval_(*own_eval_),
       cfg_(cfg),
       opt_(cfg.optim, model.param_specs(), model.params().size()),
-      dropout_rng_(cfg.seed ^ 0x5deece66dULL),
+      dropout_rng_(dropout_seed(cfg)),
       carried_(model, sampler.batch()) {
+  settle_config();
+}
+
+trainer::trainer(trainable& model, const tokenizer& tok, const tokenizer* src_tok, batch_source& source,
+                 evaluator& eval, const train_config& cfg)
+    : model_(model),
+      tok_(tok),
+      src_tok_(src_tok),
+      source_(source),
+      eval_(eval),
+      cfg_(cfg),
+      opt_(cfg.optim, model.param_specs(), model.params().size()),
+      dropout_rng_(dropout_seed(cfg)),
+      carried_(model, source.max_rows()) {
+  settle_config();
+}
+
+void trainer::settle_config() {
   if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
   if (cfg_.checkpoint_interval == 0) cfg_.checkpoint_interval = cfg_.eval_interval;
-  size_t n = static_cast<size_t>(sampler.batch()) * sampler.context();
-  inputs_.resize(n);
-  targets_.resize(n);
 }
+
+trainer::~trainer() = default;
 
 status trainer::save_checkpoint(const std::string& path) {
   to_host();
@@ -75,8 +75,12 @@ status trainer::to_device() {
 
 status trainer::save_at(const std::string& path, const position& pos) {
   checkpoint ck;
-  checkpoint_add_model(ck, model_, tok_);
   const auto& specs = model_.param_specs();
+  const bool keep = cfg_.keep_best != keep_best_kind::none;
+  // The model's tensors are what a user samples or translates with: the best parameters when they are kept
+  // (the latest then travel beside them, for a resume).
+  checkpoint_add_model(ck, model_, tok_, src_tok_, keep && best_ ? &best_params_ : nullptr);
+  if (keep) checkpoint_put_arena(ck, latest_prefix, specs, model_.params());
   checkpoint_put_arena(ck, "optimizer.m.", specs, opt_.m());
   checkpoint_put_arena(ck, "optimizer.v.", specs, opt_.v());
   carried_.put(ck, pos.state);
@@ -84,11 +88,15 @@ status trainer::save_at(const std::string& path, const position& pos) {
       {"step", step_},
       {"optimizer_steps", opt_.step_count()},
       {"dropout_rng", format_hex64(pos.dropout_rng)},
-      {"sampler", pos.sampler},
+      {"sampler", pos.source},
+      {"epoch_done", pos.epoch_done},
+      {"evaluated_at", evaluated_at_},
+      {"plateau", lr_plateau_to_json(plateau_)},
       {"train_loss", last_train_loss_},
       {"val_loss", last_val_loss_},
       {"settings", train_config_to_json(cfg_)},
   };
+  if (best_) training["best"] = {{"metric", keep_best_kind_name(cfg_.keep_best)}, {"value", *best_}, {"step", best_step_}};
   ck.metadata["training"] = training.dump();
   return checkpoint_write(path, ck);
 }
@@ -101,22 +109,35 @@ status trainer::restore(const checkpoint& ck) {
   nlohmann::json t = nlohmann::json::parse(it->second, nullptr, false);
   uint64_t state = 0;
   int step = 0, optimizer_steps = 0;
+  lr_plateau plateau;
   try {
     step = t.at("step").get<int>();
     optimizer_steps = t.at("optimizer_steps").get<int>();
     if (!parse_hex64(t.at("dropout_rng").get<std::string>(), state) || !t.contains("sampler") || step < 0)
       throw std::invalid_argument("dropout_rng");
+    if (t.contains("plateau")) PLUMA_TRY(lr_plateau_from_json(t["plateau"], plateau));
+    if (t.contains("best") && !t["best"].at("value").is_number()) throw std::invalid_argument("best");
   } catch (const std::exception&) {
     return status::error("the checkpoint's training state is malformed");
   }
   const auto& specs = model_.param_specs();
-  PLUMA_TRY(checkpoint_get_arena(ck, "", specs, model_.params()));
+  const bool has_latest = !specs.empty() && ck.find(latest_prefix + specs.front().name);
+  PLUMA_TRY(checkpoint_get_arena(ck, has_latest ? latest_prefix : "", specs, model_.params()));
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.m.", specs, opt_.m()));
   PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.v.", specs, opt_.v()));
-  PLUMA_TRY(sampler_.restore(t["sampler"]).with_context("restoring the batch sampler"));
+  PLUMA_TRY(source_.restore(t["sampler"]).with_context("restoring the batch position"));
   PLUMA_TRY(carried_.restore(ck));
+  if (t.contains("best") && cfg_.keep_best != keep_best_kind::none) {
+    best_params_ = arena(model_.params().size());
+    PLUMA_TRY(checkpoint_get_arena(ck, "", specs, best_params_));
+    best_ = t["best"]["value"].get<double>();
+    best_step_ = t["best"].value("step", 0);
+  }
   dropout_rng_.state = state;
   step_ = step;
+  epoch_done_ = t.value("epoch_done", false);
+  evaluated_at_ = t.value("evaluated_at", -1);
+  plateau_ = plateau;
   opt_.set_step_count(optimizer_steps);
   auto loss_of = [&](const char* key) { return t.contains(key) && t[key].is_number() ? t[key].get<float>() : 0.0f; };
   last_train_loss_ = loss_of("train_loss");
@@ -127,64 +148,64 @@ status trainer::restore(const checkpoint& ck) {
 status trainer::distribute(communicator& comm) {
   comm_ = &comm;
   if (comm.size() == 1) return status::ok();
-  PLUMA_TRY(distributed_check_batch(sampler_.batch(), cfg_.grad_accum, comm.size()));
+  if (source_.uniform()) PLUMA_TRY(distributed_check_batch(source_.max_rows(), cfg_.grad_accum, comm.size()));
   const std::string model_json = model_.config_json().dump();
   PLUMA_TRY(distributed_check_same(comm, bytes_hash(model_json.data(), model_json.size()), "model"));
   for (arena* a : {&model_.params(), &opt_.m(), &opt_.v()}) comm.broadcast(a->data(), a->size() * sizeof(float), 0);
-  uint64_t h = bytes_hash(train_eval_.inputs.data(), train_eval_.inputs.size() * sizeof(int));
-  h = bytes_hash(val_eval_.inputs.data(), val_eval_.inputs.size() * sizeof(int), h);
-  PLUMA_TRY(distributed_check_same(comm, h, "data (its evaluation batches)"));
+  PLUMA_TRY(distributed_check_same(comm, eval_.data_hash(), "data (its evaluation batches)"));
   const std::string pos = nlohmann::json{{"step", step_}, {"optimizer_steps", opt_.step_count()},
-                                         {"sampler", sampler_.state()}, {"dropout_rng", dropout_rng_.state}}.dump();
+                                         {"sampler", source_.state()}, {"dropout_rng", dropout_rng_.state}}.dump();
   return distributed_check_same(comm, bytes_hash(pos.data(), pos.size()), "training position (step, sampler, dropout)");
 }
 
-float trainer::eval_loss(const fixed_batches& fb) {
-  // Each rank evaluates its rows of every batch, in micro-batches of the training micro-batch size (same
-  // memory as training); the ranks' means (over as many rows each) are averaged.
-  const batch_slice rows = batch_slice_of(fb.B, comm_->rank(), comm_->size());
-  int micro = rows.count % cfg_.grad_accum == 0 ? rows.count / cfg_.grad_accum : rows.count;
-  double sum = 0;
-  int n = 0;
-  for (int i = 0; i < fb.count; i++)
-    for (int r = rows.first; r < rows.first + rows.count; r += micro, n++) {
-      size_t off = static_cast<size_t>(r) * fb.T;
-      sum += model_.forward_loss(fb.inputs_of(i) + off, fb.targets_of(i) + off, micro, fb.T);
-    }
-  float mean = n ? static_cast<float>(sum / n) : 0.0f;
-  comm_->allreduce_mean(&mean, 1);
-  return mean;
-}
-
-void trainer::compute_gradients(float& loss, double& norm) {
-  const int T = sampler_.context();
+void trainer::compute_gradients(float& loss, double& norm, long& tokens) {
   // Every rank draws the whole global batch (the same stream on every rank) and computes its rows of it.
-  const batch_slice rows = batch_slice_of(sampler_.batch(), comm_->rank(), comm_->size());
-  const int micro = rows.count / cfg_.grad_accum;
+  train_batch b;
+  const bool fresh = source_.next(b);
+  epoch_done_ = source_.epoch_done();
   // A recurrent model starts from zeros when the batch does not continue the previous one (a new pass of
   // the stream sampler; every batch of random windows), else each micro-batch from its rows' carried state.
-  if (sampler_.next(inputs_.data(), targets_.data())) carried_.clear();
+  if (fresh) carried_.clear();
+  const int n_ranks = comm_->size(), rank = comm_->rank(), accum = cfg_.grad_accum;
+  const bool uniform = source_.uniform();
+  batch_slice rows = batch_slice_of(b.B, rank, n_ranks);
+  if (!uniform) {   // rows as even as they come; each weighs by its scored targets
+    const int first = static_cast<int>(static_cast<long>(b.B) * rank / n_ranks);
+    rows = {first, static_cast<int>(static_cast<long>(b.B) * (rank + 1) / n_ranks) - first};
+  }
+  tokens = b.scored(0, b.B);
   model_.zero_grads();
   // Several ranks draw distinct dropout masks from streams split off the shared generator (which then advances
   // past them, when the model drew any).
-  const int n_ranks = comm_->size();
-  rng rank_rng(dropout_rng_.peek_u64(comm_->rank()));
+  rng rank_rng(dropout_rng_.peek_u64(rank));
   rng& drop = n_ranks > 1 ? rank_rng : dropout_rng_;
   double loss_sum = 0;
-  const float scale = 1.0f / cfg_.grad_accum;
-  for (int m = 0; m < cfg_.grad_accum; m++) {
-    const int first = rows.first + m * micro;
-    size_t off = static_cast<size_t>(first) * T;
-    carried_.load(first, micro);
-    loss_sum += model_.forward_backward(inputs_.data() + off, targets_.data() + off, micro, T, scale, drop);
-    carried_.store(first, micro);
+  for (int m = 0; m < accum; m++) {
+    int first = 0, count = 0;
+    if (uniform) {
+      count = rows.count / accum;
+      first = rows.first + m * count;
+    } else {
+      first = rows.first + static_cast<int>(static_cast<long>(rows.count) * m / accum);
+      count = rows.first + static_cast<int>(static_cast<long>(rows.count) * (m + 1) / accum) - first;
+    }
+    if (count == 0) continue;
+    const train_batch mb = b.rows(first, count);
+    carried_.load(first, count);
+    if (uniform) {
+      loss_sum += model_.batch_forward_backward(mb, 1.0f / accum, drop);
+    } else {   // this micro-batch's share of the global batch's mean, times the ranks (whose mean is taken)
+      const double w = static_cast<double>(mb.scored(0, count)) * n_ranks / static_cast<double>(tokens);
+      loss_sum += model_.batch_forward_backward(mb, static_cast<float>(w), drop) * w;
+    }
+    carried_.store(first, count);
   }
   carried_.share(*comm_, rows.first, rows.count);
-  if (n_ranks > 1 && rank_rng.state != rng(dropout_rng_.peek_u64(comm_->rank())).state) dropout_rng_.discard(n_ranks);
-  loss = static_cast<float>(loss_sum / cfg_.grad_accum);
-  // Every rank's loss is a mean over as many targets, so the mean over ranks is the global batch's mean (and
-  // so are the gradients), taken before the norm. Gradients on a GPU are averaged there (NCCL) or cross
-  // through the host.
+  if (n_ranks > 1 && rank_rng.state != rng(dropout_rng_.peek_u64(rank)).state) dropout_rng_.discard(n_ranks);
+  loss = static_cast<float>(uniform ? loss_sum / accum : loss_sum);
+  // Every rank's loss and gradients are its share of the global batch's mean (times the ranks), so their mean
+  // over ranks is the global batch's mean, taken before the norm. Gradients on a GPU are averaged there (NCCL)
+  // or cross through the host.
   const long n = static_cast<long>(model_.grads().size());
   if (n_ranks > 1 && !comm_->allreduce_mean_device(ctx_, model_.grad_block(), n)) {
     model_.grads_to_host();
@@ -196,9 +217,26 @@ void trainer::compute_gradients(float& loss, double& norm) {
 }
 
 void trainer::apply_update(int it, double norm) {
-  float lr = static_cast<float>(lr_at(cfg_.schedule, it));
+  float lr = static_cast<float>(lr_of(it));
   opt_.step(ctx_, model_.param_block(), model_.grad_block(), lr, grad_clip_scale(norm, cfg_.grad_clip));
   step_ = it + 1;
+}
+
+bool trainer::note_evaluation(int it, const eval_result& r) {
+  evaluated_at_ = it;
+  lr_plateau_update(cfg_.schedule, plateau_, r.val_loss);
+  if (cfg_.keep_best == keep_best_kind::none) return false;
+  double v = 0;
+  bool higher_better = false;
+  if (cfg_.keep_best == keep_best_kind::bleu && r.val_bleu) v = *r.val_bleu, higher_better = true;
+  else v = r.val_loss;
+  if (best_ && (higher_better ? v <= *best_ : v >= *best_)) return false;
+  best_ = v;
+  best_step_ = it;
+  model_.params_to_host();
+  if (best_params_.size() != model_.params().size()) best_params_ = arena(model_.params().size());
+  std::memcpy(best_params_.data(), model_.params().data(), model_.params().size() * sizeof(float));
+  return true;
 }
 
 status trainer::check_ranks_in_step(int it) {
@@ -207,174 +245,6 @@ status trainer::check_ranks_in_step(int it) {
   for (const arena* a : {&model_.params(), &opt_.m(), &opt_.v()}) h = bytes_hash(a->data(), a->size() * sizeof(float), h);
   return distributed_check_same(*comm_, h, "parameters and optimizer moments at iteration " + std::to_string(it) +
                                                " (the ranks went out of step)");
-}
-
-// One run(): timing, the metrics log, the callback, and where the last good checkpoint is.
-struct trainer::loop {
-  trainer& t;
-  const train_callback& callback;
-  train_result& result;
-  const clock_type::time_point t0 = clock_type::now();
-  const int start;
-  const double tokens_per_step;
-  metrics_writer metrics;
-  int last_saved = -1;
-  bool stop = false;
-  double train_time = 0, eval_time = 0, window_time = 0, tokens_per_s = 0;
-  int steps_run = 0, evals_run = 0, window_steps = 0;
-
-  loop(trainer& tr, const train_callback& cb, train_result& res)
-      : t(tr), callback(cb), result(res), start(tr.step_),
-        tokens_per_step(static_cast<double>(tr.sampler_.batch()) * tr.sampler_.context()) {}
-
-  bool report(train_progress p) {
-    p.iters = t.cfg_.iters;
-    p.elapsed_s = seconds_since(t0);
-    if (callback && !callback(p) && !stop) {
-      stop = true;
-      result.stop_reason = "stopped on request";
-    }
-    return !stop;
-  }
-  double eta(int it) const {
-    if (steps_run == 0) return 0.0;
-    int left = t.cfg_.iters - it;
-    double per_eval = evals_run ? eval_time / evals_run : 0.0;
-    return left * (train_time / steps_run) + (left / t.cfg_.eval_interval + 1) * per_eval;
-  }
-  status failure(const std::string& what) const {
-    std::string kept = last_saved >= 0 ? "the last good checkpoint '" + t.cfg_.out + "' (iteration " +
-                                             std::to_string(last_saved) + ") is kept"
-                       : !t.cfg_.resume.empty() ? "the checkpoint resumed from, '" + t.cfg_.resume + "', is unchanged"
-                                                : "no checkpoint was written";
-    return status::error(what + "; " + kept + "; try a lower --lr or a tighter --grad-clip");
-  }
-  // Rank 0 alone writes the log (the others never open it); every rank learns whether it failed.
-  status log(const metrics_record& r) {
-    return distributed_agree(*t.comm_, metrics.is_open() ? metrics.write(r) : status::ok());
-  }
-  // Rank 0's clock and callback decide when every rank stops.
-  void agree_stop() {
-    if (t.comm_->size() == 1) return;
-    int s = stop;
-    t.comm_->broadcast(&s, sizeof s, 0);
-    if (s && result.stop_reason.empty()) result.stop_reason = "stopped by rank 0";
-    if (!s) result.stop_reason.clear();   // this rank's own reason, overruled
-    stop = s;
-  }
-
-  status evaluate(int it) {
-    auto te = clock_type::now();
-    train_progress p;
-    p.event = train_progress::kind::eval;
-    p.iter = it;
-    p.train_loss = t.last_train_loss_ = t.eval_loss(t.train_eval_);
-    p.val_loss = t.last_val_loss_ = t.eval_loss(t.val_eval_);
-    eval_time += seconds_since(te);
-    evals_run++;
-    for (auto [name, v] : {std::pair{"training", p.train_loss}, std::pair{"validation", p.val_loss}})
-      if (!std::isfinite(v))
-        return failure(std::string("the ") + name + " loss became " + (std::isnan(v) ? "NaN" : "infinite") +
-                       " at iteration " + std::to_string(it));
-    p.lr = lr_at(t.cfg_.schedule, it);
-    p.tokens_per_s = tokens_per_s;
-    p.eta_s = eta(it);
-    metrics_record r;
-    r.iter = it;
-    r.train_loss = p.train_loss;
-    r.val_loss = p.val_loss;
-    r.lr = p.lr;
-    r.tokens_per_s = tokens_per_s;
-    PLUMA_TRY(log(r));
-    report(p);
-    return status::ok();
-  }
-
-  status save(int it, const position& pos) {
-    t.to_host();   // what the check hashes and the checkpoint holds
-    PLUMA_TRY(t.check_ranks_in_step(it));
-    const bool writer = t.comm_->rank() == 0;   // rank 0 alone writes the checkpoint
-    PLUMA_TRY(distributed_agree(*t.comm_, writer ? t.save_at(t.cfg_.out, pos) : status::ok())
-                  .with_context("saving the checkpoint at iteration " + std::to_string(it)));
-    last_saved = it;
-    train_progress p;
-    p.event = train_progress::kind::checkpoint;
-    p.iter = it;
-    p.path = t.cfg_.out;
-    report(p);
-    return status::ok();
-  }
-
-  status step(int it, bool save_first) {
-    auto ts = clock_type::now();
-    train_progress p;
-    p.event = train_progress::kind::step;
-    p.iter = it;
-    p.lr = lr_at(t.cfg_.schedule, it);
-    position before = t.here();
-    double norm = 0;
-    t.compute_gradients(p.loss, norm);
-    p.grad_norm = static_cast<float>(norm);
-    if (!std::isfinite(p.loss) || !std::isfinite(norm)) {
-      float bad = std::isfinite(p.loss) ? static_cast<float>(norm) : p.loss;
-      return failure(std::string(std::isfinite(p.loss) ? "the gradient norm" : "the loss") + " became " +
-                     (std::isnan(bad) ? "NaN" : "infinite") + " at iteration " + std::to_string(it) + " (lr " + format_g(p.lr) +
-                     "); training stopped before the update");
-    }
-    if (save_first) {   // the parameters and moments are still those of iteration it, their loss finite
-      train_time += seconds_since(ts);
-      PLUMA_TRY(save(it, before));
-      ts = clock_type::now();
-    }
-    t.apply_update(it, norm);
-    double dt = seconds_since(ts);
-    train_time += dt;
-    window_time += dt;
-    steps_run++;
-    window_steps++;
-    if (tokens_per_s == 0 || window_steps >= t.cfg_.log_interval) tokens_per_s = window_steps * tokens_per_step / window_time;
-    p.tokens_per_s = tokens_per_s;
-    p.eta_s = eta(it + 1);
-    if (it % t.cfg_.log_interval == 0) {
-      metrics_record r;
-      r.iter = it;
-      r.loss = p.loss;
-      r.lr = p.lr;
-      r.tokens_per_s = tokens_per_s;
-      PLUMA_TRY(log(r));
-    }
-    if (window_steps >= t.cfg_.log_interval) window_time = 0, window_steps = 0;
-    report(p);
-    return status::ok();
-  }
-};
-
-status trainer::run(const train_callback& callback, train_result& result) {
-  result = train_result{};
-  loop lp(*this, callback, result);
-  PLUMA_TRY(to_device());
-  const bool log_here = !cfg_.metrics.empty() && comm_->rank() == 0;
-  PLUMA_TRY(distributed_agree(*comm_, log_here ? lp.metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1) : status::ok()));
-  for (int it = step_;; it++) {
-    if (!lp.stop && cfg_.max_time_s > 0 && seconds_since(lp.t0) >= cfg_.max_time_s) {
-      lp.stop = true;
-      result.stop_reason = "time budget of " + format_g(cfg_.max_time_s) + " s reached";
-    }
-    lp.agree_stop();
-    const bool end = lp.stop || it >= cfg_.iters;
-    if (it % cfg_.eval_interval == 0 || end) PLUMA_TRY(lp.evaluate(it));
-    if (end || lp.stop) {
-      PLUMA_TRY(lp.save(it, here()));
-      break;
-    }
-    PLUMA_TRY(lp.step(it, it > lp.start && it % cfg_.checkpoint_interval == 0));
-  }
-  to_host();
-  result.steps = step_;
-  result.train_loss = last_train_loss_;
-  result.val_loss = last_val_loss_;
-  result.stopped_early = step_ < cfg_.iters;
-  return status::ok();
 }
 
 }  // namespace pluma

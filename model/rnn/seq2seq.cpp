@@ -15,7 +15,7 @@
 namespace pluma {
 
 nlohmann::json seq2seq_config_to_json(const seq2seq_config& cfg) {
-  return {{"model", "seq2seq"},          {"src_vocab_size", cfg.src_vocab_size},
+  return {{"kind", "seq2seq"},           {"src_vocab_size", cfg.src_vocab_size},
           {"vocab_size", cfg.vocab_size}, {"emb", cfg.emb},
           {"enc_hidden", cfg.enc_hidden}, {"enc_layers", cfg.enc_layers},
           {"dec_hidden", cfg.dec_hidden}, {"dropout", std::round(double(cfg.dropout) * 1e6) / 1e6},
@@ -24,8 +24,9 @@ nlohmann::json seq2seq_config_to_json(const seq2seq_config& cfg) {
 
 status seq2seq_config_from_json(const nlohmann::json& j, seq2seq_config& out) {
   if (!j.is_object()) return status::error("seq2seq config is not a JSON object");
-  if (!j.contains("model") || j["model"] != "seq2seq")
-    return status::error("config is not a seq2seq model's (\"model\" is not \"seq2seq\")");
+  const char* key = j.contains("kind") ? "kind" : "model";   // "model" in checkpoints written before "kind"
+  if (!j.contains(key) || j[key] != "seq2seq")
+    return status::error("config is not a seq2seq model's (\"kind\" is not \"seq2seq\")");
   seq2seq_config cfg;
   auto get_int = [&](const char* key, int& v) -> status {
     if (!j.contains(key) || !j[key].is_number_integer())
@@ -66,6 +67,13 @@ status seq2seq_config_validate(const seq2seq_config& cfg) {
   PLUMA_TRY(positive("dec_hidden", cfg.dec_hidden, 1));
   if (!(cfg.dropout >= 0.0f && cfg.dropout < 1.0f))
     return status::error("seq2seq dropout must be in [0, 1) (got " + std::to_string(cfg.dropout) + ")");
+  // Matrices are indexed with 32-bit counts per row block; refuse shapes beyond that (and int overflow).
+  const long long E = cfg.emb, He = cfg.enc_hidden, Hd = cfg.dec_hidden;
+  const long long wide = std::max({E + Hd, 2 * He + Hd, E}), rows = 4 * std::max(He, Hd);
+  const long long V = std::max(cfg.src_vocab_size, cfg.vocab_size);
+  if (rows * wide > (1LL << 31) || V * std::max(E, Hd) > (1LL << 31))
+    return status::error("the model is too large: --embd " + std::to_string(E) + ", --hidden " + std::to_string(He) +
+                         ", --dec-hidden " + std::to_string(Hd) + ", vocabulary " + std::to_string(V));
   return status::ok();
 }
 
@@ -105,7 +113,6 @@ seq2seq_model::seq2seq_model(const seq2seq_config& cfg) : cfg_(cfg), ws_(std::ma
   proj_b_ = add_spec("proj.bias", {cfg.vocab_size}, false);
   n_floats_ = size_table_layout(specs_);
   for (const auto& s : specs_) n_floats_total_ += s.numel();
-  params_.resize(n_floats_);
 }
 
 seq2seq_model::~seq2seq_model() = default;
@@ -150,6 +157,21 @@ float seq2seq_model::forward_backward(const seq2seq_inputs& in, float label_smoo
 
 seq2seq_loss seq2seq_model::forward_loss(const seq2seq_inputs& in, float label_smoothing) {
   return forward(in, label_smoothing, nullptr);
+}
+
+namespace {
+seq2seq_inputs inputs_of(const train_batch& b) {
+  return {b.B, b.S, b.T, b.src, b.src_len, b.inputs, b.targets};
+}
+}  // namespace
+
+float seq2seq_model::batch_forward_backward(const train_batch& b, float grad_scale, rng& dropout_rng) {
+  return forward_backward(inputs_of(b), label_smoothing_, grad_scale, dropout_rng);
+}
+
+loss_total seq2seq_model::batch_loss(const train_batch& b) {
+  const seq2seq_loss l = forward_loss(inputs_of(b), label_smoothing_);
+  return {l.smoothed, l.tokens};
 }
 
 void seq2seq_model::forward_logits(const seq2seq_inputs& in, float* logits) {

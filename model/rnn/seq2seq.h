@@ -21,6 +21,7 @@
 #include "model/core/arena.h"
 #include "model/core/rng.h"
 #include "model/core/status.h"
+#include "model/trainable.h"
 
 namespace pluma {
 
@@ -37,10 +38,10 @@ struct seq2seq_config {
   bool space_prefix = false;
 };
 
-// {"model": "seq2seq", "src_vocab_size", "vocab_size", "emb", "enc_hidden", "enc_layers", "dec_hidden", "dropout",
+// {"kind": "seq2seq", "src_vocab_size", "vocab_size", "emb", "enc_hidden", "enc_layers", "dec_hidden", "dropout",
 //  "space_prefix"} ("space_prefix" may be absent: false)
 nlohmann::json seq2seq_config_to_json(const seq2seq_config& cfg);
-// Errors name the missing or bad field.
+// Errors name the missing or bad field. Checkpoints written before "kind" name it "model": read alike.
 status seq2seq_config_from_json(const nlohmann::json& j, seq2seq_config& out);
 // Sizes positive (vocabularies > 4, the special ids), dropout in [0, 1).
 status seq2seq_config_validate(const seq2seq_config& cfg);
@@ -77,7 +78,7 @@ struct seq2seq_decoder_state {
 
 struct seq2seq_workspace;   // training activations (seq2seq.cpp)
 
-class seq2seq_model {
+class seq2seq_model final : public trainable {
  public:
   explicit seq2seq_model(const seq2seq_config& cfg);   // cfg must pass seq2seq_config_validate
   ~seq2seq_model();
@@ -85,20 +86,30 @@ class seq2seq_model {
   seq2seq_model& operator=(const seq2seq_model&) = delete;
 
   const seq2seq_config& config() const { return cfg_; }
-  const std::vector<tensor_spec>& param_specs() const { return specs_; }
-  arena& params() { return params_; }
-  const arena& params() const { return params_; }
-  arena& grads();                 // allocated on first use
+  model_kind kind() const override { return model_kind::seq2seq; }
+  nlohmann::json config_json() const override { return seq2seq_config_to_json(cfg_); }
+  const std::vector<tensor_spec>& param_specs() const override { return specs_; }
+  // Allocated on first use, as the language models' are, so that loading a checkpoint checks its tensors
+  // before the model's size is allocated.
+  arena& params() override { return allocated_params(); }
+  const arena& params() const { return allocated_params(); }
+  arena& grads() override;        // allocated on first use
   size_t num_params() const { return n_floats_total_; }
   // PyTorch's default initialization: embeddings N(0, 1) with the <pad> row zero; LSTM tensors
   // U(-1/sqrt(H), 1/sqrt(H)); Linear weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Size-table order.
-  void init_params(uint64_t seed);
+  void init_params(uint64_t seed) override;
 
   // Teacher-forced training step: returns the mean label-smoothed cross-entropy over the scored target
   // tokens and ADDS the gradients of grad_scale * that mean into grads(). Dropout draws from dropout_rng.
   float forward_backward(const seq2seq_inputs& in, float label_smoothing, float grad_scale, rng& dropout_rng);
   // Evaluation (no dropout, no gradients): loss sums of the batch.
   seq2seq_loss forward_loss(const seq2seq_inputs& in, float label_smoothing);
+  // trainable: forward_backward and forward_loss (its label-smoothed sum) with the label smoothing set here
+  // (a training setting, not part of the model; 0 until set).
+  void set_label_smoothing(float ls) { label_smoothing_ = ls; }
+  float label_smoothing() const { return label_smoothing_; }
+  float batch_forward_backward(const train_batch& b, float grad_scale, rng& dropout_rng) override;
+  loss_total batch_loss(const train_batch& b) override;
   // Evaluation logits (no dropout). logits: (B, T, V)
   void forward_logits(const seq2seq_inputs& in, float* logits);
 
@@ -118,7 +129,11 @@ class seq2seq_model {
  private:
   struct lstm_index { int w_ih, w_hh, b_ih, b_hh; };
   int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
-  float* param(int i) { return params_.at(specs_[i]); }
+  float* param(int i) { return params().at(specs_[i]); }
+  arena& allocated_params() const {
+    if (params_.size() != n_floats_) params_.resize(n_floats_);
+    return params_;
+  }
   float* grad(int i) { return grads_.at(specs_[i]); }
   // The scripts (seq2seq_train.cpp). forward returns the loss sums (when in.tgt_out is given) and leaves the
   // logits (T, B, V) in the workspace. With dropout_rng it is a training forward: dropout (p may be 0) and
@@ -137,8 +152,10 @@ class seq2seq_model {
   lstm_index dec_{};
   size_t n_floats_ = 0;         // arena floats (with alignment)
   size_t n_floats_total_ = 0;   // parameters
-  arena params_, grads_;
+  mutable arena params_;
+  arena grads_;
   std::unique_ptr<seq2seq_workspace> ws_;
+  float label_smoothing_ = 0.0f;
 };
 
 }  // namespace pluma

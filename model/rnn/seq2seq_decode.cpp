@@ -18,7 +18,7 @@ namespace pluma {
 void seq2seq_model::decode_begin(const int* src, const int* src_len, int B, int S, int beams,
                                  seq2seq_decoder_state& st) {
   PLUMA_CHECK(B > 0 && S > 0 && beams > 0, "decode_begin: empty batch");
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden;
   seq2seq_workspace& w = *ws_;
   seq2seq_pack_inputs(w, cfg_, {B, S, 1, src, src_len, nullptr, nullptr}, false);   // rows stay in order
@@ -50,7 +50,7 @@ void seq2seq_model::decode_begin(const int* src, const int* src_len, int B, int 
 }
 
 void seq2seq_model::decode_step(seq2seq_decoder_state& st, const int* tokens, float* logits, float* attention) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   const int R = st.R, S = st.S, E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden;
   embedding_forward(ctx, st.emb.data(), tokens, param(tgt_emb_), nullptr, 1, R, E);
   concat_forward(ctx, st.x.data(), st.emb.data(), st.feed.data(), R, E, Hd);
@@ -66,7 +66,7 @@ void seq2seq_model::decode_step(seq2seq_decoder_state& st, const int* tokens, fl
 }
 
 void seq2seq_model::decode_select(seq2seq_decoder_state& st, const int* rows) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   const int R = st.R, Hd = cfg_.dec_hidden;
   for (int r = 0; r < R; r++)
     PLUMA_CHECK(rows[r] / st.beams == r / st.beams, "decode_select: a row may only continue its own sentence");
@@ -77,7 +77,7 @@ void seq2seq_model::decode_select(seq2seq_decoder_state& st, const int* rows) {
 }
 
 void seq2seq_model::decode_keep(seq2seq_decoder_state& st, const std::vector<int>& sentences) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   const int K = st.beams, R = int(sentences.size()) * K, S = st.S;
   const int D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden;
   std::vector<int> rows(R);

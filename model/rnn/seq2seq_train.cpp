@@ -35,7 +35,7 @@ void dropout_or_copy(const exec_context& ctx, float* out, float* mask, const flo
 }  // namespace
 
 void seq2seq_model::encoder_forward(seq2seq_workspace& w, rng* gen) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   const int B = w.B, S = w.S, E = cfg_.emb, He = cfg_.enc_hidden, D = 2 * He, Hd = cfg_.dec_hidden;
   const float p = cfg_.dropout;
   const int* len = w.src_len.data();
@@ -74,7 +74,7 @@ void seq2seq_model::encoder_forward(seq2seq_workspace& w, rng* gen) {
 }
 
 seq2seq_loss seq2seq_model::forward(const seq2seq_inputs& in, float label_smoothing, rng* gen) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   PLUMA_CHECK(in.B > 0 && in.S > 0 && in.T > 0, "seq2seq forward: empty batch");
   seq2seq_workspace& w = *ws_;
   seq2seq_pack_inputs(w, cfg_, in, gen != nullptr);
@@ -132,7 +132,7 @@ seq2seq_loss seq2seq_model::forward(const seq2seq_inputs& in, float label_smooth
 }
 
 void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, float grad_scale) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   seq2seq_workspace& w = *ws_;
   const int B = w.B, S = w.S, T = w.T, N = w.N;
   const int E = cfg_.emb, D = 2 * cfg_.enc_hidden, Hd = cfg_.dec_hidden, V = cfg_.vocab_size, G = 4 * Hd;
@@ -209,7 +209,7 @@ void seq2seq_model::backward(const seq2seq_inputs& in, float label_smoothing, fl
 }
 
 void seq2seq_model::encoder_backward(seq2seq_workspace& w) {
-  const exec_context& ctx = cpu_context();
+  const exec_context& ctx = exec();
   const int B = w.B, S = w.S, E = cfg_.emb, He = cfg_.enc_hidden, D = 2 * He, Hd = cfg_.dec_hidden;
   const size_t SB = size_t(S) * B;
   const int* len = w.src_len.data();

@@ -70,6 +70,23 @@ check "20 loss lines" "[ \$(losses split.jsonl | wc -l) -eq 20 ]"
 check "resumed losses equal the straight run's bit for bit" "[ \"\$(losses split.jsonl)\" = \"\$(losses straight.jsonl)\" ]"
 check "the resumed checkpoint equals the straight one byte for byte" "cmp -s split.pluma straight.pluma"
 
+# ---- a resume takes the options people type: those that agree with the checkpoint (a preset included) and
+# those that may change; it refuses only a contradiction, naming the option, the checkpoint's value and the given
+run bp1 train --preset baby --iters 2 --eval-interval 2 --eval-iters 1 --out bp.pluma --threads 1
+run bp2 train --resume bp.pluma --preset baby --layers 4 --embd 128 --iters 4 --max-time 10m --threads 1 --out bp2.pluma \
+  --metrics bp.jsonl --eval-interval 1 --log-interval 1 --checkpoint-interval 1
+check "resume with the checkpoint's preset and agreeing options: exits 0" "[ $rc -eq 0 ] && grep -q '^resuming from bp.pluma at iteration 2 of 4$' bp2.out"
+check "resume: --out, --metrics and the intervals take effect" "[ -s bp2.pluma ] && [ \$(grep -c '\"loss\"' bp.jsonl) -eq 2 ] && [ \$(grep -c '\"val_loss\"' bp.jsonl) -eq 3 ]"
+usage_resume() {  # usage_resume NAME EXPECTED_FIRST_LINE ARGS...
+  local n=$1 msg=$2; shift 2
+  run "$n" train --resume bp.pluma --iters 4 "$@"
+  check "$n: exits 2" "[ $rc -eq 2 ]"
+  check "$n: message" "[ \"\$(first_err $n)\" = \"pluma: $msg\" ]"
+}
+usage_resume resume_preset "--preset sets --layers 6, which contradicts the checkpoint's 4; a resumed run keeps the model's shape (leave out --preset)" --preset shakespeare-char
+usage_resume resume_dropout "--dropout 0.2 contradicts the checkpoint's 0; a resumed run keeps the model's shape (leave out --dropout)" --dropout 0.2
+usage_resume resume_model "--model lstm contradicts the checkpoint's gpt; a resumed run keeps the model's shape (leave out --model)" --model lstm
+
 # ---- the same seed and thread count give the same run; another seed does not
 D="$TINY --dropout 0.1 --threads 2 --iters 8"
 run d1 train $D --out d1.pluma
@@ -113,9 +130,9 @@ usage precision "--precision: expected fp32 or bf16 (got 'fp16')" --precision fp
 usage accum "--batch (4) must be divisible by --grad-accum (3): each micro-batch has batch/grad-accum sequences" --grad-accum 3
 usage dropout "--dropout must be in [0, 1) (got 1.5)" --dropout 1.5
 usage duration "--max-time: bad duration '10x'; use a number of seconds with an optional suffix s, m or h (e.g. 90s, 10m, 1.5h)" --max-time 10x
-usage preset "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn)" --preset huge
+usage preset "unknown preset 'huge' (expected one of: baby, shakespeare-char, char-rnn-small, char-rnn, multi30k, tatoeba-en-es)" --preset huge
 usage optimizer "--optimizer: unknown optimizer 'sgd' (expected adamw or adam)" --optimizer sgd
-usage resume_shape "--layers differs from the resumed checkpoint's; a resumed run keeps the model's shape (leave out --layers)" --resume split.pluma --layers 3
+usage resume_shape "--layers 3 contradicts the checkpoint's 2; a resumed run keeps the model's shape (leave out --layers)" --resume split.pluma --layers 3
 
 # ---- runtime errors: exit 1, a message that says what to do
 runtime() {  # runtime NAME EXPECTED_FIRST_LINE_REGEX ARGS...

@@ -107,12 +107,12 @@ usage() {  # usage NAME EXPECTED_FIRST_LINE ARGS...
 usage hidden0 "--hidden must be positive (got 0)" $TINY --iters 1 --hidden 0
 usage heads "--heads applies to --model gpt only; leave it out for an lstm" $TINY --iters 1 --heads 4
 usage nobias "--no-bias applies to --model gpt only; leave it out for an lstm" $TINY --iters 1 --no-bias
-usage gpt_hidden "--hidden applies to --model lstm only; leave it out for a gpt" --model gpt --hidden 64 --iters 1
+usage gpt_hidden "--hidden applies to --model lstm and seq2seq only; leave it out for a gpt" --model gpt --hidden 64 --iters 1
 usage sampler "--sampler: unknown sampler 'shuffle' (expected windows or stream)" $TINY --iters 1 --sampler shuffle
 usage preset_model "--preset baby is a recipe for --model gpt; leave out --model lstm or choose another preset" --preset baby --model lstm
 usage preset_model2 "--preset char-rnn is a recipe for --model lstm; leave out --model gpt or choose another preset" --preset char-rnn --model gpt
-usage resume_sampler "--sampler differs from the resumed checkpoint's (stream); a resumed run continues the same batches (leave out --sampler)" --resume split.pluma --iters 14 --sampler windows
-usage resume_batch "--batch differs from the resumed checkpoint's (4); with the stream sampler every sequence is a stream with its own carried state (leave out --batch)" --resume split.pluma --iters 14 --batch 8
+usage resume_sampler "--sampler windows contradicts the checkpoint's stream; a resumed run continues the same batches (leave out --sampler)" --resume split.pluma --iters 14 --sampler windows
+usage resume_batch "--batch 8 contradicts the checkpoint's 4; with the stream sampler every sequence is a stream with its own carried state (leave out --batch)" --resume split.pluma --iters 14 --batch 8
 usage resume_heads "--heads applies to --model gpt only; leave it out for an lstm" --resume split.pluma --iters 14 --heads 2
 
 # ---- the help says how an lstm is trained and evaluated

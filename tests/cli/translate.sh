@@ -19,13 +19,18 @@ check "corpus written" "[ \$(wc -l < $TMP/train.src) -eq 1100 ]"
 
 TRAIN="$PLUMA train --model seq2seq"
 out=$($TRAIN --src $TMP/train.src --tgt $TMP/train.tgt --valid-src $TMP/val.src --valid-tgt $TMP/val.tgt \
-  --tokenizer word --emb 16 --enc-hidden 24 --dec-hidden 32 --dropout 0 --batch-size 32 --lr 0.01 --max-epochs 10 \
-  --seed 3 --out $TMP/m.pluma); rc=$?
+  --tokenizer word --embd 16 --hidden 24 --dec-hidden 32 --dropout 0 --batch 32 --lr 0.01 --max-epochs 10 \
+  --seed 3 --out $TMP/m.pluma --metrics $TMP/m.jsonl); rc=$?
 check "training exits 0" "[ $rc -eq 0 ]"
 check "training reports evaluations" "echo \"\$out\" | grep -q 'val BLEU'"
 best=$(echo "$out" | tail -1 | sed -n 's/.*best val BLEU \([0-9.]*\).*/\1/p')
 check "training learns the task (best val BLEU $best >= 90)" "awk 'BEGIN { exit !($best >= 90) }'"
 check "checkpoint written" "[ -s $TMP/m.pluma ]"
+check "stops after 10 epochs (35 batches each)" "echo \"\$out\" | grep -q '^stopped at iteration 350: 10 epochs done$'"
+check "progress lines show the epoch" "echo \"\$out\" | grep -Eq '^iter 300 \| epoch 8\.[0-9]{2} \| loss [0-9.]+ \|'"
+check "metrics: 10 evaluations with val BLEU" "[ \$(grep -c '\"val_bleu\"' $TMP/m.jsonl) -eq 10 ]"
+$PLUMA plot --metrics $TMP/m.jsonl --out $TMP/m.svg > /dev/null
+check "plot draws the loss and the val BLEU" "grep -q 'data-name=\"val BLEU\"' $TMP/m.svg && grep -q 'data-name=\"batch loss\"' $TMP/m.svg"
 
 out=$(printf 'a b c\nj i h g\n\nc c d\n' | $PLUMA translate --checkpoint $TMP/m.pluma --beam 1); rc=$?
 check "greedy exits 0" "[ $rc -eq 0 ]"
@@ -59,8 +64,8 @@ wait
 
 # a TSV with held-out validation pairs and one tokenizer per side
 paste $TMP/train.src $TMP/train.tgt > $TMP/train.tsv
-out=$($TRAIN --tsv $TMP/train.tsv --valid-size 50 --separate-vocab --tokenizer word --emb 8 --enc-hidden 8 \
-  --dec-hidden 8 --max-steps 6 --log-every 2 --out $TMP/tsv.pluma); rc=$?
+out=$($TRAIN --tsv $TMP/train.tsv --valid-size 50 --separate-vocab --tokenizer word --embd 8 --hidden 8 \
+  --dec-hidden 8 --iters 6 --log-interval 2 --out $TMP/tsv.pluma); rc=$?
 check "TSV training exits 0" "[ $rc -eq 0 ]"
 check "TSV training holds out 50 pairs" "echo \"\$out\" | grep -q '1050 training pairs, 50 validation pairs'"
 check "separate tokenizers" "echo \"\$out\" | grep -q 'word separate 15/15 pieces'"
@@ -80,4 +85,38 @@ err=$($TRAIN --src $TMP/train.src --valid-src $TMP/val.src --valid-tgt $TMP/val.
 check "--src without --tgt exits 2" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q 'src and --tgt go together'"
 err=$($TRAIN --src $TMP/train.src --tgt $TMP/nope.tgt --max-epochs 1 --out $TMP/x.pluma 2>&1); rc=$?
 check "missing training file exits 1" "[ $rc -eq 1 ] && echo \"\$err\" | grep -q 'nope.tgt'"
+# the options of the language models, and their meaning: --max-time takes minutes, --resume continues exactly
+A="--src $TMP/train.src --tgt $TMP/train.tgt --valid-src $TMP/val.src --valid-tgt $TMP/val.tgt --tokenizer word --embd 8 --hidden 8 --dec-hidden 8 --batch 64 --threads 1"
+out=$($TRAIN $A --max-time 0.05m --out $TMP/t.pluma); rc=$?
+check "--max-time 0.05m is 3 seconds" "[ $rc -eq 0 ] && echo \"\$out\" | grep -Eq '^stopped at iteration [0-9]+: time budget of 3 s reached; continue with: pluma train --resume .*t.pluma$'"
+$TRAIN $A --iters 30 --eval-interval 10 --log-interval 1 --out $TMP/straight.pluma --metrics $TMP/straight.jsonl > /dev/null
+$TRAIN $A --iters 12 --eval-interval 10 --log-interval 1 --out $TMP/split.pluma --metrics $TMP/split.jsonl > /dev/null
+out=$($TRAIN --resume $TMP/split.pluma --iters 30 --max-time 80m --metrics $TMP/split.jsonl --threads 1); rc=$?
+check "resume exits 0 and says where" "[ $rc -eq 0 ] && echo \"\$out\" | grep -q 'resuming from .*split.pluma at iteration 12 of 30'"
+losses() { grep -o '"loss":[^,]*' "$1"; }
+err=$($TRAIN --resume $TMP/split.pluma --iters 30 --tokenizer bpe 2>&1); rc=$?
+check "resume: a contradicting option names both values" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- \"--tokenizer bpe contradicts the checkpoint's word; a resumed run uses the checkpoint's tokenizers (leave out --tokenizer)\""
+err=$($TRAIN --resume $TMP/split.pluma --iters 30 --hidden 12 2>&1); rc=$?
+check "resume: a model's shape stays" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- \"--hidden 12 contradicts the checkpoint's 8\""
+check "12 + 18 steps equal 30 straight (losses)" "[ -n \"\$(losses $TMP/split.jsonl)\" ] && [ \"\$(losses $TMP/split.jsonl)\" = \"\$(losses $TMP/straight.jsonl)\" ]"
+check "12 + 18 steps equal 30 straight (val BLEU)" "[ \"\$(grep -o '\"val_bleu\":[^,]*' $TMP/split.jsonl)\" = \"\$(grep -o '\"val_bleu\":[^,]*' $TMP/straight.jsonl)\" ]"
+for old in "--batch-size 32:--batch" "--clip 1:--grad-clip" "--max-steps 5:--iters" "--eval-every 5:--eval-interval" "--log-every 5:--log-interval" "--emb 8:--embd"; do
+  err=$($TRAIN $A ${old%%:*} --out $TMP/x.pluma 2>&1); rc=$?
+  check "old option ${old%% *} exits 2 naming ${old##*:}" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- \"unknown option '\${old%% *}' (did you mean '\${old##*:}'?)\""
+done
+err=$($TRAIN $A --context 32 --out $TMP/x.pluma 2>&1); rc=$?
+check "a language model's option is refused" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- '--context applies to the language models (--model gpt or lstm) only; leave it out for a seq2seq'"
+err=$($PLUMA train --src $TMP/train.src --tgt $TMP/train.tgt --out $TMP/x.pluma 2>&1); rc=$?
+check "a translator's option is refused for a gpt" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q -- '--src applies to --model seq2seq only; leave it out for a gpt'"
+err=$($TRAIN --src $TMP/train.src --tgt $TMP/train.tgt --out $TMP/x.pluma 2>&1); rc=$?
+check "no limit: exits 2 and names the options" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q 'give a limit: --iters, --max-epochs or --max-time'"
+err=$($TRAIN $A --max-epochs 1 --lr-schedule cosine --out $TMP/x.pluma 2>&1); rc=$?
+check "cosine without a step count: exits 2 and says what to give" "[ $rc -eq 2 ] && echo \"\$err\" | head -1 | grep -q 'give --iters or --lr-decay-iters'"
+# a kill -9 at any moment leaves the last checkpoint whole: it loads and resumes
+$TRAIN $A --iters 100000 --eval-interval 100000 --checkpoint-interval 5 --out $TMP/k.pluma > $TMP/k.out 2>&1 &
+kp=$!
+for i in $(seq 300); do [ "$(grep -c '^saved ' $TMP/k.out)" -ge 2 ] && break; sleep 0.1; done
+kill -9 $kp; wait $kp 2>/dev/null
+out=$($TRAIN --resume $TMP/k.pluma --max-time 2s --threads 1); rc=$?
+check "killed with -9: the last checkpoint resumes" "[ $rc -eq 0 ] && echo \"\$out\" | grep -Eq 'resuming from .*k.pluma at iteration [1-9][0-9]* of 100000'"
 exit $fails

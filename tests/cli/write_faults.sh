@@ -20,7 +20,10 @@ TRAIN=(train --model gpt --data c.txt --tokenizer char --layers 1 --heads 2 --em
        --iters 1 --eval-interval 1 --threads 1)
 "$PLUMA" "${TRAIN[@]}" --seed 1 --out good.pluma > /dev/null 2>&1
 check "a first checkpoint" "[ -s good.pluma ]"
-size=$(stat -c %s good.pluma)
+# The checkpoint each limited run tries to write (another seed: other bytes), and its size.
+"$PLUMA" "${TRAIN[@]}" --seed 2 --out new.pluma > /dev/null 2>&1
+size=$(stat -c %s new.pluma)
+check "the new checkpoint differs from the old" "! cmp -s good.pluma new.pluma"
 
 # limited N COMMAND...: runs pluma with files limited to N bytes; its stderr goes to err.txt through a pipe
 # (a file would be limited too), stdout nowhere.
@@ -47,7 +50,7 @@ check "the error says what failed" "grep -Eqi 'checkpoint.*(File too large|No sp
 out=$("$PLUMA" generate --checkpoint out.pluma --max-new-tokens 5 --seed 1 2>&1); rc=$?
 check "the kept checkpoint still samples" "[ $rc -eq 0 ]"
 limited 100000000 "${TRAIN[@]}" --seed 2 --out out.pluma
-check "with room enough the new checkpoint replaces the old" "! cmp -s good.pluma out.pluma"
+check "with room enough the new checkpoint replaces the old" "cmp -s new.pluma out.pluma"
 
 # A tokenizer and a shard.
 "$PLUMA" tokenizer train --kind char --input c.txt --out tok.model > /dev/null

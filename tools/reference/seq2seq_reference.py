@@ -45,7 +45,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 PAD, UNK, SOS, EOS = 0, 1, 2, 3
-CONFIG = dict(model="seq2seq", src_vocab_size=13, vocab_size=11, emb=6, enc_hidden=5, enc_layers=2,
+CONFIG = dict(kind="seq2seq", src_vocab_size=13, vocab_size=11, emb=6, enc_hidden=5, enc_layers=2,
               dec_hidden=7, dropout=0.0)
 SRC_LENS = [6, 3, 5, 1]
 TGT_LENS = [4, 2, 5, 1]

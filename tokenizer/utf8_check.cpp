@@ -1,4 +1,4 @@
-#include "data/utf8_check.h"
+#include "tokenizer/utf8_check.h"
 
 #include <algorithm>
 #include <cstdint>

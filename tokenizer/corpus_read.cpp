@@ -1,11 +1,11 @@
-#include "data/corpus.h"
+#include "tokenizer/corpus_read.h"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <sys/stat.h>
 
-#include "data/utf8_check.h"
+#include "tokenizer/utf8_check.h"
 
 namespace pluma {
 
