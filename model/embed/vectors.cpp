@@ -138,11 +138,16 @@ status vectors_read_word2vec(const std::string& path, word_vectors& out) {
   if (nl == std::string::npos) return status::error(ctx + ": line 1: no header line ('count dim')");
   long long count = 0, dim = 0;
   PLUMA_TRY(parse_header(std::string_view(all).substr(0, nl), count, dim).with_context(ctx));
+  std::string_view body = std::string_view(all).substr(nl + 1);
+  // Every value takes at least two bytes (text "0 ") or four (binary): a header that announces more values
+  // than the file has bytes is refused before anything is reserved for them.
+  if (dim > 0 && static_cast<unsigned long long>(count) > body.size() / static_cast<unsigned long long>(dim))
+    return status::error(ctx + ": the header announces " + std::to_string(count) + " words of " + std::to_string(dim) +
+                         " values, more than the file's " + std::to_string(body.size()) + " bytes can hold");
   out = word_vectors{};
   out.dim = static_cast<int>(dim);
   out.words.reserve(count);
   out.data.reserve(static_cast<size_t>(count) * dim);
-  std::string_view body = std::string_view(all).substr(nl + 1);
   // Text or binary: a first row that reads as text (word + dim numbers on one line) is text.
   size_t nl2 = body.find('\n');
   std::string word;
