@@ -21,3 +21,11 @@
     case ::pluma::device::cuda: PLUMA_DISPATCH_CUDA(name, ctx, __VA_ARGS__); \
   }                                                                     \
   PLUMA_CHECK(false, #name ": unknown device")
+
+// An op with no CUDA kernel yet: the same profiling and dispatch, and on a CUDA context a message that says
+// so. Models that use such ops refuse --device cuda before any op runs (the CLI says "runs on the CPU only"),
+// so reaching it is a bug in the caller, an invariant, not a user's mistake.
+#define PLUMA_DISPATCH_CPU_ONLY(name, ctx, ...)                                   \
+  ::pluma::op_profile_scope pluma_op_profile_(#name);                            \
+  PLUMA_CHECK((ctx).dev == ::pluma::device::cpu, #name ": no CUDA kernel yet (a CPU-only op on a CUDA context)"); \
+  return ::pluma::cpu::name(ctx, __VA_ARGS__)

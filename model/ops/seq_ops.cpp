@@ -2,11 +2,10 @@
 #include "model/ops/seq_ops.h"
 
 #include "model/core/check.h"
+#include "model/ops/dispatch.h"
 #include "model/ops/cpu/seq_ops.h"
 
-#define PLUMA_SEQ_OPS_CPU(name, ...)                                    \
-  PLUMA_CHECK(ctx.dev == device::cpu, #name ": no CUDA kernel yet");    \
-  cpu::name(ctx, __VA_ARGS__)
+#define PLUMA_SEQ_OPS_CPU(name, ...) PLUMA_DISPATCH_CPU_ONLY(name, ctx, __VA_ARGS__)
 
 namespace pluma {
 

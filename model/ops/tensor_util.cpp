@@ -13,8 +13,7 @@ void tensor_fill(const exec_context& ctx, float* out, float value, long N) {
 }
 
 void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N) {
-  PLUMA_CHECK(ctx.dev == device::cpu, "tensor_copy: no CUDA kernel yet");
-  cpu::tensor_copy(ctx, out, inp, N);
+  PLUMA_DISPATCH_CPU_ONLY(tensor_copy, ctx, out, inp, N);
 }
 
 void tensor_fill_normal(const exec_context& ctx, float* out, float mean, float std, long N, rng& gen) {
