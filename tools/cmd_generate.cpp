@@ -6,6 +6,7 @@
 #include "generate/decode_loop.h"
 #include "model/ops/matmul.h"
 #include "tools/cli_common.h"
+#include "tools/cli_sampler.h"
 
 namespace pluma::cli {
 namespace {
@@ -19,28 +20,20 @@ int run_generate(int argc, char** argv) {
   opts.add_options()
     ("prompt", "Text to continue (escapes \\n \\t understood)", cxxopts::value<std::string>()->default_value(""))
     ("max-new-tokens", "Tokens to generate per sample", cxxopts::value<int>()->default_value("500"))
-    ("temperature", "Softmax temperature; 0 = greedy", cxxopts::value<float>()->default_value("1.0"))
-    ("top-k", "Keep the k most likely tokens (0 = off)", cxxopts::value<int>()->default_value("0"))
-    ("top-p", "Keep the smallest set with this much mass (1 = off)", cxxopts::value<float>()->default_value("1.0"))
-    ("min-p", "Keep tokens at least this fraction of the top token's prob (0 = off)", cxxopts::value<float>()->default_value("0"))
-    ("repetition-penalty", "Penalize recently seen tokens (1 = off)", cxxopts::value<float>()->default_value("1.0"))
     ("seed", "Random seed (default: from the clock, printed on stderr)", cxxopts::value<uint64_t>())
     ("num-samples", "How many samples", cxxopts::value<int>()->default_value("1"))
     ("stop", "Stop string (repeatable; escapes understood)", cxxopts::value<std::vector<std::string>>())
     ("ignore-eos", "Do not stop at <eos>: always --max-new-tokens tokens (or a --stop string)")
     ("precision", "fp32, or bf16: an LSTM decodes with bfloat16 weights (half the bytes per token; fp32 sums), "
                   "a GPT's prompt matmuls take bf16 operands", cxxopts::value<std::string>()->default_value("fp32"));
+  add_sampler_options(opts);
   add_help(opts);
   auto r = parse_or_exit(opts, argc, argv);
 
   generate_config cfg;
   cfg.max_new_tokens = r["max-new-tokens"].as<int>();
   cfg.stop_at_eos = !r.count("ignore-eos");
-  cfg.sampling.temperature = r["temperature"].as<float>();
-  cfg.sampling.top_k = r["top-k"].as<int>();
-  cfg.sampling.top_p = r["top-p"].as<float>();
-  cfg.sampling.min_p = r["min-p"].as<float>();
-  cfg.sampling.repetition_penalty = r["repetition-penalty"].as<float>();
+  sampler_options_read(r, cfg.sampling);
   int num_samples = r["num-samples"].as<int>();
   if (cfg.max_new_tokens < 1) usage_error(opts, "--max-new-tokens must be at least 1");
   const std::string precision = r["precision"].as<std::string>();

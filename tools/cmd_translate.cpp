@@ -17,6 +17,7 @@
 #include "generate/beam_search.h"
 #include "generate/sampler.h"
 #include "model/rnn/seq2seq_io.h"
+#include "tools/cli_sampler.h"
 #include "tools/command.h"
 
 namespace {
@@ -110,14 +111,10 @@ int run_translate(int argc, char** argv) {
       ("scores", "Print 'translation<TAB>score' (score = logprob / length^alpha)")
       ("attention", "Also write every sentence's attention as a heat map (.html or .svg)", cxxopts::value<std::string>())
       ("sample", "Sample each token with the sampler chain instead of searching")
-      ("temperature", "Sampling temperature (0: greedy)", cxxopts::value<float>()->default_value("1"))
-      ("top-k", "Sample among the k most likely tokens (0: off)", cxxopts::value<int>()->default_value("0"))
-      ("top-p", "Sample from the smallest set with this much probability (1: off)", cxxopts::value<float>()->default_value("1"))
-      ("min-p", "Drop tokens below min-p x the top probability (0: off)", cxxopts::value<float>()->default_value("0"))
-      ("repetition-penalty", "Penalty on recently generated tokens (1: off)", cxxopts::value<float>()->default_value("1"))
       ("seed", "Sampling seed", cxxopts::value<uint64_t>()->default_value("0"))
       ("threads", "OpenMP threads (0: the default)", cxxopts::value<int>()->default_value("0"));
   // clang-format on
+  cli::add_sampler_options(opts);
   cli::add_help(opts);
   auto a = cli::parse_or_exit(opts, argc, argv);
   if (!a.unmatched().empty()) cli::usage_error(opts, "unexpected argument '" + a.unmatched()[0] + "'");
@@ -132,11 +129,7 @@ int run_translate(int argc, char** argv) {
   cfg.batch = a["batch"].as<int>();
   cfg.print_scores = a.count("scores") > 0;
   cfg.sample = a.count("sample") > 0;
-  cfg.sampling.temperature = a["temperature"].as<float>();
-  cfg.sampling.top_k = a["top-k"].as<int>();
-  cfg.sampling.top_p = a["top-p"].as<float>();
-  cfg.sampling.min_p = a["min-p"].as<float>();
-  cfg.sampling.repetition_penalty = a["repetition-penalty"].as<float>();
+  cli::sampler_options_read(a, cfg.sampling);
   cfg.sampling.seed = a["seed"].as<uint64_t>();
   if (a.count("attention")) cfg.attention = a["attention"].as<std::string>();
   cfg.decode.keep_attention = !cfg.attention.empty();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tools/cli_sampler.h"
 namespace pluma::serve {
 
 namespace {
@@ -110,11 +111,12 @@ sampler_config sampler_config_from_request(const request_fields& r) {
     if (!std::isfinite(d) || std::fabs(d) > 1e30) bad("'" + std::string(name) + "' is out of range: " + std::to_string(d));
     return static_cast<float>(d);
   };
-  c.temperature = as_float("temperature", c.temperature);
-  c.top_k = static_cast<int>(r.get_int("top_k", c.top_k));
-  c.top_p = as_float("top_p", c.top_p);
-  c.min_p = as_float("min_p", c.min_p);
-  c.repetition_penalty = as_float("repetition_penalty", c.repetition_penalty);
+  // The CLI's sampler options (tools/cli_sampler.h), by the same names with _ for -.
+  for (const auto& o : cli::sampler_options()) {
+    const std::string name = o.json_name();
+    if (o.i32) c.*o.i32 = static_cast<int>(r.get_int(name.c_str(), c.*o.i32));
+    else c.*o.f32 = as_float(name.c_str(), c.*o.f32);
+  }
   c.seed = r.has("seed") ? r.get_u64("seed", 0)
                          : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) % 1000000007ULL;
   if (status st = sampler_config_validate(c); !st) bad(st.message());
