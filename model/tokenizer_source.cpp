@@ -40,10 +40,11 @@ status tokenizer_side_parse(const std::string& name, tokenizer_side& out) {
 
 status tokenizer_load_any(const std::string& path, std::unique_ptr<tokenizer>& out, tokenizer_side side) {
   const file_kind kind = sniff(path);
-  if (kind == file_kind::unreadable || kind == file_kind::tokenizer) {
+  if (kind == file_kind::unreadable) return tokenizer_load(path, out);   // its error says why it cannot be read
+  if (kind == file_kind::tokenizer) {
     if (side == tokenizer_side::source)
       return status::error("'" + path + "' is a tokenizer file, not a translation checkpoint: it has no source side");
-    return tokenizer_load(path, out);   // its errors say why it cannot be read
+    return tokenizer_load(path, out);
   }
   if (kind == file_kind::other)
     return status::error("'" + path + "' is neither a pluma tokenizer nor a .pluma checkpoint (make a tokenizer "

@@ -100,7 +100,13 @@ TEST_CASE("a model config far larger than the checkpoint's tensors is refused be
 }
 
 TEST_CASE("model configs whose sizes overflow the kernels' 32-bit indexing are refused") {
-  for (const char* config : {R"({"kind": "seq2seq", "src_vocab_size": 5, "vocab_size": 5, "emb": 1000000000,)"
+  for (const char* config : {R"({"kind": "gpt", "vocab_size": 5, "context": 8, "layers": 2000000000, "heads": 1,)"
+                             R"( "embd": 8, "bias": true, "dropout": 0})",
+                             R"({"kind": "lstm", "vocab_size": 5, "layers": 2000000000, "hidden": 8,)"
+                             R"( "embd": 8, "dropout": 0})",
+                             R"({"kind": "seq2seq", "src_vocab_size": 5, "vocab_size": 5, "emb": 8,)"
+                             R"( "enc_hidden": 8, "enc_layers": 2000000000, "dec_hidden": 8,)"
+                             R"( "dropout": 0, "space_prefix": false})",R"({"kind": "seq2seq", "src_vocab_size": 5, "vocab_size": 5, "emb": 1000000000,)"
                              R"( "enc_hidden": 1000000000, "enc_layers": 1, "dec_hidden": 1000000000,)"
                              R"( "dropout": 0, "space_prefix": false})",
                              R"({"kind": "lstm", "vocab_size": 5, "layers": 1, "hidden": 1000000000,)"
@@ -109,7 +115,8 @@ TEST_CASE("model configs whose sizes overflow the kernels' 32-bit indexing are r
     std::unique_ptr<trainable> m;
     const status st = trainable_create(nlohmann::json::parse(config), m);
     REQUIRE_FALSE(st.is_ok());
-    CHECK(st.message().find("too large") != std::string::npos);
+    CHECK((st.message().find("too large") != std::string::npos ||
+           st.message().find("deepest") != std::string::npos));
   }
 }
 

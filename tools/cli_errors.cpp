@@ -139,6 +139,7 @@ cxxopts::ParseResult parse_or_exit(cxxopts::Options& opts, int argc, char** argv
       std::cout << opts.help() << std::endl;
       std::exit(0);
     }
+    if (!result.unmatched().empty()) usage_error(opts, "unexpected argument '" + result.unmatched()[0] + "'");
     return result;
   } catch (const cxxopts::exceptions::exception& e) {
     usage_error(opts, describe(e, opts, argc, argv));

@@ -38,7 +38,6 @@ int run_bleu(int argc, char** argv) {
       ("json", "Print a JSON object (score, precisions, counts, bp, ratio, lengths, signature)");
   pluma::cli::add_help(opts);
   auto args = pluma::cli::parse_or_exit(opts, argc, argv);
-  if (!args.unmatched().empty()) pluma::cli::usage_error(opts, "unexpected argument '" + args.unmatched()[0] + "'");
   if (!args.count("ref")) pluma::cli::usage_error(opts, "missing --ref FILE (the reference translations)");
   if (!args.count("hyp")) pluma::cli::usage_error(opts, "missing --hyp FILE (the system output)");
 

@@ -57,7 +57,6 @@ int run_tokenize(int argc, char** argv) {
       ("decode", "Read whitespace-separated ids on stdin and write the text");
   pluma::cli::add_help(opts);
   auto args = pluma::cli::parse_or_exit(opts, argc, argv);
-  if (!args.unmatched().empty()) pluma::cli::usage_error(opts, "unexpected argument '" + args.unmatched()[0] + "'");
   if (!args.count("tokenizer")) pluma::cli::usage_error(opts, "missing --tokenizer FILE");
   tokenize_config cfg;
   cfg.tokenizer = args["tokenizer"].as<std::string>();

@@ -30,7 +30,6 @@ int run_tokenizer_train(int argc, char** argv) {
       ("out", "Where to write the tokenizer (e.g. tok.model)", cxxopts::value<std::string>());
   pluma::cli::add_help(opts);
   auto args = pluma::cli::parse_or_exit(opts, argc, argv);
-  if (!args.unmatched().empty()) pluma::cli::usage_error(opts, "unexpected argument '" + args.unmatched()[0] + "'");
 
   tokenizer_train_options cfg;
   const std::string kind = args["kind"].as<std::string>();
@@ -70,7 +69,6 @@ int run_tokenizer_export(int argc, char** argv) {
       ("out", "Where to write it (e.g. tok.spm)", cxxopts::value<std::string>());
   pluma::cli::add_help(opts);
   auto args = pluma::cli::parse_or_exit(opts, argc, argv);
-  if (!args.unmatched().empty()) pluma::cli::usage_error(opts, "unexpected argument '" + args.unmatched()[0] + "'");
   if (args["format"].as<std::string>() != "sentencepiece")
     pluma::cli::usage_error(opts, "--format " + args["format"].as<std::string>() + ": the one format is sentencepiece");
   if (!args.count("tokenizer")) pluma::cli::usage_error(opts, "missing --tokenizer FILE (a tokenizer or a checkpoint)");

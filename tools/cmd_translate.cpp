@@ -117,7 +117,6 @@ int run_translate(int argc, char** argv) {
   cli::add_sampler_options(opts);
   cli::add_help(opts);
   auto a = cli::parse_or_exit(opts, argc, argv);
-  if (!a.unmatched().empty()) cli::usage_error(opts, "unexpected argument '" + a.unmatched()[0] + "'");
   if (!a.count("checkpoint")) cli::usage_error(opts, "missing --checkpoint FILE (a model from pluma train --model seq2seq)");
   translate_config cfg;
   cfg.checkpoint = a["checkpoint"].as<std::string>();

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <new>
+#include <stdexcept>
 #include <string>
 
 #include "tools/command.h"
@@ -69,7 +71,14 @@ int main(int argc, char** argv) {
       std::string prog = std::string("pluma ") + c.name;
       std::vector<char*> args(argv + 1, argv + argc);
       args[0] = prog.data();
-      return c.run(static_cast<int>(args.size()), args.data());
+      // Whatever a library throws (memory, a filesystem error) still ends in one line.
+      try {
+        return c.run(static_cast<int>(args.size()), args.data());
+      } catch (const std::bad_alloc&) {
+        pluma::cli::fail("out of memory: the model or the data is too large for this machine");
+      } catch (const std::exception& e) {
+        pluma::cli::fail(e.what());
+      }
     }
   }
   if (cmd.rfind("-", 0) == 0) pluma::cli::usage_error("pluma", "unknown option '" + cmd + "'");

@@ -7,6 +7,7 @@
 #include "data/corpus.h"
 #include "data/split.h"
 #include "model/model_io.h"
+#include "model/tokenizer_source.h"
 #include "tokenizer/corpus_path.h"
 #include "train/text_format.h"
 
@@ -39,8 +40,9 @@ status make_tokenizer(const train_config& cfg, const std::string& corpus, bool p
   std::error_code ec;
   if (!fs::is_regular_file(cfg.tokenizer, ec))
     return status::error("--tokenizer '" + cfg.tokenizer +
-                         "' is neither a tokenizer kind (char, word, bpe, unigram) nor an existing tokenizer file");
-  PLUMA_TRY(tokenizer_load(cfg.tokenizer, s.tok));
+                         "' is neither a tokenizer kind (char, word, bpe, unigram) nor an existing tokenizer file "
+                         "or checkpoint");
+  PLUMA_TRY(tokenizer_load_any(cfg.tokenizer, s.tok));
   s.tokenizer_origin = std::string(tokenizer_kind_name(s.tok->kind())) + ", from '" + cfg.tokenizer + "'";
   return status::ok();
 }
@@ -56,7 +58,7 @@ status check_resume_tokenizer(const train_config& cfg, const tokenizer& saved) {
     return status::ok();
   }
   std::unique_ptr<tokenizer> given;
-  PLUMA_TRY(tokenizer_load(cfg.tokenizer, given));
+  PLUMA_TRY(tokenizer_load_any(cfg.tokenizer, given));
   if (tokenizer_hash(*given) != tokenizer_hash(saved))
     return status::error("the tokenizer file '" + cfg.tokenizer + "' (" + tokenizer_kind_name(given->kind()) + ", " +
                          std::to_string(given->vocab_size()) + " tokens, hash " + format_hex64(tokenizer_hash(*given)) +

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/model_limits.h"
 #include "train/text_format.h"
 
 namespace pluma {
@@ -130,6 +131,9 @@ status seq2seq_config_check(const train_config& c) {
 status train_config_check(const train_config& c) {
   if (c.model == model_kind::seq2seq) PLUMA_TRY(seq2seq_config_check(c));
   else PLUMA_TRY(positive("--layers", c.layers));
+  if (c.layers > max_layers)
+    return status::error("--layers " + std::to_string(c.layers) + " is more than " + std::to_string(max_layers) +
+                         " (the deepest model pluma builds)");
   if (c.model != model_kind::seq2seq) PLUMA_TRY(positive("--context", c.context));
   if (c.model == model_kind::gpt) {
     PLUMA_TRY(positive("--heads", c.heads));

@@ -24,6 +24,7 @@ status file_write_atomic(const std::string& path, std::string_view bytes, const 
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;   // no progress and no error: say something true
     if (n <= 0) return give_up("writing");
     done += static_cast<size_t>(n);
   }
@@ -37,6 +38,13 @@ status file_write_atomic(const std::string& path, std::string_view bytes, const 
     const std::string why = std::strerror(errno);
     std::remove(tmp.c_str());
     return status::error("cannot write " + what + " '" + path + "': " + why);
+  }
+  // The rename itself reaches the disk with the folder's entry (best effort: some file systems refuse).
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
   return status::ok();
 }

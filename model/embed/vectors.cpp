@@ -1,5 +1,6 @@
 #include "model/embed/vectors.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -139,15 +140,13 @@ status vectors_read_word2vec(const std::string& path, word_vectors& out) {
   long long count = 0, dim = 0;
   PLUMA_TRY(parse_header(std::string_view(all).substr(0, nl), count, dim).with_context(ctx));
   std::string_view body = std::string_view(all).substr(nl + 1);
-  // Every value takes at least two bytes (text "0 ") or four (binary): a header that announces more values
-  // than the file has bytes is refused before anything is reserved for them.
-  if (dim > 0 && static_cast<unsigned long long>(count) > body.size() / static_cast<unsigned long long>(dim))
-    return status::error(ctx + ": the header announces " + std::to_string(count) + " words of " + std::to_string(dim) +
-                         " values, more than the file's " + std::to_string(body.size()) + " bytes can hold");
   out = word_vectors{};
   out.dim = static_cast<int>(dim);
-  out.words.reserve(count);
-  out.data.reserve(static_cast<size_t>(count) * dim);
+  // A row takes at least 2*dim + 2 bytes (text: a one-letter word, "0 " per value, the newline; binary: 4
+  // bytes per value): the header's count is trusted for reserving no further than the file can hold.
+  const size_t rows = std::min<size_t>(static_cast<size_t>(count), body.size() / (2 * static_cast<size_t>(dim) + 2));
+  out.words.reserve(rows);
+  out.data.reserve(rows * static_cast<size_t>(dim));
   // Text or binary: a first row that reads as text (word + dim numbers on one line) is text.
   size_t nl2 = body.find('\n');
   std::string word;

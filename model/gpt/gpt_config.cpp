@@ -1,4 +1,5 @@
 #include "model/gpt/gpt_config.h"
+#include "model/model_limits.h"
 
 #include <cstdint>
 #include <string>
@@ -15,15 +16,18 @@ status gpt_config_validate(const gpt_config& c) {
   PLUMA_TRY(positive("--layers", c.layers));
   PLUMA_TRY(positive("--heads", c.heads));
   PLUMA_TRY(positive("--embd", c.embd));
+  if (c.layers > max_layers)
+    return status::error("--layers " + std::to_string(c.layers) + " is more than " + std::to_string(max_layers) +
+                         " (the deepest model pluma builds)");
   if (c.embd % c.heads != 0)
     return status::error("--heads " + std::to_string(c.heads) + " does not divide --embd " +
                          std::to_string(c.embd) + " (each head gets embd/heads channels)");
   if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
     return status::error("--dropout must be in [0, 1) (got " + std::to_string(c.dropout) + ")");
   // Activations are indexed with 32-bit counts per (position, channel); refuse shapes beyond that.
-  if (static_cast<long long>(c.embd) * 4 * c.embd > (1LL << 31) ||
-      static_cast<long long>(c.vocab_size) * c.embd > (1LL << 31) ||
-      static_cast<long long>(c.context) * c.context > (1LL << 31))
+  if (static_cast<long long>(c.embd) * 4 * c.embd >= (1LL << 31) ||
+      static_cast<long long>(c.vocab_size) * c.embd >= (1LL << 31) ||
+      static_cast<long long>(c.context) * c.context >= (1LL << 31))
     return status::error("the model is too large: --embd " + std::to_string(c.embd) + ", --vocab-size " +
                          std::to_string(c.vocab_size) + ", --context " + std::to_string(c.context));
   // The CUDA attention kernels hold a query row in registers, instantiated for head widths up to 128

@@ -12,13 +12,17 @@ bool op_profile_enabled();
 double op_profile_thread_cpu_seconds();
 void op_profile_add(const char* op, double wall_seconds, double cpu_seconds);
 
-// Times the enclosing scope under `op` (a string literal) when profiling is on.
+// Times the enclosing scope under `op` (a string literal) when profiling is on. Only the outermost op of a
+// thread is timed: an op that calls other public ops (the LSTM's matmuls) owns their time, so the shares of
+// the table add up to the whole.
 class op_profile_scope {
  public:
-  explicit op_profile_scope(const char* op) : op_(op_profile_enabled() ? op : nullptr) {
+  explicit op_profile_scope(const char* op) : op_(op_profile_enabled() && depth()++ == 0 ? op : nullptr) {
     if (op_) t0_ = std::chrono::steady_clock::now(), cpu0_ = op_profile_thread_cpu_seconds();
   }
   ~op_profile_scope() {
+    if (!op_profile_enabled()) return;
+    --depth();
     if (op_)
       op_profile_add(op_, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(),
                      op_profile_thread_cpu_seconds() - cpu0_);
@@ -27,6 +31,10 @@ class op_profile_scope {
   op_profile_scope& operator=(const op_profile_scope&) = delete;
 
  private:
+  static int& depth() {
+    static thread_local int d = 0;
+    return d;
+  }
   const char* op_;
   std::chrono::steady_clock::time_point t0_;
   double cpu0_ = 0;

@@ -1,4 +1,5 @@
 #include "model/rnn/lstm_config.h"
+#include "model/model_limits.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -16,6 +17,9 @@ status lstm_config_validate(const lstm_config& c) {
   PLUMA_TRY(positive("--embd", c.embd));
   PLUMA_TRY(positive("--hidden", c.hidden));
   PLUMA_TRY(positive("--layers", c.layers));
+  if (c.layers > max_layers)
+    return status::error("--layers " + std::to_string(c.layers) + " is more than " + std::to_string(max_layers) +
+                         " (the deepest model pluma builds)");
   if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
     return status::error("--dropout must be in [0, 1) (got " + std::to_string(c.dropout) + ")");
   if (c.tie_weights && c.embd != c.hidden)
@@ -23,7 +27,7 @@ status lstm_config_validate(const lstm_config& c) {
                          std::to_string(c.hidden) + ")");
   // Matrices are indexed with 32-bit counts per row block; refuse shapes beyond that.
   const long long H = c.hidden, wide = std::max(c.embd, c.hidden);
-  if (4 * H * wide > (1LL << 31) || static_cast<long long>(c.vocab_size) * wide > (1LL << 31))
+  if (4 * H * wide >= (1LL << 31) || static_cast<long long>(c.vocab_size) * wide >= (1LL << 31))
     return status::error("the model is too large: --hidden " + std::to_string(c.hidden) + ", --embd " +
                          std::to_string(c.embd) + ", --vocab-size " + std::to_string(c.vocab_size));
   return status::ok();

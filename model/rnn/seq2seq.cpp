@@ -1,6 +1,7 @@
 // seq2seq: config, size table, initialization and the public training entry points. The forward and
 // backward scripts are in seq2seq_train.cpp, decoding in seq2seq_decode.cpp.
 #include "model/rnn/seq2seq.h"
+#include "model/model_limits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -65,13 +66,16 @@ status seq2seq_config_validate(const seq2seq_config& cfg) {
   PLUMA_TRY(positive("enc_hidden", cfg.enc_hidden, 1));
   PLUMA_TRY(positive("enc_layers", cfg.enc_layers, 1));
   PLUMA_TRY(positive("dec_hidden", cfg.dec_hidden, 1));
+  if (cfg.enc_layers > max_layers)
+    return status::error("--layers " + std::to_string(cfg.enc_layers) + " is more than " + std::to_string(max_layers) +
+                         " (the deepest model pluma builds)");
   if (!(cfg.dropout >= 0.0f && cfg.dropout < 1.0f))
     return status::error("seq2seq dropout must be in [0, 1) (got " + std::to_string(cfg.dropout) + ")");
   // Matrices are indexed with 32-bit counts per row block; refuse shapes beyond that (and int overflow).
   const long long E = cfg.emb, He = cfg.enc_hidden, Hd = cfg.dec_hidden;
   const long long wide = std::max({E + Hd, 2 * He + Hd, E}), rows = 4 * std::max(He, Hd);
   const long long V = std::max(cfg.src_vocab_size, cfg.vocab_size);
-  if (rows * wide > (1LL << 31) || V * std::max(E, Hd) > (1LL << 31))
+  if (rows * wide >= (1LL << 31) || V * std::max(E, Hd) >= (1LL << 31))
     return status::error("the model is too large: --embd " + std::to_string(E) + ", --hidden " + std::to_string(He) +
                          ", --dec-hidden " + std::to_string(Hd) + ", vocabulary " + std::to_string(V));
   return status::ok();

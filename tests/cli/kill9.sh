@@ -19,6 +19,7 @@ TRAIN=(train --model gpt --data c.txt --tokenizer char --layers 1 --heads 2 --em
 "$PLUMA" "${TRAIN[@]}" --out straight.pluma > /dev/null 2>&1
 check "the uninterrupted run" "[ -s straight.pluma ]"
 "$PLUMA" score --checkpoint straight.pluma --input probe.txt --json --threads 1 > straight.json 2>/dev/null
+check "the uninterrupted run scores the probe" "[ -s straight.json ] && grep -q loss straight.json"
 
 RANDOM=7
 killed=0
@@ -41,7 +42,9 @@ for round in $(seq 1 "$ROUNDS"); do
     "$PLUMA" train --resume k.pluma --iters 1500 --threads 1 --out k.pluma > /dev/null 2> err.txt ||
       { echo "FAIL: round $round: resume failed: $(cat err.txt)"; fails=$((fails+1)); continue; }
   fi
-  "$PLUMA" score --checkpoint k.pluma --input probe.txt --json --threads 1 > k.json 2>/dev/null
+  if ! "$PLUMA" score --checkpoint k.pluma --input probe.txt --json --threads 1 > k.json 2> err.txt; then
+    echo "FAIL: round $round: the finished checkpoint does not score: $(cat err.txt)"; fails=$((fails+1)); continue
+  fi
   if ! cmp -s straight.json k.json; then
     echo "FAIL: round $round: killed, resumed and finished is not the uninterrupted run"; fails=$((fails+1))
   fi

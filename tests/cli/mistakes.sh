@@ -62,6 +62,9 @@ expect 2 "--lr must be positive" -- train --lr -1 --data tiny.txt
 expect 2 "--iters: 'abc' is not a valid value" -- train --iters abc --data tiny.txt
 expect 2 "--threads must be 0 or more" -- train --threads -3 --data tiny.txt
 expect 2 "'--out' needs a value" -- train --data tiny.txt --out
+expect 2 "unexpected argument 'Once upon'" -- generate --checkpoint m.pluma "Once upon"
+expect 2 "unexpected argument '10'" -- train --data tiny.txt --iters 5 10
+expect 2 "--layers 5000 is more than 1024" -- train --data tiny.txt --layers 5000
 expect 2 "top_p must be in" -- generate --checkpoint m.pluma --top-p 1.5
 expect 2 "temperature must be >= 0" -- generate --checkpoint m.pluma --temperature -1
 expect 2 "did you mean '--max-new-tokens'" -- generate --checkpoint m.pluma --max-new-tokns 5

@@ -145,7 +145,7 @@ printf 'hello world\n' > tiny.txt
 runtime short_corpus "^pluma: the training split: corpus of 10 tokens is shorter than the context T\+1 = 17" $TINY --data tiny.txt --out x.pluma
 runtime short_val "^pluma: the validation split: .* \(or a larger --val-fraction\)$" $TINY --context 8 --data tiny.txt --out x.pluma
 runtime no_corpus "^pluma: corpus file '/nonexistent/x.txt' not found" $TINY --data /nonexistent/x.txt
-runtime bad_tok_arg "^pluma: --tokenizer 'nope' is neither a tokenizer kind \(char, word, bpe, unigram\) nor an existing tokenizer file$" $TINY --tokenizer nope
+runtime bad_tok_arg "^pluma: --tokenizer 'nope' is neither a tokenizer kind \(char, word, bpe, unigram\) nor an existing tokenizer file or checkpoint$" $TINY --tokenizer nope
 runtime too_big "^pluma: the model needs about [0-9.]+ GiB to train \(parameters, gradients, optimizer moments and activations at micro-batch 64, context 2048\) but only [0-9.]+ (GiB|MiB) of memory is available; use a smaller model" --layers 48 --heads 64 --embd 8192 --context 2048 --batch 64
 check "too big: refused before allocating (no checkpoint)" "[ ! -e model.pluma ]"
 "$PLUMA" tokenizer train --kind char --input tiny.txt --out other.tok >/dev/null 2>&1

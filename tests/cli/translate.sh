@@ -48,6 +48,11 @@ out=$(printf 'a b c d\n' | $PLUMA translate --checkpoint $TMP/m.pluma --sample -
 check "sampling exits 0" "[ $rc -eq 0 ]"
 check "sampling prints translation<TAB>score" "echo \"\$out\" | grep -Eq \$'^[A-J ]+\t-[0-9.]+\$'"
 
+# Into a closed pipe: translate ends at once (SIGPIPE, or exit 0) and says nothing.
+for i in $(seq 1 20000); do echo "a b c d"; done > $TMP/many.src
+timeout 60 $PLUMA translate --checkpoint $TMP/m.pluma < $TMP/many.src 2> $TMP/pipe.err | head -c 5 > /dev/null
+rc=${PIPESTATUS[0]}
+check "translate into a closed pipe ends at once, quietly (exit $rc)" "{ [ $rc -eq 0 ] || [ $rc -eq 141 ]; } && [ ! -s $TMP/pipe.err ]"
 printf 'a b c d\nf e\n' | $PLUMA translate --checkpoint $TMP/m.pluma --attention $TMP/att.html > /dev/null
 check "html attention written" "grep -q '<svg' $TMP/att.html && [ \$(grep -c '<rect' $TMP/att.html) -eq 26 ]"
 printf 'a b\n' | $PLUMA translate --checkpoint $TMP/m.pluma --attention $TMP/att.svg > /dev/null

@@ -30,7 +30,7 @@ inline constexpr target targets[] = {
 };
 
 // The readers take paths: the bytes go to a file of this process's own (in /dev/shm when it exists), which
-// is rewritten for every input. `slot` tells apart the files one input needs.
+// is rewritten for every input and removed at exit. `slot` (0..2) tells apart the files one input needs.
 std::string scratch_file(const uint8_t* data, size_t size, int slot = 0);
 
 }  // namespace pluma::fuzz

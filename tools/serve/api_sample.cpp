@@ -16,7 +16,7 @@
 namespace pluma::serve {
 
 nlohmann::json api_sample(model_set& models, const std::string& body) {
-  request_fields r(body, {"model", "prompt", "tokens", "top", PLUMA_SERVE_SAMPLER_FIELDS});
+  request_fields r(body, with_sampler_fields({"model", "prompt", "tokens", "top"}));
   served_model& m = model_for(models, r.get_string("model", ""));
   const sampler_config cfg = sampler_config_from_request(r);
   const int64_t top = r.get_int("top", 20);

@@ -32,7 +32,7 @@ const char* reason_name(stop_reason r) {
 }  // namespace
 
 generate_job generate_job_parse(model_set& models, const std::string& body) {
-  request_fields r(body, {"model", "prompt", "max_new_tokens", "stop", "ignore_eos", PLUMA_SERVE_SAMPLER_FIELDS});
+  request_fields r(body, with_sampler_fields({"model", "prompt", "max_new_tokens", "stop", "ignore_eos"}));
   generate_job job;
   job.model = &model_for(models, r.get_string("model", ""));
   job.prompt = r.get_string("prompt", "");

@@ -14,19 +14,19 @@ namespace {
 
 }  // namespace
 
-request_fields::request_fields(const std::string& body, std::initializer_list<const char*> known) {
+request_fields::request_fields(const std::string& body, const std::vector<std::string>& known) {
   j_ = nlohmann::json::parse(body, nullptr, false);
   if (j_.is_discarded()) bad("the request body is not valid JSON");
   if (!j_.is_object()) bad("the request body must be a JSON object");
   for (const auto& [key, value] : j_.items()) {
-    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+    if (std::none_of(known.begin(), known.end(), [&](const std::string& k) { return key == k; })) {
       std::string msg = "unknown field '" + key + "'";
       std::string underscored = key;
       std::replace(underscored.begin(), underscored.end(), '-', '_');
-      if (underscored != key && std::any_of(known.begin(), known.end(), [&](const char* k) { return underscored == k; }))
+      if (underscored != key && std::any_of(known.begin(), known.end(), [&](const std::string& k) { return underscored == k; }))
         msg += " (did you mean '" + underscored + "'?)";
       std::string list;
-      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
       bad(msg + "; this endpoint takes: " + list);
     }
   }
@@ -101,6 +101,12 @@ std::vector<int> request_fields::get_ints(const char* name) const {
     out.push_back(static_cast<int>(x.get<int64_t>()));
   }
   return out;
+}
+
+std::vector<std::string> with_sampler_fields(std::vector<std::string> fields) {
+  for (const auto& o : cli::sampler_options()) fields.push_back(o.json_name());
+  fields.push_back("seed");
+  return fields;
 }
 
 sampler_config sampler_config_from_request(const request_fields& r) {

@@ -22,7 +22,7 @@ struct api_error : std::runtime_error {
 class request_fields {
  public:
   // Parses body as a JSON object whose fields are all among `known` (else a 400 naming the field).
-  request_fields(const std::string& body, std::initializer_list<const char*> known);
+  request_fields(const std::string& body, const std::vector<std::string>& known);
 
   bool has(const char* name) const { return j_.contains(name); }
   std::string get_string(const char* name, const std::string& fallback) const;
@@ -44,8 +44,10 @@ class request_fields {
 // temperature, top_k, top_p, min_p, repetition_penalty, seed. Absent fields take the CLI's defaults; the seed,
 // when absent, comes from the clock (the answer reports it). Range errors are sampler_config_validate's.
 // This is the one place that maps JSON to sampler_config (to become the shared option table, issue 15).
-#define PLUMA_SERVE_SAMPLER_FIELDS "temperature", "top_k", "top_p", "min_p", "repetition_penalty", "seed"
 sampler_config sampler_config_from_request(const request_fields& r);
+// The request fields the sampler reads: the CLI's sampler options (tools/cli_sampler.h) and "seed", added to
+// `fields`, an endpoint's own.
+std::vector<std::string> with_sampler_fields(std::vector<std::string> fields);
 
 // Nodes of a probs tree with `top` tokens per level and `depth` levels (saturating; V bounds `top`).
 int64_t tree_nodes(int64_t top, int64_t depth, int64_t V);
