@@ -15,10 +15,7 @@ nlohmann::json tokenizer_summary(const tokenizer& tok) {
 }
 
 status load_tokenizer(const checkpoint& ck, const std::string& name, int vocab_size, std::unique_ptr<tokenizer>& out) {
-  const checkpoint_tensor* t = ck.find(name);
-  if (!t || t->dtype != tensor_dtype::u8) return status::error("checkpoint carries no " + name);
-  std::string_view bytes(reinterpret_cast<const char*>(t->bytes.data()), t->bytes.size());
-  PLUMA_TRY(tokenizer_from_bytes(bytes, out).with_context("checkpoint's " + name));
+  PLUMA_TRY(checkpoint_tokenizer(ck, name, out));
   if (out->vocab_size() != vocab_size)
     return status::error("checkpoint's " + name + " has " + std::to_string(out->vocab_size()) +
                          " tokens but the model's vocabulary is " + std::to_string(vocab_size));
@@ -26,6 +23,13 @@ status load_tokenizer(const checkpoint& ck, const std::string& name, int vocab_s
 }
 
 }  // namespace
+
+status checkpoint_tokenizer(const checkpoint& ck, const std::string& name, std::unique_ptr<tokenizer>& out) {
+  const checkpoint_tensor* t = ck.find(name);
+  if (!t || t->dtype != tensor_dtype::u8) return status::error("checkpoint carries no " + name);
+  std::string_view bytes(reinterpret_cast<const char*>(t->bytes.data()), t->bytes.size());
+  return tokenizer_from_bytes(bytes, out).with_context("checkpoint's " + name);
+}
 
 void checkpoint_put_arena(checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs,
                           const arena& a) {

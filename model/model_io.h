@@ -34,6 +34,9 @@ status model_load(const std::string& path, std::unique_ptr<lm_model>& m, std::un
 // Every tensor of the size table under prefix + spec.name, and back: the one load with a shape check.
 void checkpoint_put_arena(checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs,
                           const arena& a);
+// The tokenizer stored in ck under `name` ("tokenizer", or a translator's "src_tokenizer"), unchecked
+// against any model.
+status checkpoint_tokenizer(const checkpoint& ck, const std::string& name, std::unique_ptr<tokenizer>& out);
 // Checks that every tensor of `specs` is in ck (under prefix) with its shape, without touching an arena.
 status checkpoint_check_arena(const checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs);
 status checkpoint_get_arena(const checkpoint& ck, const std::string& prefix, const std::vector<tensor_spec>& specs,

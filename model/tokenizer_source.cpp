@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "model/checkpoint.h"
+#include "model/model_io.h"
 
 namespace pluma {
 namespace {
@@ -22,12 +23,6 @@ file_kind sniff(const std::string& path) {
   return file_kind::other;
 }
 
-status from_tensor(const checkpoint& ck, const char* name, std::unique_ptr<tokenizer>& out) {
-  const checkpoint_tensor* t = ck.find(name);
-  if (!t || t->dtype != tensor_dtype::u8) return status::error(std::string("the checkpoint carries no ") + name);
-  std::string_view bytes(reinterpret_cast<const char*>(t->bytes.data()), t->bytes.size());
-  return tokenizer_from_bytes(bytes, out).with_context(std::string("the checkpoint's ") + name);
-}
 
 }  // namespace
 
@@ -55,7 +50,7 @@ status tokenizer_load_any(const std::string& path, std::unique_ptr<tokenizer>& o
   if (!two) {
     if (side == tokenizer_side::source)
       return status::error("'" + path + "' is a language model with one tokenizer: it has no source side");
-    return from_tensor(ck, "tokenizer", out).with_context(path);
+    return checkpoint_tokenizer(ck, "tokenizer", out).with_context(path);
   }
   if (side == tokenizer_side::any) {
     const checkpoint_tensor* s = ck.find("src_tokenizer");
@@ -64,7 +59,7 @@ status tokenizer_load_any(const std::string& path, std::unique_ptr<tokenizer>& o
       return status::error("'" + path + "' is a translation model with two tokenizers: choose one with "
                            "--side source or --side target");
   }
-  return from_tensor(ck, side == tokenizer_side::source ? "src_tokenizer" : "tokenizer", out).with_context(path);
+  return checkpoint_tokenizer(ck, side == tokenizer_side::source ? "src_tokenizer" : "tokenizer", out).with_context(path);
 }
 
 }  // namespace pluma

@@ -4,6 +4,7 @@
 
 #include "model/core/device_arena.h"
 #include "model/model_io.h"
+#include "model/tokenizer_source.h"
 
 namespace pluma::cli {
 
@@ -58,6 +59,22 @@ std::vector<int> prompt_ids(const tokenizer& tok, const std::string& prompt_esca
   std::string p = unescape(prompt_escaped);
   if (p.empty()) return {sos_id};
   return tok.encode(p);
+}
+
+void add_tokenizer_options(cxxopts::Options& opts) {
+  opts.add_options()
+      ("tokenizer", "A tokenizer file (pluma tokenizer train) or a .pluma checkpoint", cxxopts::value<std::string>())
+      ("side", "Of a translation model with two tokenizers: source | target", cxxopts::value<std::string>());
+}
+
+std::unique_ptr<tokenizer> load_tokenizer_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult& r) {
+  if (!r.count("tokenizer")) usage_error(opts, "missing --tokenizer FILE (a tokenizer file or a .pluma checkpoint)");
+  tokenizer_side side = tokenizer_side::any;
+  if (r.count("side"))
+    if (status st = tokenizer_side_parse(r["side"].as<std::string>(), side); !st) usage_error(opts, "--side: " + st.message());
+  std::unique_ptr<tokenizer> tok;
+  if (status st = tokenizer_load_any(r["tokenizer"].as<std::string>(), tok, side); !st) fail(st.message());
+  return tok;
 }
 
 }  // namespace pluma::cli

@@ -7,14 +7,13 @@
 #include <vector>
 
 #include "data/utf8_check.h"
-#include "model/tokenizer_source.h"
 #include "tokenizer/tokenizer.h"
+#include "tools/cli_common.h"
 #include "tools/command.h"
 
 namespace {
 
 struct tokenize_config {
-  std::string tokenizer;   // path of a saved tokenizer
   bool pieces = false;     // print pieces instead of ids
   bool decode = false;     // ids -> text
 };
@@ -50,27 +49,18 @@ std::string read_stdin() {
 
 int run_tokenize(int argc, char** argv) {
   cxxopts::Options opts(argv[0], "Encode text on stdin to token ids (one line, space-separated), or decode ids back");
+  pluma::cli::add_tokenizer_options(opts);
   opts.add_options()
-      ("tokenizer", "A tokenizer file (pluma tokenizer train) or a .pluma checkpoint", cxxopts::value<std::string>())
-      ("side", "Of a translation model with two tokenizers: source | target", cxxopts::value<std::string>())
       ("pieces", "Print pieces instead of ids (space shown as \u2581; \\n \\t \\r \\\\ \\xNN escaped)")
       ("decode", "Read whitespace-separated ids on stdin and write the text");
   pluma::cli::add_help(opts);
   auto args = pluma::cli::parse_or_exit(opts, argc, argv);
-  if (!args.count("tokenizer")) pluma::cli::usage_error(opts, "missing --tokenizer FILE");
   tokenize_config cfg;
-  cfg.tokenizer = args["tokenizer"].as<std::string>();
   cfg.pieces = args.count("pieces") > 0;
   cfg.decode = args.count("decode") > 0;
   if (cfg.pieces && cfg.decode) pluma::cli::usage_error(opts, "--pieces and --decode do not go together");
 
-  pluma::tokenizer_side side = pluma::tokenizer_side::any;
-  if (args.count("side"))
-    if (auto st = pluma::tokenizer_side_parse(args["side"].as<std::string>(), side); !st)
-      pluma::cli::usage_error(opts, "--side: " + st.message());
-
-  std::unique_ptr<pluma::tokenizer> tok;
-  if (auto st = pluma::tokenizer_load_any(cfg.tokenizer, tok, side); !st) pluma::cli::fail(st.message());
+  const std::unique_ptr<pluma::tokenizer> tok = pluma::cli::load_tokenizer_or_exit(opts, args);
   const std::string input = read_stdin();
 
   if (cfg.decode) {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "model/core/file_write.h"
-#include "model/tokenizer_source.h"
 #include "tokenizer/tokenizer.h"
+#include "tools/cli_common.h"
 #include "tools/command.h"
 
 namespace {
@@ -64,22 +64,14 @@ int run_tokenizer_export(int argc, char** argv) {
                                  "SentencePiece model of a bpe/unigram tokenizer (for spm_encode, Python's sentencepiece)");
   opts.add_options()
       ("format", "sentencepiece", cxxopts::value<std::string>()->default_value("sentencepiece"))
-      ("tokenizer", "A tokenizer file or a .pluma checkpoint", cxxopts::value<std::string>())
-      ("side", "Of a translation model with two tokenizers: source | target", cxxopts::value<std::string>())
       ("out", "Where to write it (e.g. tok.spm)", cxxopts::value<std::string>());
+  pluma::cli::add_tokenizer_options(opts);
   pluma::cli::add_help(opts);
   auto args = pluma::cli::parse_or_exit(opts, argc, argv);
   if (args["format"].as<std::string>() != "sentencepiece")
     pluma::cli::usage_error(opts, "--format " + args["format"].as<std::string>() + ": the one format is sentencepiece");
-  if (!args.count("tokenizer")) pluma::cli::usage_error(opts, "missing --tokenizer FILE (a tokenizer or a checkpoint)");
   if (!args.count("out")) pluma::cli::usage_error(opts, "missing --out FILE (where to write the SentencePiece model)");
-  pluma::tokenizer_side side = pluma::tokenizer_side::any;
-  if (args.count("side"))
-    if (auto st = pluma::tokenizer_side_parse(args["side"].as<std::string>(), side); !st)
-      pluma::cli::usage_error(opts, "--side: " + st.message());
-  std::unique_ptr<pluma::tokenizer> tok;
-  if (auto st = pluma::tokenizer_load_any(args["tokenizer"].as<std::string>(), tok, side); !st)
-    pluma::cli::fail(st.message());
+  const std::unique_ptr<pluma::tokenizer> tok = pluma::cli::load_tokenizer_or_exit(opts, args);
   std::string proto;
   if (auto st = pluma::tokenizer_sentencepiece_proto(*tok, proto); !st) pluma::cli::fail(st.message());
   const std::string out = args["out"].as<std::string>();

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "model/checkpoint.h"
+#include "model/model_io.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pluma {
@@ -163,11 +164,8 @@ status vectors_read_checkpoint(const std::string& path, word_vectors& out) {
   checkpoint ck;
   PLUMA_TRY(checkpoint_read(path, ck));
   auto ctx = "checkpoint '" + path + "'";
-  const checkpoint_tensor* tt = ck.find("tokenizer");
-  if (!tt || tt->dtype != tensor_dtype::u8) return status::error(ctx + ": carries no tokenizer");
   std::unique_ptr<tokenizer> tok;
-  PLUMA_TRY(tokenizer_from_bytes(std::string_view(reinterpret_cast<const char*>(tt->bytes.data()), tt->bytes.size()), tok)
-                .with_context(ctx));
+  PLUMA_TRY(checkpoint_tokenizer(ck, "tokenizer", tok).with_context(ctx));
   // GPT: wte; LSTM LM: emb; seq2seq: the decoder's (target) table, whose vocabulary is the tokenizer's.
   const checkpoint_tensor* e = nullptr;
   for (const char* name : {"wte.weight", "emb.weight", "tgt_emb.weight"})
