@@ -25,9 +25,9 @@ status gpt_config_validate(const gpt_config& c) {
   if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
     return status::error("--dropout must be in [0, 1) (got " + std::to_string(c.dropout) + ")");
   // Activations are indexed with 32-bit counts per (position, channel); refuse shapes beyond that.
-  if (static_cast<long long>(c.embd) * 4 * c.embd >= (1LL << 31) ||
-      static_cast<long long>(c.vocab_size) * c.embd >= (1LL << 31) ||
-      static_cast<long long>(c.context) * c.context >= (1LL << 31))
+  // (in double: the products of two ints can overflow 64 bits when the fields are hostile)
+  const double limit = 2147483648.0, C = c.embd;
+  if (4 * C * C >= limit || double(c.vocab_size) * C >= limit || double(c.context) * c.context >= limit)
     return status::error("the model is too large: --embd " + std::to_string(c.embd) + ", --vocab-size " +
                          std::to_string(c.vocab_size) + ", --context " + std::to_string(c.context));
   // The CUDA attention kernels hold a query row in registers, instantiated for head widths up to 128

@@ -26,8 +26,9 @@ status lstm_config_validate(const lstm_config& c) {
     return status::error("tied weights need --embd equal to --hidden (got " + std::to_string(c.embd) + " and " +
                          std::to_string(c.hidden) + ")");
   // Matrices are indexed with 32-bit counts per row block; refuse shapes beyond that.
-  const long long H = c.hidden, wide = std::max(c.embd, c.hidden);
-  if (4 * H * wide >= (1LL << 31) || static_cast<long long>(c.vocab_size) * wide >= (1LL << 31))
+  // (in double: the products of two ints can overflow 64 bits when the fields are hostile)
+  const double H = c.hidden, wide = std::max(c.embd, c.hidden), limit = 2147483648.0;
+  if (4 * H * wide >= limit || double(c.vocab_size) * wide >= limit)
     return status::error("the model is too large: --hidden " + std::to_string(c.hidden) + ", --embd " +
                          std::to_string(c.embd) + ", --vocab-size " + std::to_string(c.vocab_size));
   return status::ok();

@@ -72,12 +72,14 @@ status seq2seq_config_validate(const seq2seq_config& cfg) {
   if (!(cfg.dropout >= 0.0f && cfg.dropout < 1.0f))
     return status::error("seq2seq dropout must be in [0, 1) (got " + std::to_string(cfg.dropout) + ")");
   // Matrices are indexed with 32-bit counts per row block; refuse shapes beyond that (and int overflow).
-  const long long E = cfg.emb, He = cfg.enc_hidden, Hd = cfg.dec_hidden;
-  const long long wide = std::max({E + Hd, 2 * He + Hd, E}), rows = 4 * std::max(He, Hd);
-  const long long V = std::max(cfg.src_vocab_size, cfg.vocab_size);
-  if (rows * wide >= (1LL << 31) || V * std::max(E, Hd) >= (1LL << 31))
-    return status::error("the model is too large: --embd " + std::to_string(E) + ", --hidden " + std::to_string(He) +
-                         ", --dec-hidden " + std::to_string(Hd) + ", vocabulary " + std::to_string(V));
+  // (in double: the products can overflow 64 bits when the fields are hostile)
+  const double E = cfg.emb, He = cfg.enc_hidden, Hd = cfg.dec_hidden, limit = 2147483648.0;
+  const double wide = std::max({E + Hd, 2 * He + Hd, E}), rows = 4 * std::max(He, Hd);
+  const double V = std::max(cfg.src_vocab_size, cfg.vocab_size);
+  if (rows * wide >= limit || V * std::max(E, Hd) >= limit)
+    return status::error("the model is too large: --embd " + std::to_string(cfg.emb) + ", --hidden " +
+                         std::to_string(cfg.enc_hidden) + ", --dec-hidden " + std::to_string(cfg.dec_hidden) +
+                         ", vocabulary " + std::to_string(std::max(cfg.src_vocab_size, cfg.vocab_size)));
   return status::ok();
 }
 

@@ -190,7 +190,12 @@ r1=$(rss)
 one_round; one_round
 r2=$(rss)
 check "load: still right on later rounds" "[ $good -eq 180 ] && [ $badok -eq 20 ]"
-check "load: memory flat over 400 more requests (RSS $r1 kB -> $r2 kB)" "[ $r2 -lt $((r1 + 20000)) ]"
+# Under make test-sanitize, AddressSanitizer holds freed memory in its quarantine: RSS grows by design there.
+if [ -n "${PLUMA_SANITIZE:-}" ]; then
+  echo "load: RSS $r1 kB -> $r2 kB (not checked under AddressSanitizer: its quarantine keeps freed memory)"
+else
+  check "load: memory flat over 400 more requests (RSS $r1 kB -> $r2 kB)" "[ $r2 -lt $((r1 + 20000)) ]"
+fi
 check "the server is alive" "kill -0 $SERVER"
 echo "serve_api: $checks checks, $fails failed"
 exit $fails

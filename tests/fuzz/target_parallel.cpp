@@ -11,7 +11,7 @@ namespace pluma::fuzz {
 int parallel_one(const uint8_t* data, size_t size) {
   std::vector<sentence_pair> pairs;
   (void)parallel_read_tsv(scratch_file(data, size), pairs);
-  const auto* zero = static_cast<const uint8_t*>(std::memchr(data, 0, size));
+  const auto* zero = size ? static_cast<const uint8_t*>(std::memchr(data, 0, size)) : nullptr;
   const size_t cut = zero ? static_cast<size_t>(zero - data) : size / 2;
   const size_t rest = zero ? cut + 1 : cut;
   pairs.clear();
