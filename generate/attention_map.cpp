@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "model/core/check.h"
+#include "model/core/xml_escape.h"
 
 namespace pluma {
 namespace {
@@ -13,20 +14,6 @@ namespace {
 constexpr double cell = 24;        // px per cell
 constexpr double char_px = 7.5;    // rough width of one label character at 12px
 constexpr double pad = 8;
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // Code points of a UTF-8 string (label widths).
 size_t display_length(const std::string& s) {

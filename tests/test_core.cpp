@@ -3,6 +3,7 @@
 #include "model/core/arena.h"
 #include "model/core/rng.h"
 #include "model/core/status.h"
+#include "model/core/xml_escape.h"
 
 using namespace pluma;
 
@@ -37,4 +38,10 @@ TEST_CASE("status carries a message and context") {
   CHECK(!s.is_ok());
   CHECK(s.message() == "reading x.txt: file is empty");
   CHECK(status::ok().is_ok());
+}
+
+TEST_CASE("xml_escape: markup characters escaped, forbidden control bytes made spaces") {
+  CHECK(pluma::xml_escape("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;");
+  CHECK(pluma::xml_escape(std::string("x\x01y\tz\n", 6)) == "x y\tz\n");
+  CHECK(pluma::xml_escape("▁rey") == "▁rey");   // UTF-8 bytes pass through
 }

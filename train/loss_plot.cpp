@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model/core/xml_escape.h"
+
 namespace pluma {
 
 namespace {
@@ -22,18 +24,6 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
 }
 
 // A tick label with as many decimals as the tick step needs.

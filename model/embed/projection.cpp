@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model/core/xml_escape.h"
+
 namespace pluma {
 
 std::vector<point2> pca_2d(const word_vectors& v, const std::vector<int>& rows) {
@@ -51,19 +53,6 @@ std::vector<point2> pca_2d(const word_vectors& v, const std::vector<int>& rows) 
 }
 
 namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '&') o += "&amp;";
-    else if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '"') o += "&quot;";
-    else if (static_cast<unsigned char>(c) < 32) o += ' ';
-    else o += c;
-  }
-  return o;
-}
 
 }  // namespace
 
