@@ -82,8 +82,7 @@ status trainable_create(const nlohmann::json& config, std::unique_ptr<trainable>
     }
     case model_kind::seq2seq: {
       seq2seq_config c;
-      PLUMA_TRY(seq2seq_config_from_json(config, c));
-      PLUMA_TRY(seq2seq_config_validate(c));
+      PLUMA_TRY(seq2seq_config_from_json(config, c));   // validates, as the other kinds' from_json do
       out = std::make_unique<seq2seq_model>(c);
       return status::ok();
     }
