@@ -22,7 +22,7 @@ void decoder::step(int id) {
     // Slide: rebuild from the last Tc/2 ids before this one and this one (history_ already ends with `id`),
     // in one prefill from position 0.
     int keep = std::max(1, Tc / 2);
-    state_ = model_.decode_begin(1);
+    model_.decode_rewind(*state_);
     rebuilds_++;
     model_.decode_prefill(*state_, history_.data() + history_.size() - 1 - keep, keep + 1, logits_.data());
     return;

@@ -42,6 +42,7 @@ class decoder {
   const std::vector<float>& logits() const { return logits_; }
   const std::vector<int>& history() const { return history_; }
   int rebuilds() const { return rebuilds_; }         // how many times the window slid
+  int position() const { return state_ ? state_->position : 0; }   // ids in the state: the last of history()
 
  private:
   void step(int id);

@@ -40,6 +40,9 @@ class lm_model : public trainable {
   // For a GPT, state.position must stay below context_length() (the decoding loop slides the window).
   virtual std::unique_ptr<decode_state> decode_begin(int B) = 0;
   virtual void decode_step(decode_state& state, const int* tokens, float* logits) = 0;
+  // Back to position 0 as decode_begin(state.batch) would leave it, keeping the state's memory (and any
+  // converted weights): the decoding loop's window slide rebuilds in place instead of allocating again.
+  virtual void decode_rewind(decode_state& state) = 0;
   // T steps at once, as T decode_step calls would: tokens (B, T); logits (B, V) of the last position.
   // The default makes the T calls; a GPT runs one batched forward when the state is fresh (position 0).
   virtual void decode_prefill(decode_state& state, const int* tokens, int T, float* logits);

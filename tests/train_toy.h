@@ -46,6 +46,7 @@ class bigram_model : public lm_model {
   }
   void forward_logits(const int*, int, int, float*) override {}
   std::unique_ptr<decode_state> decode_begin(int) override { return nullptr; }
+  void decode_rewind(decode_state&) override {}
   void decode_step(decode_state&, const int*, float*) override {}
   size_t training_bytes(int, int) const override { return 4 * params_.size() * sizeof(float); }
 

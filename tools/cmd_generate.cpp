@@ -24,8 +24,8 @@ int run_generate(int argc, char** argv) {
     ("num-samples", "How many samples", cxxopts::value<int>()->default_value("1"))
     ("stop", "Stop string (repeatable; escapes understood)", cxxopts::value<std::vector<std::string>>())
     ("ignore-eos", "Do not stop at <eos>: always --max-new-tokens tokens (or a --stop string)")
-    ("precision", "fp32, or bf16: an LSTM decodes with bfloat16 weights (half the bytes per token; fp32 sums), "
-                  "a GPT's prompt matmuls take bf16 operands", cxxopts::value<std::string>()->default_value("fp32"));
+    ("precision", "fp32, or bf16: the model decodes with bfloat16 weights (half the bytes per token; fp32 sums), "
+                  "and a GPT's prompt matmuls take bf16 operands", cxxopts::value<std::string>()->default_value("fp32"));
   add_sampler_options(opts);
   add_help(opts);
   auto r = parse_or_exit(opts, argc, argv);

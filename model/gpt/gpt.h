@@ -40,6 +40,8 @@ class gpt_model final : public lm_model {
 
   std::unique_ptr<decode_state> decode_begin(int B) override;
   void decode_step(decode_state& state, const int* tokens, float* logits) override;
+  // Position 0; the KV cache keeps its old entries, which nothing reads until they are written again.
+  void decode_rewind(decode_state& state) override;
   // From position 0: one causal forward over the T positions, whose keys and values fill the cache.
   void decode_prefill(decode_state& state, const int* tokens, int T, float* logits) override;
 

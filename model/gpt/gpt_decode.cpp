@@ -8,6 +8,7 @@
 #include "model/ops/kv_cache.h"
 #include "model/ops/layernorm.h"
 #include "model/ops/matmul.h"
+#include "model/ops/matmul_decode.h"
 #include "model/ops/residual.h"
 #include "model/ops/tensor_util.h"
 
@@ -20,6 +21,10 @@ struct gpt_decode_state final : decode_state {
   device_arena dmemory;   // the same buffers on the GPU (a model there)
   device_buffer dio;      // on the GPU: (B) tokens, then (B, V) logits
   gpt_decode_buffers buf;
+  // With matmul_bf16() on the CPU: the matrices a step reads (each block's qkv, attention projection, fc and
+  // fc projection, then the tied head wte) in bfloat16, made at decode_begin; a step streams half the bytes.
+  std::vector<uint16_t> w16;
+  std::vector<size_t> w16_at;   // offset into w16 of each of those matrices, in that order
 };
 
 }  // namespace
@@ -38,8 +43,25 @@ std::unique_ptr<decode_state> gpt_model::decode_begin(int B) {
   } else {
     st->memory.resize(n);
     gpt_decode_buffers_layout(st->buf, st->memory.data(), cfg_, B);
+    if (matmul_bf16()) {
+      std::vector<int> mats;
+      for (const block_index& w : blocks_) mats.insert(mats.end(), {w.qkvw, w.attprojw, w.fcw, w.fcprojw});
+      mats.push_back(wte_);
+      for (int i : mats) {
+        const size_t n = specs_[i].numel(), at = st->w16.size();
+        st->w16_at.push_back(at);
+        st->w16.resize(at + n);
+        tensor_to_bf16(cpu_context(), st->w16.data() + at, param(i), static_cast<long>(n));
+      }
+    }
   }
   return st;
+}
+
+void gpt_model::decode_rewind(decode_state& state) {
+  PLUMA_CHECK(dynamic_cast<gpt_decode_state*>(&state) != nullptr,
+              "gpt decode_rewind: the state was not made by this model's decode_begin");
+  state.position = 0;
 }
 
 // tokens: (B) at position state.position; logits: (B, V)
@@ -59,26 +81,34 @@ void gpt_model::decode_step(decode_state& state, const int* tokens, float* logit
     logits = st->dio.as<float>() + B;
   }
 
+  // out (B, OC) = inp (B, IC) · (matrix `param_index`, the k-th of w16_at)ᵀ + bias
+  const bool bf16w = !st->w16.empty();
+  auto linear = [&](float* out, const float* inp, int param_index, int k, const float* bias, int IC, int OC) {
+    if (bf16w)
+      matmul_rows_bf16w(ctx, out, inp, st->w16.data() + st->w16_at[k], bias, B, IC, OC);
+    else
+      matmul_forward(ctx, out, inp, param(param_index), bias, B, IC, OC);
+  };
   embedding_forward(ctx, d.x, tokens, param(wte_), param(wpe_) + long(pos) * C, B, 1, C);
   for (int l = 0; l < L; l++) {
     const block_index& w = blocks_[l];
     float* kcache = d.kcache + l * layer_cache;   // (B, NH, maxT, HS)
     float* vcache = d.vcache + l * layer_cache;   // (B, NH, maxT, HS)
     layernorm_forward(ctx, d.ln, d.ln_mean, d.ln_rstd, d.x, param(w.ln1w), param(w.ln1b), B, C);
-    matmul_forward(ctx, d.qkv, d.ln, param(w.qkvw), param(w.qkvb), B, C, 3 * C);
+    linear(d.qkv, d.ln, w.qkvw, 4 * l, param(w.qkvb), C, 3 * C);
     kv_cache_write(ctx, d.q, kcache, vcache, d.qkv, B, pos, maxT, C, NH);
     attention_decode(ctx, d.atty, d.q, kcache, vcache, B, pos + 1, maxT, C, NH);
-    matmul_forward(ctx, d.proj, d.atty, param(w.attprojw), param(w.attprojb), B, C, C);
+    linear(d.proj, d.atty, w.attprojw, 4 * l + 1, param(w.attprojb), C, C);
     residual_forward(ctx, d.res, d.x, d.proj, long(B) * C);
 
     layernorm_forward(ctx, d.ln, d.ln_mean, d.ln_rstd, d.res, param(w.ln2w), param(w.ln2b), B, C);
-    matmul_forward(ctx, d.fch, d.ln, param(w.fcw), param(w.fcb), B, C, 4 * C);
+    linear(d.fch, d.ln, w.fcw, 4 * l + 2, param(w.fcb), C, 4 * C);
     gelu_forward(ctx, d.fch_gelu, d.fch, long(B) * 4 * C);
-    matmul_forward(ctx, d.proj, d.fch_gelu, param(w.fcprojw), param(w.fcprojb), B, 4 * C, C);
+    linear(d.proj, d.fch_gelu, w.fcprojw, 4 * l + 3, param(w.fcprojb), 4 * C, C);
     residual_forward(ctx, d.x, d.res, d.proj, long(B) * C);
   }
   layernorm_forward(ctx, d.ln, d.ln_mean, d.ln_rstd, d.x, param(lnfw_), param(lnfb_), B, C);
-  matmul_forward(ctx, logits, d.ln, param(wte_), nullptr, B, C, V);   // the LM head, tied to wte
+  linear(logits, d.ln, wte_, 4 * L, nullptr, C, V);   // the LM head, tied to wte
   if (on_gpu()) device_copy_from(ctx, host_logits, logits, sizeof(float) * B * V);
   st->position++;
 }

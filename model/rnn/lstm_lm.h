@@ -54,6 +54,7 @@ class lstm_lm final : public lm_model {
                          float* c);
 
   std::unique_ptr<decode_state> decode_begin(int B) override;   // zero state
+  void decode_rewind(decode_state& state) override;              // zero state again
   void decode_step(decode_state& state, const int* tokens, float* logits) override;
 
   size_t training_bytes(int B, int T) const override;

@@ -1,4 +1,5 @@
 // LSTM LM incremental decoding: one token per sequence per step through every layer, carrying (h, c).
+#include <algorithm>
 #include <vector>
 
 #include "model/core/check.h"
@@ -48,6 +49,13 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
     }
   }
   return st;
+}
+
+void lstm_lm::decode_rewind(decode_state& state) {
+  auto* st = dynamic_cast<lstm_decode_state*>(&state);
+  PLUMA_CHECK(st != nullptr, "lstm decode_rewind: the state was not made by this model's decode_begin");
+  std::fill(st->h, st->h + 2 * size_t(cfg_.layers) * st->batch * cfg_.hidden, 0.0f);   // h then c
+  st->position = 0;
 }
 
 // tokens: (B); logits: (B, V)

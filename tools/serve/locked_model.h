@@ -46,6 +46,10 @@ class locked_model final : public lm_model {
     std::lock_guard<std::mutex> g(mu_);
     m_.decode_step(state, tokens, logits);
   }
+  void decode_rewind(decode_state& state) override {
+    std::lock_guard<std::mutex> g(mu_);
+    m_.decode_rewind(state);
+  }
   void decode_prefill(decode_state& state, const int* tokens, int T, float* logits) override {
     std::lock_guard<std::mutex> g(mu_);
     m_.decode_prefill(state, tokens, T, logits);

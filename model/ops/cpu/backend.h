@@ -3,6 +3,7 @@
 // Results are deterministic for a fixed thread count (no float atomics; reductions in a fixed order).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "model/core/exec.h"
 #include "model/core/rng.h"
@@ -15,6 +16,9 @@ void matmul_forward(const exec_context& ctx, float* out, const float* inp, const
                     const float* bias, int N, int C, int OC);
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
                      const float* dout, const float* inp, const float* weight, int N, int C, int OC);
+// model/ops/matmul_decode.h: a few rows against bfloat16 weights (cpu/matmul_rows.cpp)
+void matmul_rows_bf16w(const exec_context& ctx, float* out, const float* inp, const uint16_t* weight16,
+                       const float* bias, int N, int C, int OC);
 // Plain loops in double accumulation: the oracle the oneDNN path is tested against. Same contract.
 void matmul_forward_reference(float* out, const float* inp, const float* weight, const float* bias, int N,
                               int C, int OC);

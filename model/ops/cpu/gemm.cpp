@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/parallel.h"
 
 namespace pluma::cpu {
 namespace {
@@ -163,14 +164,18 @@ void gemm(const gemm_desc& desc, const float* A, const float* B, const float* bi
 }
 
 void to_bf16(uint16_t* out, const float* in, size_t n) {
-  const long len = static_cast<long>(n);
-#pragma omp parallel for simd schedule(static) if (len >= (1L << 18))
-  for (long i = 0; i < len; i++) {
-    uint32_t x;
-    std::memcpy(&x, in + i, sizeof x);
-    x += 0x7fffu + ((x >> 16) & 1u);   // round to nearest, ties to even
-    out[i] = static_cast<uint16_t>(x >> 16);
-  }
+  // On the threads only for large arrays: an OpenMP region, even one its if-clause makes serial, costs about
+  // as much as converting a decoding step's 128 values.
+  parallel_for_range(static_cast<long>(n), static_cast<long>(n) >= (1L << 18) ? static_cast<long>(n) : 0,
+                     [&](long i0, long i1) {
+#pragma omp simd
+    for (long i = i0; i < i1; i++) {
+      uint32_t x;
+      std::memcpy(&x, in + i, sizeof x);
+      x += 0x7fffu + ((x >> 16) & 1u);   // round to nearest, ties to even
+      out[i] = static_cast<uint16_t>(x >> 16);
+    }
+  });
 }
 
 size_t gemm_primitive_count() { return cache().created(); }

@@ -1,11 +1,15 @@
 #include "model/ops/cpu/matmul_rows.h"
 
 #include <algorithm>
+#include <vector>
 
 #ifdef __AVX512BF16__
 #include <immintrin.h>
 #endif
 
+#include "model/core/check.h"
+#include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/parallel.h"
 #include "model/ops/cpu/vec_math.h"
 
@@ -106,7 +110,12 @@ void dot_rows8_bf16(float* out, const uint16_t* x16, const uint16_t* w, long ldw
 }
 #endif
 
-void matmul_rows(float* out, const float* inp, const float* weight, const float* bias, int N, int C, int OC) {
+namespace {
+
+// The rows' shared loop: blocks of 8 outputs, each block on one thread for every input row; dot(o, n, o0,
+// rows) fills out[n, o0 .. o0+rows).
+template <class Dot>
+void rows_by_blocks(float* out, const float* bias, int N, int C, int OC, Dot&& dot) {
   const long blocks = (OC + block - 1) / block;
   const long work = long(N) * C * OC;
   parallel_for_range(blocks, work >= rows_parallel_min_work ? work : 0, [&](long b0, long b1) {
@@ -115,12 +124,34 @@ void matmul_rows(float* out, const float* inp, const float* weight, const float*
       const int rows = std::min(block, OC - o0);
       for (int n = 0; n < N; n++) {
         float* o = out + static_cast<long>(n) * OC + o0;
-        dot_rows8(o, inp + static_cast<long>(n) * C, weight + static_cast<long>(o0) * C, C, C, rows);
+        dot(o, n, o0, rows);
         if (bias)
           for (int k = 0; k < rows; k++) o[k] += bias[o0 + k];
       }
     }
   }, 1);
+}
+
+}  // namespace
+
+void matmul_rows(float* out, const float* inp, const float* weight, const float* bias, int N, int C, int OC) {
+  rows_by_blocks(out, bias, N, C, OC, [&](float* o, int n, int o0, int rows) {
+    dot_rows8(o, inp + static_cast<long>(n) * C, weight + static_cast<long>(o0) * C, C, C, rows);
+  });
+}
+
+void matmul_rows_bf16w(const exec_context&, float* out, const float* inp, const uint16_t* weight16,
+                       const float* bias, int N, int C, int OC) {
+  PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_rows_bf16w: bad dimensions");
+  // the input rows in bfloat16, each padded with zeros to a whole number of 32-value pairs
+  const int Cp = bf16_padded(C);
+  thread_local std::vector<uint16_t> x16;
+  x16.assign(static_cast<size_t>(N) * Cp, 0);
+  for (int n = 0; n < N; n++) to_bf16(x16.data() + static_cast<long>(n) * Cp, inp + static_cast<long>(n) * C, C);
+  const uint16_t* xs = x16.data();   // this thread's buffer, read by every thread of the loop below
+  rows_by_blocks(out, bias, N, C, OC, [&](float* o, int n, int o0, int rows) {
+    dot_rows8_bf16(o, xs + static_cast<long>(n) * Cp, weight16 + static_cast<long>(o0) * C, C, C, rows);
+  });
 }
 
 }  // namespace pluma::cpu

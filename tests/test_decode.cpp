@@ -1,0 +1,163 @@
+// Decoding's own paths: the bfloat16-weight matmul (--precision bf16), and the window slide that rewinds a
+// state in place instead of allocating a new one.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "generate/decode_loop.h"
+#include "model/core/rng.h"
+#include "model/gpt/gpt.h"
+#include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/gemm.h"
+#include "model/ops/matmul.h"
+#include "model/ops/matmul_decode.h"
+#include "model/rnn/lstm_lm.h"
+
+using namespace pluma;
+
+namespace {
+
+std::vector<float> random_floats(size_t n, uint64_t seed, float scale = 1.0f) {
+  rng g(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) x = scale * g.normal();
+  return v;
+}
+
+std::vector<uint16_t> bf16_bits(const std::vector<float>& x) {
+  std::vector<uint16_t> h(x.size());
+  cpu::to_bf16(h.data(), x.data(), x.size());
+  return h;
+}
+
+std::vector<float> bf16_values(const std::vector<uint16_t>& h) {
+  std::vector<float> r(h.size());
+  for (size_t i = 0; i < h.size(); i++) {
+    const uint32_t bits = uint32_t(h[i]) << 16;
+    std::memcpy(&r[i], &bits, sizeof bits);
+  }
+  return r;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); i++) worst = std::max(worst, double(std::fabs(a[i] - b[i])));
+  return worst;
+}
+
+std::unique_ptr<gpt_model> random_gpt(int V, int context, int L, int NH, int C, uint64_t seed) {
+  gpt_config c;
+  c.vocab_size = V, c.context = context, c.layers = L, c.heads = NH, c.embd = C, c.dropout = 0.0f;
+  auto m = std::make_unique<gpt_model>(c);
+  rng g(seed);
+  arena& p = m->params();
+  for (size_t i = 0; i < p.size(); i++) p.data()[i] = 0.3f * g.normal();
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("matmul_rows_bf16w: the fp32 sums of the rows and weights rounded to bfloat16") {
+  // C = 128 fills whole 32-value pairs; 100 and 37 leave a masked tail; OC = 65 a partial block of 8 outputs
+  for (int C : {128, 100, 37}) {
+    for (int N : {1, 3, 6}) {
+      const int OC = 65;
+      CAPTURE(C);
+      CAPTURE(N);
+      const auto inp = random_floats(size_t(N) * C, 1 + C + N), w = random_floats(size_t(OC) * C, 2, 0.1f);
+      const auto bias = random_floats(OC, 3);
+      const auto w16 = bf16_bits(w);
+      std::vector<float> out(size_t(N) * OC), ref(out.size()), fp32(out.size());
+      matmul_rows_bf16w(cpu_context(), out.data(), inp.data(), w16.data(), bias.data(), N, C, OC);
+      const auto inp_r = bf16_values(bf16_bits(inp)), w_r = bf16_values(w16);
+      cpu::matmul_forward_reference(ref.data(), inp_r.data(), w_r.data(), bias.data(), N, C, OC);
+      cpu::matmul_forward_reference(fp32.data(), inp.data(), w.data(), bias.data(), N, C, OC);
+      CHECK(max_abs_diff(out, ref) < 1e-5);   // the same products, summed in another order
+      const double off = max_abs_diff(out, fp32);
+      CHECK(off > 1e-5);   // the rounding is real ...
+      CHECK(off < 0.1);    // ... and bfloat16-sized (sums of ~C products of size ~0.1)
+      // without a bias, likewise
+      matmul_rows_bf16w(cpu_context(), out.data(), inp.data(), w16.data(), nullptr, N, C, OC);
+      cpu::matmul_forward_reference(ref.data(), inp_r.data(), w_r.data(), nullptr, N, C, OC);
+      CHECK(max_abs_diff(out, ref) < 1e-5);
+    }
+  }
+}
+
+TEST_CASE("gpt decoding with --precision bf16 reads bfloat16 weights and stays close to fp32") {
+  auto mp = random_gpt(11, 16, 2, 2, 64, 7);
+  gpt_model& m = *mp;
+  const int V = m.vocab_size();
+  const std::vector<int> toks = {1, 5, 2, 9, 3, 3, 0, 10};
+  auto run = [&](bool bf16) {
+    matmul_set_bf16(bf16);
+    auto st = m.decode_begin(1);
+    std::vector<float> logits(V), all;
+    for (int t : toks) {
+      m.decode_step(*st, &t, logits.data());
+      all.insert(all.end(), logits.begin(), logits.end());
+    }
+    matmul_set_bf16(false);
+    return all;
+  };
+  const auto fp32 = run(false), bf16 = run(true), again = run(true);
+  CHECK(bf16 == again);   // deterministic
+  const double off = max_abs_diff(fp32, bf16);
+  CHECK(off > 1e-6);   // the bf16 path ran
+  CHECK(off < 0.1);    // logits of size ~1-5, 8-bit mantissas
+}
+
+TEST_CASE("the window slide rewinds the state in place: the same logits as a fresh state") {
+  // A GPT with context 8 slides every 4 tokens past the first 8. Beside the decoder, a reference makes a new
+  // state at each slide (what the loop did before it rewound) and prefills it with the window the decoder now
+  // holds: the logits must be identical, for fp32 and bf16 weights alike.
+  for (bool bf16 : {false, true}) {
+    CAPTURE(bf16);
+    auto mp = random_gpt(13, 8, 2, 2, 32, 11);
+    gpt_model& m = *mp;
+    matmul_set_bf16(bf16);
+    decoder d(m);
+    rng g(3);
+    std::unique_ptr<decode_state> ref_state = m.decode_begin(1);
+    std::vector<float> ref(13);
+    for (int i = 0; i < 30; i++) {
+      const int id = static_cast<int>(g.below(13));
+      const int slid = d.rebuilds();
+      d.feed(id);
+      if (d.rebuilds() > slid) {
+        const auto& hist = d.history();
+        std::vector<int> window(hist.end() - d.position(), hist.end());
+        ref_state = m.decode_begin(1);
+        m.decode_prefill(*ref_state, window.data(), int(window.size()), ref.data());
+      } else {
+        int t = id;
+        m.decode_step(*ref_state, &t, ref.data());
+      }
+      CAPTURE(i);
+      CHECK(d.logits() == ref);
+    }
+    CHECK(d.rebuilds() >= 5);
+    matmul_set_bf16(false);
+  }
+}
+
+TEST_CASE("an LSTM state rewinds to the zero state") {
+  lstm_config c;
+  c.vocab_size = 9, c.embd = 8, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
+  lstm_lm m(c);
+  m.init_params(5);
+  const int V = 9;
+  auto st = m.decode_begin(1);
+  std::vector<float> first(V), after(V), l(V);
+  int t = 4;
+  m.decode_step(*st, &t, first.data());
+  for (int x : {1, 2, 3}) m.decode_step(*st, &x, l.data());
+  m.decode_rewind(*st);
+  CHECK(st->position == 0);
+  m.decode_step(*st, &t, after.data());
+  CHECK(first == after);
+}
