@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 PLUMA := $(BUILD)/pluma
 
-.PHONY: all deps build run test bench bench-word2vec clean check-fresh fuzz test-sanitize
+.PHONY: all deps build run test bench bench-curve bench-word2vec clean check-fresh fuzz test-sanitize
 
 all: build
 
@@ -25,6 +25,10 @@ test: build
 
 bench: build
 	@tools/bench/run-bench $(BUILD)
+
+# Only the curve of make bench (training cost against width and context, generation against context).
+bench-curve: build
+	@PLUMA_BENCH=curve tools/bench/run-bench $(BUILD)
 
 # The README's commands on a Debian 12 root that has never seen the repo (mmdebstrap + chroot; needs root).
 check-fresh:

@@ -4,66 +4,15 @@ tens of seconds. Writes docs/BENCHMARKS.md's generated section and prints the ta
 Run with /usr/bin/python3 (Debian's python3-torch); see tools/bench/run-bench."""
 import argparse
 import datetime
-import json
 import os
 import platform
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-ANCHORS = os.path.join(ROOT, "..", "shared", "anchors", "pytorch")
-# OpenBLAS must pick its AVX-512 kernels for the reference (see the anchors' README); only in these commands.
-TORCH_ENV = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-
-
-def run(cmd, env=None, cwd=None):
-    """Runs cmd; returns (stdout, wall seconds, peak RSS in MiB of that process)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
-    out, err = "", ""
-    # wait4 gives this child's own rusage (peak RSS), unlike RUSAGE_CHILDREN's running maximum
-    import threading
-    chunks = {"out": [], "err": []}
-    def pump(stream, key):
-        for line in stream:
-            chunks[key].append(line)
-    ts = [threading.Thread(target=pump, args=(p.stdout, "out")), threading.Thread(target=pump, args=(p.stderr, "err"))]
-    for t in ts:
-        t.start()
-    _, status, ru = os.wait4(p.pid, 0)
-    for t in ts:
-        t.join()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - t0
-    out, err = "".join(chunks["out"]), "".join(chunks["err"])
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{err[-2000:]}")
-    return out, wall, ru.ru_maxrss / 1024.0
-
-
-def last_json(text):
-    for line in reversed(text.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            return json.loads(line)
-    raise ValueError("no JSON line in output")
-
-
-def pluma_train_ms(pluma, args, tmp, threads, out=None):
-    """tokens/s: the median over the metrics log's windows (10 iterations each) after the first two."""
-    metrics = os.path.join(tmp, "m.jsonl")
-    if os.path.exists(metrics):
-        os.remove(metrics)
-    out, wall, rss = run([pluma, "train", *args, "--threads", str(threads), "--metrics", metrics,
-                          "--out", out or os.path.join(tmp, "bench.pluma")])
-    recs = [json.loads(l) for l in open(metrics) if l.strip()]
-    steps = [r for r in recs if "loss" in r and r.get("tokens_per_s", 0) > 0]
-    tps = statistics.median([r["tokens_per_s"] for r in steps[2:]] or [r["tokens_per_s"] for r in steps])
-    return tps, rss, recs
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import (ANCHORS, ROOT, TORCH_ENV, gpt_train_flops, json_lines, last_json,  # noqa: E402
+                          lstm_train_flops, machine_peaks, of_peak, pluma_train_tps, run)
 
 
 def fmt(x, nd=1):
@@ -81,14 +30,27 @@ def main():
     a = ap.parse_args()
     pluma = os.path.join(a.build, "pluma")
     th = a.threads
-    rows = []   # (what, pluma figure, pytorch figure, unit, ratio (throughput pluma/pytorch), target)
+    rows = []   # (what, pluma figure, pytorch figure, pluma GFLOP/s and share of the peak, ratio (pluma/PyTorch), target)
     notes = []
     with tempfile.TemporaryDirectory() as tmp:
         renv = dict(TORCH_ENV, ANCHOR_RESULTS=tmp)
 
+        # --- the machine's peaks (bench_peak), measured now: the denominators of the training rows ----------
+        peaks = machine_peaks(a.build, th)
+        for key, what in (("fma_fp32", "peak fp32: 512-bit FMAs from registers"),
+                          ("dpbf16", "peak bf16: vdpbf16ps from registers"),
+                          ("gemm_fp32", "peak fp32 GEMM: oneDNN 2048³"),
+                          ("gemm_bf16", "peak bf16 GEMM: oneDNN 2048³, bf16 operands in memory")):
+            if key in peaks:
+                rows.append((what, f"{peaks[key]:.0f} GFLOP/s", "", "", "", ""))
+        peak32, peak16 = peaks.get("gemm_fp32"), peaks.get("gemm_bf16")
+        notes.append("GFLOP/s of a training row: the step's model FLOPs (forward and backward of every matmul and of "
+                     "causal attention's products; tools/bench/bench_common.py) over its time, and their share of the "
+                     "measured GEMM peak of its precision (fp32 rows: the fp32 GEMM; --precision bf16 rows: the bf16 GEMM).")
+
         # --- op microbenchmarks -------------------------------------------------------------------------
         out, _, _ = run([os.path.join(a.build, "bench_ops"), str(th)])
-        ops = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+        ops = json_lines(out)
         out, _, _ = run(["/usr/bin/python3", os.path.join(ANCHORS, "peak_gemm.py"), "--threads", str(th)], env=renv, cwd=ANCHORS)
         ref = last_json(out)
         peak = next(o["gflops"] for o in ops if o["shape"].startswith("square"))
@@ -105,10 +67,10 @@ def main():
         # --- GPT baby: training ms/iter, interleaved ------------------------------------------------------
         pl, pl16, pt, rss_pl, rss_pt = [], [], [], [], []
         for _ in range(a.repeats):
-            tps, rss, _ = pluma_train_ms(pluma, ["--preset", "baby", "--iters", str(a.gpt_iters), "--eval-interval", "100000"], tmp, th)
+            tps, rss, _ = pluma_train_tps(pluma, ["--preset", "baby", "--iters", str(a.gpt_iters), "--eval-interval", "100000"], tmp, th)
             pl.append(768 / tps * 1e3)
             rss_pl.append(rss)
-            tps, _, _ = pluma_train_ms(pluma, ["--preset", "baby", "--iters", str(a.gpt_iters), "--eval-interval", "100000",
+            tps, _, _ = pluma_train_tps(pluma, ["--preset", "baby", "--iters", str(a.gpt_iters), "--eval-interval", "100000",
                                                "--precision", "bf16"], tmp, th)
             pl16.append(768 / tps * 1e3)
             out, _, rss = run(["/usr/bin/python3", os.path.join(ANCHORS, "gpt_char.py"), "--threads", str(th),
@@ -116,11 +78,12 @@ def main():
             pt.append(last_json(out)["ms_per_iter_median"])
             rss_pt.append(rss)
         ms_pl, ms_pt = statistics.median(pl), statistics.median(pt)
-        rows.append(("GPT baby training (4L/4H/128, B12 T64)", f"{ms_pl:.1f} ms/iter", f"{ms_pt:.1f} ms/iter", "",
-                     f"{ms_pt / ms_pl:.2f}×", "≥ 2.0×"))
+        baby_flops = gpt_train_flops(4, 128, 64, 65, 768)
+        rows.append(("GPT baby training (4L/4H/128, B12 T64)", f"{ms_pl:.1f} ms/iter", f"{ms_pt:.1f} ms/iter",
+                     of_peak(baby_flops, ms_pl / 1e3, peak32), f"{ms_pt / ms_pl:.2f}×", "≥ 2.7×"))
         ms16 = statistics.median(pl16)
         rows.append(("GPT baby training, pluma --precision bf16 (PyTorch fp32)", f"{ms16:.1f} ms/iter", f"{ms_pt:.1f} ms/iter",
-                     "", f"{ms_pt / ms16:.2f}×", "≥ 2.0×"))
+                     of_peak(baby_flops, ms16 / 1e3, peak16), f"{ms_pt / ms16:.2f}×", "≥ 3.5×"))
         rows.append(("GPT baby training peak RSS", f"{max(rss_pl):.0f} MiB", f"{max(rss_pt):.0f} MiB", "",
                      f"{max(rss_pt) / max(rss_pl):.2f}×", "≤ PyTorch's"))
 
@@ -129,17 +92,20 @@ def main():
         for _ in range(a.repeats):
             sc = ["--preset", "shakespeare-char", "--dropout", "0", "--iters", "30", "--eval-interval", "100000",
                   "--eval-iters", "1"]
-            tps, _, _ = pluma_train_ms(pluma, sc, tmp, th)
+            tps, _, _ = pluma_train_tps(pluma, sc, tmp, th)
             pl.append(64 * 256 / tps * 1e3)
-            tps, _, _ = pluma_train_ms(pluma, sc + ["--precision", "bf16"], tmp, th)
+            tps, _, _ = pluma_train_tps(pluma, sc + ["--precision", "bf16"], tmp, th)
             pl16.append(64 * 256 / tps * 1e3)
             out, _, _ = run(["/usr/bin/python3", os.path.join(ROOT, "tools", "reference", "gpt_shape_time.py"),
                              "--threads", str(th)], env=renv)
             pt.append(last_json(out)["ms_per_iter_median"])
+        sc_flops = gpt_train_flops(6, 384, 256, 65, 64 * 256)
         rows.append(("GPT shakespeare-char training (6L/6H/384, B64 T256, dropout 0)", f"{statistics.median(pl):.0f} ms/iter",
-                     f"{statistics.median(pt):.0f} ms/iter", "", f"{statistics.median(pt) / statistics.median(pl):.2f}×", "≥ 2.0×"))
+                     f"{statistics.median(pt):.0f} ms/iter", of_peak(sc_flops, statistics.median(pl) / 1e3, peak32),
+                     f"{statistics.median(pt) / statistics.median(pl):.2f}×", "≥ 2.5×"))
         rows.append(("GPT shakespeare-char training, pluma --precision bf16 (PyTorch fp32)", f"{statistics.median(pl16):.0f} ms/iter",
-                     f"{statistics.median(pt):.0f} ms/iter", "", f"{statistics.median(pt) / statistics.median(pl16):.2f}×", "≥ 2.0×"))
+                     f"{statistics.median(pt):.0f} ms/iter", of_peak(sc_flops, statistics.median(pl16) / 1e3, peak16),
+                     f"{statistics.median(pt) / statistics.median(pl16):.2f}×", "≥ 3.5×"))
         notes.append("--precision bf16: matmul operands rounded to bfloat16, products accumulated in fp32, weights, "
                      "gradients and AdamW in fp32. The baby recipe's loss curve is the fp32 one to 0.001 (val 1.8553 "
                      "against 1.8545 after 2000 iterations, docs/BENCHMARKS.md above).")
@@ -151,7 +117,7 @@ def main():
             pl, pt, rss_pl, rss_pt = [], [], [], []
             for _ in range(a.repeats):
                 ck = os.path.join(tmp, f"lstm_{tag}.pluma")
-                tps, rss, _ = pluma_train_ms(pluma, ["--model", "lstm", "--layers", str(layers), "--hidden", str(hidden),
+                tps, rss, _ = pluma_train_tps(pluma, ["--model", "lstm", "--layers", str(layers), "--hidden", str(hidden),
                                                      "--context", "64", "--batch", "32", "--sampler", "windows",
                                                      "--dropout", "0", "--iters", str(iters), "--eval-interval", "100000",
                                                      "--eval-iters", "1"], tmp, th, out=ck)
@@ -165,8 +131,9 @@ def main():
                 pt.append(last_json(out)["ms_per_iter_median"])
                 rss_pt.append(rss)
             ms_pl, ms_pt = statistics.median(pl), statistics.median(pt)
-            rows.append((f"LSTM {tag} training (B32 T64)", f"{ms_pl:.1f} ms/iter", f"{ms_pt:.1f} ms/iter", "",
-                         f"{ms_pt / ms_pl:.2f}×", "≥ 1.5×"))
+            rows.append((f"LSTM {tag} training (B32 T64)", f"{ms_pl:.1f} ms/iter", f"{ms_pt:.1f} ms/iter",
+                         of_peak(lstm_train_flops(layers, hidden, hidden, 65, 64 * 32), ms_pl / 1e3, peak32),
+                         f"{ms_pt / ms_pl:.2f}×", "≥ 2.0×" if hidden == 512 else "≥ 1.5×"))
             rows.append((f"LSTM {tag} training peak RSS", f"{max(rss_pl):.0f} MiB", f"{max(rss_pt):.0f} MiB", "",
                          f"{max(rss_pt) / max(rss_pl):.2f}×", "≤ PyTorch's"))
 
@@ -174,46 +141,59 @@ def main():
         ck = os.path.join(tmp, "baby.pluma")
         run([pluma, "train", "--preset", "baby", "--iters", "50", "--eval-interval", "100000", "--threads", str(th), "--out", ck])
         def gen_speed(checkpoint, precision="fp32"):
-            """tokens/s over 4999 tokens: wall(5000 tokens) - wall(1 token), which leaves out start-up and loading.
-            (500 tokens take 8-30 ms here, too close to the noise of starting a process.)"""
+            """(tokens/s over 4999 tokens: wall(5000) - wall(1), start-up and loading left out;
+                tokens/s of the whole process: 5000 / wall(5000); wall(1) in ms; peak RSS of the 5000-token run)"""
             def once(n):
                 _, wall, rss = run([pluma, "generate", "--checkpoint", checkpoint, "--prompt", "\\n", "--max-new-tokens",
                                     str(n), "--ignore-eos", "--seed", "1", "--threads", str(th), "--precision", precision])
                 return wall, rss
-            speeds = []
+            rate, whole, start = [], [], []
             for _ in range(3):
                 w_many, rss = once(5000)
                 w1, _ = once(1)
-                speeds.append(4999 / max(w_many - w1, 1e-6))
-            return statistics.median(speeds), rss
-        gen_pl, rss_gen = gen_speed(ck)
-        lstm_gen = {tag: gen_speed(c) for tag, c in lstm_cks.items()}
-        lstm_gen16 = {tag: gen_speed(c, "bf16") for tag, c in lstm_cks.items()}
+                rate.append(4999 / max(w_many - w1, 1e-6))
+                whole.append(5000 / w_many)
+                start.append(w1 * 1e3)
+            return statistics.median(rate), statistics.median(whole), statistics.median(start), rss
+        gen = {"gpt": gen_speed(ck), "gpt16": gen_speed(ck, "bf16")}
+        for tag, c in lstm_cks.items():
+            gen[tag], gen[tag + "/16"] = gen_speed(c), gen_speed(c, "bf16")
+        # start-up alone: wall and peak RSS of one token (the baby GPT), median of 5
+        starts = [run([pluma, "generate", "--checkpoint", ck, "--prompt", "\\n", "--max-new-tokens", "1", "--seed", "1",
+                       "--threads", str(th)])[1:] for _ in range(5)]
         lstm_pts = [os.path.join(tmp, f"lstm_{tag}.pt") for tag in lstm_cks]
         out, _, rss_gpt_gen = run(["/usr/bin/python3", os.path.join(ANCHORS, "generate_speed.py"), "--threads", str(th),
                                    "--gpt", os.path.join(tmp, "baby_gpt.pt"), "--lstm", *lstm_pts], env=renv, cwd=ANCHORS)
         g = last_json(out)["by_threads"][str(th)]
-        gen_pt = g["gpt_kv"]["tokens_per_s_median"]
-        rows.append(("GPT baby generation, batch 1, KV cache", f"{gen_pl:,.0f} tok/s", f"{gen_pt:,.0f} tok/s", "",
-                     f"{gen_pl / gen_pt:.1f}×", "≥ 5×"))
-        rows.append(("GPT baby generation peak RSS", f"{rss_gen:.0f} MiB", f"{rss_gpt_gen:.0f} MiB", "",
-                     f"{rss_gpt_gen / rss_gen:.2f}×", "≤ PyTorch's"))
-        for tag, (speed, _) in lstm_gen.items():
-            ref = g.get(f"lstm_{tag}", {}).get("tokens_per_s_median")
-            rows.append((f"LSTM {tag} generation, batch 1", f"{speed:,.0f} tok/s",
-                         f"{ref:,.0f} tok/s" if ref else "", "", f"{speed / ref:.1f}×" if ref else "", "≥ 5×"))
-            speed16 = lstm_gen16[tag][0]
-            rows.append((f"LSTM {tag} generation, pluma --precision bf16 (PyTorch fp32)", f"{speed16:,.0f} tok/s",
-                         f"{ref:,.0f} tok/s" if ref else "", "", f"{speed16 / ref:.1f}×" if ref else "", "≥ 5×"))
-        notes.append("LSTM generation with --precision bf16: the weights of the recurrent layers in bfloat16 and the "
-                     "layer inputs rounded to it, sums in fp32 (AVX512-BF16 dot products); the head and sampling in fp32.")
-        notes.append("Generation: pluma's figure is (wall(5000 tokens) - wall(1 token)) over 4999 tokens of `pluma generate` "
-                     "(start-up and checkpoint loading left out; text written to a pipe; --ignore-eos, so every run makes all "
-                     "its tokens, as the reference's loop; 500 tokens last only 8-30 ms, within process start-up noise); PyTorch's is generate_speed.py's "
-                     "in-process loop. The GPT window slides as in the reference: at 64 positions the last 32 are "
-                     "prefilled again in one forward.")
-        notes.append("Peak RSS is the process's maximum resident set (wait4), start-up included: a pluma built with the "
-                     "CUDA backend maps the CUDA libraries even for CPU work (about 200 MiB of it).")
+        refs = {"gpt": g["gpt_kv"]["tokens_per_s_median"]}
+        for tag in lstm_cks:
+            refs[tag] = g.get(f"lstm_{tag}", {}).get("tokens_per_s_median")
+
+        def gen_rows(label, key, ref, target_rate, target_whole):
+            for suffix, k in (("", key), (", pluma --precision bf16 (PyTorch fp32)", key + ("16" if key == "gpt" else "/16"))):
+                rate, whole, _, _ = gen[k]
+                rows.append((f"{label}{suffix}", f"{rate:,.0f} tok/s", f"{ref:,.0f} tok/s" if ref else "", "",
+                             f"{rate / ref:.1f}×" if ref else "", target_rate))
+                rows.append((f"{label}{suffix}, whole process (5,000 tokens)", f"{whole:,.0f} tok/s",
+                             f"{ref:,.0f} tok/s" if ref else "", "", f"{whole / ref:.1f}×" if ref else "", target_whole))
+        gen_rows("GPT baby generation, batch 1, KV cache", "gpt", refs["gpt"], "≥ 5×", "≥ 10×")
+        rows.append(("GPT baby generation peak RSS", f"{gen['gpt'][3]:.0f} MiB", f"{rss_gpt_gen:.0f} MiB", "",
+                     f"{rss_gpt_gen / gen['gpt'][3]:.2f}×", "≤ PyTorch's"))
+        rows.append(("`pluma generate --max-new-tokens 1` (baby): wall / peak RSS",
+                     f"{1e3 * statistics.median(w for w, _ in starts):.0f} ms / {statistics.median(r for _, r in starts):.0f} MiB",
+                     "", "", "", "≤ 30 ms / ≤ 64 MiB"))
+        for tag in lstm_cks:
+            gen_rows(f"LSTM {tag} generation, batch 1", tag, refs[tag], "≥ 5×", "≥ 5×" if tag == "2x256" else "")
+        notes.append("Generation with --precision bf16: the matrices a step reads (a GPT's block and head matrices, an "
+                     "LSTM's recurrent layers) in bfloat16 and their inputs rounded to it, sums in fp32 (AVX512-BF16 dot "
+                     "products); everything else and the sampling in fp32.")
+        notes.append("Generation: pluma's token rate is (wall(5000 tokens) - wall(1 token)) over 4999 tokens of `pluma generate` "
+                     "(start-up and checkpoint loading left out); its whole-process rate is 5000 tokens over the whole "
+                     "wall time of `pluma generate --max-new-tokens 5000` (start-up, loading and writing included). Text is "
+                     "written to a pipe; --ignore-eos, so every run makes all its tokens, as the reference's loop. PyTorch's "
+                     "figure is generate_speed.py's in-process loop (its interpreter and imports left out). The GPT window "
+                     "slides as in the reference: at 64 positions the last 32 are prefilled again in one forward.")
+        notes.append("Peak RSS is the process's maximum resident set (wait4), start-up included.")
 
     cpu = "unknown CPU"
     try:
@@ -226,9 +206,10 @@ def main():
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     table = [f"Measured {stamp} on {platform.node()} ({os.cpu_count()} × {cpu}), {th} threads, by `make bench` "
              f"(tools/bench/bench.py): pluma and PyTorch {a.repeats}× interleaved, medians.", "",
-             "| benchmark | pluma | PyTorch 1.13 | speed ratio (pluma/PyTorch) | target |", "|---|---|---|---|---|"]
-    for what, p, t, _, r, target in rows:
-        table.append(f"| {what} | {p} | {t or '—'} | {r or '—'} | {target} |")
+             "| benchmark | pluma | PyTorch 1.13 | pluma GFLOP/s, share of the GEMM peak | speed ratio (pluma/PyTorch) | target |",
+             "|---|---|---|---|---|---|"]
+    for what, p, t, g, r, target in rows:
+        table.append(f"| {what} | {p} | {t or '—'} | {g or ''} | {r or '—'} | {target} |")
     table += ["", *[f"- {n}" for n in notes]]
     text = "\n".join(table)
     print(text)
