@@ -137,6 +137,19 @@ def main():
             rows.append((f"LSTM {tag} training peak RSS", f"{max(rss_pl):.0f} MiB", f"{max(rss_pt):.0f} MiB", "",
                          f"{max(rss_pt) / max(rss_pl):.2f}×", "≤ PyTorch's"))
 
+        # --- the Multi30k translator: target tokens/s of training steps at the recipe's sizes, interleaved -------
+        pl, pt = [], []
+        for _ in range(a.repeats):
+            tps, _, _ = pluma_train_tps(pluma, ["--model", "seq2seq", "--preset", "multi30k", "--iters", "45",
+                                                "--log-interval", "5"], tmp, th)
+            pl.append(tps)
+            out, _, _ = run(["/usr/bin/python3", os.path.join(ROOT, "tools", "reference", "seq2seq_step_time.py"),
+                             "--steps", "45", "--skip", "10", "--threads", str(th)], env=renv)
+            pt.append(last_json(out)["tgt_tokens_per_s"])
+        rows.append(("seq2seq Multi30k training (bi-LSTM 256 / LSTM 512 + attention, batch 64)",
+                     f"{statistics.median(pl):,.0f} tgt tok/s", f"{statistics.median(pt):,.0f} tgt tok/s", "",
+                     f"{statistics.median(pl) / statistics.median(pt):.2f}×", "≥ 2.5×"))
+
         # --- generation at batch 1, temperature 1 ----------------------------------------------------------
         ck = os.path.join(tmp, "baby.pluma")
         run([pluma, "train", "--preset", "baby", "--iters", "50", "--eval-interval", "100000", "--threads", str(th), "--out", ck])
