@@ -8,6 +8,7 @@
 #include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/lstm.h"
 #include "model/ops/lstm.h"
+#include "model/ops/matmul.h"
 #include "tests/lstm_double.h"
 
 using namespace pluma;
@@ -252,5 +253,43 @@ TEST_CASE("the oneDNN LSTM primitive and the own kernels agree, forward and back
       CHECK(normalized_error(e.db_ih, d.db_ih) < 1e-5);
       CHECK(normalized_error(e.db_hh, d.db_hh) < 1e-5);
     }
+  }
+}
+
+TEST_CASE("the oneDNN LSTM primitive in bf16 (--precision bf16) stays within bfloat16 rounding of fp32") {
+  // x, h and the weights go through bfloat16 (8-bit mantissas); c, the gates' arithmetic and the gradients
+  // are fp32, so results move by about 2^-8 relative, not more, and not less (the rounding is real).
+  layer_case k(12, 4, 24, 32, 77);
+  upstream u(k, 78);
+  lstm_primitive f32(cpu_context(), k.T, k.B, k.C, k.H);
+  REQUIRE_FALSE(f32.is_bf16());
+  matmul_set_bf16(true);
+  lstm_primitive b16(cpu_context(), k.T, k.B, k.C, k.H);
+  matmul_set_bf16(false);
+  if (!b16.is_bf16()) {
+    MESSAGE("oneDNN has no bf16 LSTM on this CPU: the primitive stays fp32");
+    return;
+  }
+  auto run = [&](lstm_primitive& p, layer_grads& g, std::vector<float>& h, std::vector<float>& hT,
+                 std::vector<float>& cT) {
+    p.forward(h.data(), hT.data(), cT.data(), k.x.data(), k.h0.data(), k.c0.data(), k.w_ih.data(), k.w_hh.data(),
+              k.b_ih.data(), k.b_hh.data(), true);
+    p.backward(g.dx.data(), g.dh0.data(), g.dc0.data(), g.dw_ih.data(), g.dw_hh.data(), g.db_ih.data(),
+               g.db_hh.data(), u.r.data(), u.rT.data(), u.rc.data());
+  };
+  std::vector<float> h(size_t(k.T) * k.BH()), hT(k.BH()), cT(k.BH()), h16(h.size()), hT16(k.BH()), cT16(k.BH());
+  layer_grads g(k, 0.0f), g16(k, 0.0f);
+  run(f32, g, h, hT, cT);
+  run(b16, g16, h16, hT16, cT16);
+  for (auto [a, b] : {std::pair{&h, &h16}, {&hT, &hT16}, {&cT, &cT16}}) {
+    const double e = normalized_error(*b, *a);
+    CHECK(e > 1e-5);
+    CHECK(e < 2e-2);
+  }
+  for (auto [a, b] : {std::pair{&g.dx, &g16.dx}, {&g.dw_ih, &g16.dw_ih}, {&g.dw_hh, &g16.dw_hh}, {&g.db_ih, &g16.db_ih},
+                      {&g.dh0, &g16.dh0}, {&g.dc0, &g16.dc0}}) {
+    const double e = normalized_error(*b, *a);
+    CHECK(e > 1e-5);
+    CHECK(e < 5e-2);
   }
 }

@@ -74,6 +74,9 @@ class lstm_primitive {
   lstm_primitive(const lstm_primitive&) = delete;
   lstm_primitive& operator=(const lstm_primitive&) = delete;
   bool fits(int T, int B, int C, int H) const;
+  // Made while matmul_bf16() is on (--precision bf16), on a CPU where oneDNN has a bf16 LSTM: x, h and the
+  // weights in bfloat16 inside the primitive (c, the bias, the gate arithmetic and the gradients stay fp32).
+  bool is_bf16() const;
 
   // h: (T, B, H); hT, cT: (B, H) or nullptr; x: (T, B, C); h0, c0: (B, H) or nullptr (zeros);
   // w_ih: (4H, C); w_hh: (4H, H); b_ih, b_hh: (4H). training: keep the workspace for backward().

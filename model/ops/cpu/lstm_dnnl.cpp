@@ -2,6 +2,9 @@
 // PyTorch's layout, (4H, C) with gates (i, f, g, o), which is oneDNN's ldgoi with the same gate order; the
 // primitive picks its own weight layouts, so weights are reordered on every call (they change every step).
 // oneDNN takes one bias, b_ih + b_hh; its gradient goes into both.
+// With matmul_bf16() when the primitive is made (--precision bf16), the layer runs oneDNN's bf16 LSTM: the
+// input, h and the weights in bfloat16 (converted here, and back for h), c, the bias, the gate arithmetic and
+// every gradient in fp32. Where oneDNN has no bf16 LSTM for this CPU it stays fp32 (is_bf16() says which).
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
@@ -10,7 +13,9 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/gemm.h"
 #include "model/ops/lstm.h"
+#include "model/ops/matmul.h"
 
 namespace pluma {
 namespace {
@@ -23,6 +28,13 @@ dnnl::engine& cpu_engine() {
   return eng;
 }
 
+void from_bf16(float* out, const uint16_t* in, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    const uint32_t bits = uint32_t(in[k]) << 16;
+    std::memcpy(out + k, &bits, sizeof bits);
+  }
+}
+
 void add_into(float* dst, const float* src, size_t n) {
 #pragma omp simd
   for (size_t k = 0; k < n; k++) dst[k] += src[k];
@@ -32,8 +44,12 @@ void add_into(float* dst, const float* src, size_t n) {
 
 struct lstm_primitive::impl {
   int T, B, C, H;
+  bool bf16 = false;
+  // bf16: the primitive's own copies of x, h0 (inputs) and h, hT (outputs), kept for backward
+  std::vector<uint16_t> x16, h016, h16, hT16;
   dnnl::stream strm{cpu_engine()};
-  dnnl::memory::desc src_md, iter_md, dst_md, bias_md, wl_user_md, wi_user_md;
+  dnnl::memory::desc src_md, iter_md, dst_md, bias_md, wl_user_md, wi_user_md;   // fp32, our buffers
+  dnnl::memory::desc act_src_md, act_iter_md, act_dst_md;   // x, h0/hT, h as the primitives take them
   dnnl::lstm_forward::primitive_desc fwd_pd, inf_pd;
   dnnl::lstm_backward::primitive_desc bwd_pd;
   dnnl::lstm_forward fwd, inf;
@@ -50,10 +66,42 @@ struct lstm_primitive::impl {
   float *h = nullptr, *hT_used = nullptr, *cT_used = nullptr;
   bool trained = false;
 
+  // The three primitives of the layer with the given type for x, h and the weights (c, the bias and every
+  // gradient fp32). Throws dnnl::error when oneDNN has no implementation.
+  void make_primitives(dt act) {
+    impl& s = *this;
+    using md = dnnl::memory::desc;
+    const int T = s.T, B = s.B, C = s.C, H = s.H;
+    const md src({T, B, C}, act, tag::tnc), iter({1, 1, B, H}, act, tag::ldnc), dst({T, B, H}, act, tag::tnc);
+    const md iter_c({1, 1, B, H}, dt::f32, tag::ldnc);
+    md wl_any({1, 1, C, 4, H}, act, tag::any), wi_any({1, 1, H, 4, H}, act, tag::any);
+    md dwl_any({1, 1, C, 4, H}, dt::f32, tag::any), dwi_any({1, 1, H, 4, H}, dt::f32, tag::any);
+    const auto dir = dnnl::rnn_direction::unidirectional_left2right;
+    auto& eng = cpu_engine();
+    dnnl::lstm_forward::desc fd(dnnl::prop_kind::forward_training, dir, src, iter, iter_c, wl_any, wi_any, s.bias_md,
+                                dst, iter, iter_c);
+    s.fwd_pd = dnnl::lstm_forward::primitive_desc(fd, eng);
+    dnnl::lstm_forward::desc id(dnnl::prop_kind::forward_inference, dir, src, iter, iter_c, wl_any, wi_any, s.bias_md,
+                                dst, iter, iter_c);
+    s.inf_pd = dnnl::lstm_forward::primitive_desc(id, eng);
+    dnnl::lstm_backward::desc bd(dnnl::prop_kind::backward, dir, src, iter, iter_c, wl_any, wi_any, s.bias_md, dst,
+                                 iter, iter_c, s.src_md, s.iter_md, s.iter_md, dwl_any, dwi_any, s.bias_md, s.dst_md,
+                                 s.iter_md, s.iter_md);
+    s.bwd_pd = dnnl::lstm_backward::primitive_desc(bd, eng, s.fwd_pd);
+    s.fwd = dnnl::lstm_forward(s.fwd_pd);
+    s.inf = dnnl::lstm_forward(s.inf_pd);
+    s.bwd = dnnl::lstm_backward(s.bwd_pd);
+    s.act_src_md = src, s.act_iter_md = iter, s.act_dst_md = dst;
+  }
+
   dnnl::memory mem(const dnnl::memory::desc& md, const float* p) {
     return dnnl::memory(md, cpu_engine(), const_cast<float*>(p));
   }
-  // reorders our (4H, K) weights into the layout `into` holds
+  // x, h0, h or hT as the primitives take them: our fp32 buffer, or its bf16 copy
+  dnnl::memory act(const dnnl::memory::desc& md, const float* p, std::vector<uint16_t>& copy16) {
+    return bf16 ? dnnl::memory(md, cpu_engine(), copy16.data()) : mem(md, p);
+  }
+  // reorders our (4H, K) weights into the layout `into` holds (converting them to its type)
   void reorder_in(const dnnl::memory::desc& user_md, const float* w, dnnl::memory& into) {
     dnnl::memory src = mem(user_md, w);
     dnnl::reorder(src, into).execute(strm, src, into);
@@ -72,25 +120,16 @@ lstm_primitive::lstm_primitive(const exec_context& ctx, int T, int B, int C, int
   s.bias_md = md({1, 1, 4, H}, dt::f32, tag::ldgo);
   s.wl_user_md = md({1, 1, C, 4, H}, dt::f32, tag::ldgoi);
   s.wi_user_md = md({1, 1, H, 4, H}, dt::f32, tag::ldgoi);
-  md wl_any({1, 1, C, 4, H}, dt::f32, tag::any), wi_any({1, 1, H, 4, H}, dt::f32, tag::any);
-  const auto dir = dnnl::rnn_direction::unidirectional_left2right;
+  s.bf16 = false;
+  if (matmul_bf16()) {
+    try {
+      s.make_primitives(dt::bf16);
+      s.bf16 = true;
+    } catch (const dnnl::error&) {   // no bf16 LSTM here: fp32 below
+    }
+  }
+  if (!s.bf16) s.make_primitives(dt::f32);
   auto& eng = cpu_engine();
-
-  dnnl::lstm_forward::desc fd(dnnl::prop_kind::forward_training, dir, s.src_md, s.iter_md, s.iter_md, wl_any,
-                              wi_any, s.bias_md, s.dst_md, s.iter_md, s.iter_md);
-  s.fwd_pd = dnnl::lstm_forward::primitive_desc(fd, eng);
-  s.fwd = dnnl::lstm_forward(s.fwd_pd);
-  dnnl::lstm_forward::desc id(dnnl::prop_kind::forward_inference, dir, s.src_md, s.iter_md, s.iter_md, wl_any,
-                              wi_any, s.bias_md, s.dst_md, s.iter_md, s.iter_md);
-  s.inf_pd = dnnl::lstm_forward::primitive_desc(id, eng);
-  s.inf = dnnl::lstm_forward(s.inf_pd);
-
-  dnnl::lstm_backward::desc bd(dnnl::prop_kind::backward, dir, s.src_md, s.iter_md, s.iter_md, wl_any, wi_any,
-                               s.bias_md, s.dst_md, s.iter_md, s.iter_md, s.src_md, s.iter_md, s.iter_md,
-                               wl_any, wi_any, s.bias_md, s.dst_md, s.iter_md, s.iter_md);
-  s.bwd_pd = dnnl::lstm_backward::primitive_desc(bd, eng, s.fwd_pd);
-  s.bwd = dnnl::lstm_backward(s.bwd_pd);
-
   s.wl_fwd = dnnl::memory(s.fwd_pd.weights_layer_desc(), eng);
   s.wi_fwd = dnnl::memory(s.fwd_pd.weights_iter_desc(), eng);
   s.wl_inf = dnnl::memory(s.inf_pd.weights_layer_desc(), eng);
@@ -108,6 +147,7 @@ lstm_primitive::lstm_primitive(const exec_context& ctx, int T, int B, int C, int
   s.dx.resize(size_t(T) * B * C);
   s.dwl_user.resize(4 * size_t(H) * C), s.dwi_user.resize(4 * size_t(H) * H);
   s.dbias.resize(4 * size_t(H));
+  if (s.bf16) s.x16.resize(size_t(T) * B * C), s.h016.resize(BH), s.h16.resize(size_t(T) * BH), s.hT16.resize(BH);
 }
 
 lstm_primitive::~lstm_primitive() = default;
@@ -129,11 +169,16 @@ void lstm_primitive::forward(float* h, float* hT, float* cT, const float* x, con
   s.w_ih = w_ih, s.w_hh = w_hh, s.h = h;
   s.hT_used = hT ? hT : s.hT.data();
   s.cT_used = cT ? cT : s.cT.data();
+  const size_t BH = size_t(s.B) * s.H;
+  if (s.bf16) {
+    cpu::to_bf16(s.x16.data(), x, s.x16.size());
+    cpu::to_bf16(s.h016.data(), s.h0, BH);
+  }
   std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC_LAYER, s.mem(s.src_md, x)},          {DNNL_ARG_SRC_ITER, s.mem(s.iter_md, s.h0)},
+      {DNNL_ARG_SRC_LAYER, s.act(s.act_src_md, x, s.x16)},   {DNNL_ARG_SRC_ITER, s.act(s.act_iter_md, s.h0, s.h016)},
       {DNNL_ARG_SRC_ITER_C, s.mem(s.iter_md, s.c0)},     {DNNL_ARG_WEIGHTS_LAYER, wl},
       {DNNL_ARG_WEIGHTS_ITER, wi},                {DNNL_ARG_BIAS, s.mem(s.bias_md, s.bias.data())},
-      {DNNL_ARG_DST_LAYER, s.mem(s.dst_md, h)},          {DNNL_ARG_DST_ITER, s.mem(s.iter_md, s.hT_used)},
+      {DNNL_ARG_DST_LAYER, s.act(s.act_dst_md, h, s.h16)}, {DNNL_ARG_DST_ITER, s.act(s.act_iter_md, s.hT_used, s.hT16)},
       {DNNL_ARG_DST_ITER_C, s.mem(s.iter_md, s.cT_used)}};
   if (training) {
     args.insert({DNNL_ARG_WORKSPACE, s.workspace});
@@ -142,8 +187,14 @@ void lstm_primitive::forward(float* h, float* hT, float* cT, const float* x, con
     s.inf.execute(s.strm, args);
   }
   s.strm.wait();
+  if (s.bf16) {   // h and hT back in fp32 for the caller
+    from_bf16(h, s.h16.data(), s.h16.size());
+    from_bf16(s.hT_used, s.hT16.data(), BH);
+  }
   s.trained = training;
 }
+
+bool lstm_primitive::is_bf16() const { return p_->bf16; }
 
 void lstm_primitive::backward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
                          float* db_hh, const float* dh, const float* dhT, const float* dcT) {
@@ -156,14 +207,14 @@ void lstm_primitive::backward(float* dx, float* dh0, float* dc0, float* dw_ih, f
   std::memset(s.dwi.get_data_handle(), 0, s.bwd_pd.diff_weights_iter_desc().get_size());
   std::fill(s.dbias.begin(), s.dbias.end(), 0.0f);
   std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC_LAYER, s.mem(s.src_md, s.x)},
-      {DNNL_ARG_SRC_ITER, s.mem(s.iter_md, s.h0)},
+      {DNNL_ARG_SRC_LAYER, s.act(s.act_src_md, s.x, s.x16)},
+      {DNNL_ARG_SRC_ITER, s.act(s.act_iter_md, s.h0, s.h016)},
       {DNNL_ARG_SRC_ITER_C, s.mem(s.iter_md, s.c0)},
       {DNNL_ARG_WEIGHTS_LAYER, s.wl_bwd},
       {DNNL_ARG_WEIGHTS_ITER, s.wi_bwd},
       {DNNL_ARG_BIAS, s.mem(s.bias_md, s.bias.data())},
-      {DNNL_ARG_DST_LAYER, s.mem(s.dst_md, s.h)},
-      {DNNL_ARG_DST_ITER, s.mem(s.iter_md, s.hT_used)},
+      {DNNL_ARG_DST_LAYER, s.act(s.act_dst_md, s.h, s.h16)},
+      {DNNL_ARG_DST_ITER, s.act(s.act_iter_md, s.hT_used, s.hT16)},
       {DNNL_ARG_DST_ITER_C, s.mem(s.iter_md, s.cT_used)},
       {DNNL_ARG_WORKSPACE, s.workspace},
       {DNNL_ARG_DIFF_SRC_LAYER, s.mem(s.src_md, s.dx.data())},
