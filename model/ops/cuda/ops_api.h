@@ -1,6 +1,6 @@
 // The ops' table of the CUDA backend module (model/core/cuda_api.h): one pointer per entry point of
 // model/ops/cuda/backend.h, typed from its declarations. The module fills it with its kernels' launchers
-// (module.cu); the host's pluma::cuda::* functions (forward.cpp) call through it.
+// (module/entry.cu); the host's pluma::cuda::* functions (forward.cpp) call through it.
 #pragma once
 #include "model/core/cuda_api.h"
 #include "model/ops/cuda/backend.h"

@@ -3,8 +3,8 @@
 
 namespace pluma::cuda {
 
-extern const pluma_cuda_device_api device_table;   // device.cu
-extern const pluma_cuda_nccl_api* const nccl_table;   // nccl.cu
+extern const pluma_cuda_device_api device_table;   // module/device.cu
+extern const pluma_cuda_nccl_api* const nccl_table;   // module/nccl.cu
 
 namespace {
 
