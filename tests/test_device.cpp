@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "model/core/arena.h"
+#include "model/core/cuda_module.h"
 #include "model/core/device_arena.h"
 
 using namespace pluma;
@@ -38,6 +40,21 @@ TEST_CASE("cuda_available says why not, the same way every time") {
     CHECK(cuda_device_description().empty());
   }
   if (!cuda_compiled()) CHECK(why1.find("no CUDA backend") != std::string::npos);
+}
+
+TEST_CASE("a build with the CUDA backend loads its module, with or without a GPU") {
+  std::string why = "unset";
+  const pluma_cuda_module* m = cuda_module(&why);
+  if (!cuda_compiled()) {
+    CHECK(m == nullptr);
+    CHECK(why.find("no CUDA backend") != std::string::npos);
+  } else if (!std::getenv("PLUMA_CUDA_LIBRARY")) {   // the module built beside this program
+    REQUIRE_MESSAGE(m != nullptr, why);
+    CHECK(why.empty());
+    CHECK(m->version == PLUMA_CUDA_API_VERSION);
+    CHECK(cuda_module_if_loaded() == m);
+    CHECK(cuda_module() == m);   // once per process
+  }
 }
 
 TEST_CASE("without a usable device, allocating device memory is an error with a message" * doctest::skip(have_gpu())) {

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include "model/core/cuda_module.h"
 #include "model/core/device_arena.h"
 #include "model/model_io.h"
 #include "model/tokenizer_source.h"
@@ -26,6 +27,7 @@ void load_model_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult
   std::string dev = r["device"].as<std::string>();
   std::string why;
   if (dev == "cuda") {
+    if (const status ld = cuda_backend_load(); !ld) fail("--device cuda: " + ld.message());
     if (!cuda_available(why)) fail("--device cuda: no CUDA device: " + why);
   } else if (dev != "cpu") {
     usage_error(opts, "--device must be cpu or cuda (got '" + dev + "')");

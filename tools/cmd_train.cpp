@@ -17,6 +17,7 @@
 #include "tools/cli_ranks.h"
 #include "tools/cmd_train_options.h"
 #include "tools/command.h"
+#include "model/core/cuda_module.h"
 #include "model/core/device_arena.h"
 #include "model/ops/matmul.h"
 #include "train/nccl_communicator.h"
@@ -209,6 +210,11 @@ int cmd_train(int argc, char** argv) {
   usage_check(st);
   if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
   if (cfg.bf16) matmul_set_bf16(true);
+  // --device cuda: the CUDA backend is loaded first, so that one without it is one line before any work
+  if (cfg.dev == device::cuda) {
+    st = distributed_agree(world, cuda_backend_load().with_context("--device cuda"));
+    if (!st) cli::fail_all(world, st.message());
+  }
 
   // Several ranks on GPUs: each takes a GPU of its host before anything is allocated, and gradients are
   // averaged by NCCL where the build has it (else through the host, by MPI).

@@ -1,11 +1,9 @@
 #include "train/nccl_communicator.h"
 
 #include <string>
+#include <vector>
 
-#ifdef PLUMA_HAVE_NCCL
-#include <cuda_runtime.h>
-#include <nccl.h>
-#endif
+#include "model/core/cuda_module.h"
 
 namespace pluma {
 
@@ -17,24 +15,23 @@ bool nccl_compiled() {
 #endif
 }
 
-#ifdef PLUMA_HAVE_NCCL
 namespace {
 
+// NCCL's calls are in the CUDA module (its NCCL table, model/core/cuda_api.h).
 class nccl_communicator final : public communicator {
  public:
-  explicit nccl_communicator(communicator& host) : host_(host) {}
+  nccl_communicator(communicator& host, const pluma_cuda_nccl_api& nccl) : host_(host), nccl_(nccl) {}
   ~nccl_communicator() override {
-    if (comm_) ncclCommDestroy(comm_);
+    if (comm_) nccl_.comm_destroy(comm_);
   }
 
   status open() {
-    ncclUniqueId id{};
-    ncclResult_t r = ncclSuccess;
-    if (host_.rank() == 0) r = ncclGetUniqueId(&id);
-    PLUMA_TRY(distributed_agree(host_, r == ncclSuccess ? status::ok() : failure("ncclGetUniqueId", r)));
-    host_.broadcast(&id, sizeof id, 0);
-    r = ncclCommInitRank(&comm_, host_.size(), id, host_.rank());
-    return distributed_agree(host_, r == ncclSuccess ? status::ok() : failure("ncclCommInitRank", r));
+    std::vector<unsigned char> id(nccl_.id_bytes);
+    const char* err = host_.rank() == 0 ? nccl_.get_unique_id(id.data()) : nullptr;
+    PLUMA_TRY(distributed_agree(host_, failure("ncclGetUniqueId", err)));
+    host_.broadcast(id.data(), id.size(), 0);
+    err = nccl_.comm_init_rank(&comm_, host_.size(), id.data(), host_.rank());
+    return distributed_agree(host_, failure("ncclCommInitRank", err));
   }
 
   int rank() const override { return host_.rank(); }
@@ -46,8 +43,8 @@ class nccl_communicator final : public communicator {
   }
   bool allreduce_mean_device(const exec_context& ctx, float* data, size_t n) override {
     if (ctx.dev != device::cuda) return false;
-    const ncclResult_t r = ncclAllReduce(data, data, n, ncclFloat, ncclAvg, comm_, static_cast<cudaStream_t>(ctx.stream));
-    if (r != ncclSuccess) host_.abort(failure("ncclAllReduce", r).message(), 1);
+    const status st = failure("ncclAllReduce", nccl_.allreduce_avg(comm_, data, n, ctx.stream));
+    if (!st) host_.abort(st.message(), 1);
     bytes_reduced_ += n * sizeof(float);
     return true;
   }
@@ -59,27 +56,28 @@ class nccl_communicator final : public communicator {
   [[noreturn]] void abort(const std::string& message, int code) override { host_.abort(message, code); }
 
  private:
-  static status failure(const char* call, ncclResult_t r) {
-    return status::error(std::string("NCCL: ") + call + " failed: " + ncclGetErrorString(r));
+  // ok when `err` is nullptr
+  static status failure(const char* call, const char* err) {
+    return err ? status::error(std::string("NCCL: ") + call + " failed: " + err) : status::ok();
   }
   communicator& host_;
-  ncclComm_t comm_ = nullptr;
+  const pluma_cuda_nccl_api& nccl_;
+  void* comm_ = nullptr;
 };
 
 }  // namespace
-#endif
 
 status nccl_communicator_open(communicator& host, std::unique_ptr<communicator>& out) {
-#ifdef PLUMA_HAVE_NCCL
-  auto c = std::make_unique<nccl_communicator>(host);
+  if (!nccl_compiled())
+    return status::error("this build has no NCCL (it needs the CUDA backend, MPI and libnccl with nccl.h)");
+  std::string why;
+  const pluma_cuda_module* m = cuda_module(&why);
+  if (!m) return status::error(why);
+  if (!m->nccl) return status::error("the CUDA backend module was built without NCCL");
+  auto c = std::make_unique<nccl_communicator>(host, *m->nccl);
   PLUMA_TRY(c->open());
   out = std::move(c);
   return status::ok();
-#else
-  (void)host;
-  (void)out;
-  return status::error("this build has no NCCL (it needs the CUDA backend, MPI and libnccl with nccl.h)");
-#endif
 }
 
 }  // namespace pluma

@@ -1,7 +1,8 @@
 // nccl_communicator: data-parallel training on GPUs. It wraps the run's MPI communicator: every host
 // operation (losses, flags, broadcasts, the checks between ranks) still goes through MPI, while gradients in
 // device memory are averaged in place by ncclAllReduce (ncclAvg) on the trainer's stream, so they never cross
-// through the host. The NCCL unique id travels from rank 0 through MPI. Built when the CUDA backend, MPI and
+// through the host. The NCCL unique id travels from rank 0 through MPI. NCCL itself is in the CUDA module
+// (libpluma_cuda.so, model/core/cuda_module.h), loaded on first use. Built when the CUDA backend, MPI and
 // NCCL (libnccl + nccl.h, e.g. /usr/local/cuda) are all found; nccl_compiled() says whether it was.
 #pragma once
 #include <memory>

@@ -1,5 +1,6 @@
-// Device memory and the device query: CUDA runtime calls when the backend is built, clear internal check
-// failures otherwise (only cuda_available() may be asked anywhere).
+// Device memory and the device query, through the CUDA module's device table (model/core/cuda_module.h). The
+// query and allocations load the module; every other call finds it loaded (a device was found first), or is an
+// internal error saying why not.
 #include "model/core/device_arena.h"
 
 #include <cstdio>
@@ -7,21 +8,20 @@
 #include <utility>
 
 #include "model/core/check.h"
-
-#ifdef PLUMA_HAVE_CUDA
-#include "model/core/cuda_check.h"
-#endif
+#include "model/core/cuda_module.h"
 
 namespace pluma {
 
 namespace {
 
-[[maybe_unused]] constexpr const char* no_backend =
-    "this build has no CUDA backend (configured without nvcc, or with -DPLUMA_CUDA=OFF)";
-
-#ifdef PLUMA_HAVE_CUDA
-cudaStream_t stream_of(const exec_context& ctx) { return static_cast<cudaStream_t>(ctx.stream); }
-#endif
+// The device table of the loaded module; an internal check failure without one.
+const pluma_cuda_device_api& dev() {
+  if (const pluma_cuda_module* m = cuda_module_if_loaded()) return *m->device;
+  std::string why;
+  const pluma_cuda_module* m = cuda_module(&why);
+  PLUMA_CHECK(m != nullptr, why.c_str());
+  return *m->device;
+}
 
 }  // namespace
 
@@ -34,126 +34,72 @@ bool cuda_compiled() {
 }
 
 bool cuda_available(std::string& why) {
-#ifdef PLUMA_HAVE_CUDA
+  const pluma_cuda_module* m = cuda_module(&why);
+  if (!m) return false;
   int count = 0;
-  cudaError_t err = cudaGetDeviceCount(&count);
-  if (err == cudaSuccess && count == 0) {
-    why = "no CUDA-capable device is detected";
-    return false;
-  }
-  if (err == cudaSuccess) err = cudaFree(nullptr);   // creates the context: the driver really works
-  if (err != cudaSuccess) {
-    why = cudaGetErrorString(err);
-    cudaGetLastError();   // clear the sticky-free error state for later calls
-    return false;
-  }
-  why.clear();
-  return true;
-#else
-  why = no_backend;
-  return false;
-#endif
+  const char* err = m->device->device_count(&count);
+  if (!err && count == 0) err = "no CUDA-capable device is detected";
+  if (!err) err = m->device->init_context();   // creates the context: the driver really works
+  why = err ? err : "";
+  return err == nullptr;
 }
 
 std::string cuda_device_description() {
-#ifdef PLUMA_HAVE_CUDA
   std::string why;
   if (!cuda_available(why)) return "";
-  int dev = 0;
-  cudaDeviceProp p{};
-  if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&p, dev) != cudaSuccess) return "";
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%s (sm_%d%d, %d SMs, %.1f GiB)", p.name, p.major, p.minor,
-                p.multiProcessorCount, static_cast<double>(p.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0));
+  dev().describe(buf, sizeof buf);
   return buf;
-#else
-  return "";
-#endif
 }
 
 status cuda_use_device(int index, int& used) {
   used = 0;
-#ifdef PLUMA_HAVE_CUDA
-  // The device is selected before anything creates a context: cuda_available()'s cudaFree(nullptr) would
-  // otherwise open one on device 0 for every rank of the host.
-  int count = 0;
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count < 1) {
-    cudaGetLastError();
-    return status::error(std::string("no CUDA device: ") +
-                         (err != cudaSuccess ? cudaGetErrorString(err) : "no CUDA-capable device is detected"));
-  }
-  used = (index < 0 ? 0 : index) % count;
-  const cudaError_t set = cudaSetDevice(used);
-  if (set != cudaSuccess) {
-    cudaGetLastError();
-    return status::error("cudaSetDevice(" + std::to_string(used) + "): " + cudaGetErrorString(set));
-  }
+  // The device is selected before anything creates a context: cuda_available()'s would otherwise open one on
+  // device 0 for every rank of the host.
   std::string why;
+  const pluma_cuda_module* m = cuda_module(&why);
+  if (!m) return status::error("no CUDA device: " + why);
+  int count = 0;
+  const char* err = m->device->device_count(&count);
+  if (err || count < 1) return status::error(std::string("no CUDA device: ") + (err ? err : "no CUDA-capable device is detected"));
+  used = (index < 0 ? 0 : index) % count;
+  if (const char* set = m->device->set_device(used))
+    return status::error("cudaSetDevice(" + std::to_string(used) + "): " + set);
   if (!cuda_available(why)) return status::error("no CUDA device: " + why);   // the context, on `used`
   return status::ok();
-#else
-  (void)index;
-  return status::error(std::string("no CUDA device: ") + no_backend);
-#endif
 }
 
-void* cuda_stream_create() {
-#ifdef PLUMA_HAVE_CUDA
-  cudaStream_t s = nullptr;
-  CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  return s;
-#else
-  PLUMA_CHECK(false, no_backend);
-  return nullptr;
-#endif
-}
+void* cuda_stream_create() { return dev().stream_create(); }
 
 void cuda_stream_destroy(void* stream) {
-#ifdef PLUMA_HAVE_CUDA
-  if (stream) CUDA_CHECK(cudaStreamDestroy(static_cast<cudaStream_t>(stream)));
-#else
-  PLUMA_CHECK(stream == nullptr, no_backend);
-#endif
+  if (stream) dev().stream_destroy(stream);
 }
 
-void device_synchronize(const exec_context& ctx) {
-#ifdef PLUMA_HAVE_CUDA
-  CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
-#else
-  PLUMA_CHECK(false, no_backend);
-#endif
+void device_synchronize(const exec_context& ctx) { dev().synchronize(ctx.stream); }
+
+void device_copy_to(const exec_context& ctx, void* dev_ptr, const void* host, size_t bytes) {
+  if (bytes) dev().copy_to_device(dev_ptr, host, bytes, ctx.stream);
 }
 
-void device_copy_to(const exec_context& ctx, void* dev, const void* host, size_t bytes) {
-#ifdef PLUMA_HAVE_CUDA
-  if (bytes) CUDA_CHECK(cudaMemcpyAsync(dev, host, bytes, cudaMemcpyHostToDevice, stream_of(ctx)));
-#else
-  PLUMA_CHECK(false, no_backend);
-#endif
+void device_copy_from(const exec_context& ctx, void* host, const void* dev_ptr, size_t bytes) {
+  dev().copy_to_host(host, dev_ptr, bytes, ctx.stream);
 }
 
-void device_copy_from(const exec_context& ctx, void* host, const void* dev, size_t bytes) {
-#ifdef PLUMA_HAVE_CUDA
-  if (bytes) CUDA_CHECK(cudaMemcpyAsync(host, dev, bytes, cudaMemcpyDeviceToHost, stream_of(ctx)));
-  CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
-#else
-  PLUMA_CHECK(false, no_backend);
-#endif
+void device_copy(const exec_context& ctx, void* dst, const void* src, size_t bytes) {
+  if (bytes) dev().copy_on_device(dst, src, bytes, ctx.stream);
 }
 
-void device_memset(const exec_context& ctx, void* dev, int byte, size_t bytes) {
-#ifdef PLUMA_HAVE_CUDA
-  if (bytes) CUDA_CHECK(cudaMemsetAsync(dev, byte, bytes, stream_of(ctx)));
-#else
-  PLUMA_CHECK(false, no_backend);
-#endif
+void device_memset(const exec_context& ctx, void* dev_ptr, int byte, size_t bytes) {
+  if (bytes) dev().memset(dev_ptr, byte, bytes, ctx.stream);
 }
+
+void* device_event_create() { return dev().event_create(); }
+void device_event_destroy(void* event) { dev().event_destroy(event); }
+void device_event_record(void* event, const exec_context& ctx) { dev().event_record(event, ctx.stream); }
+float device_event_elapsed_ms(void* start, void* end) { return dev().event_elapsed_ms(start, end); }
 
 device_buffer::~device_buffer() {
-#ifdef PLUMA_HAVE_CUDA
-  if (ptr_) cudaFree(ptr_);   // no check: a destructor may run after the context is gone
-#endif
+  if (ptr_) dev().free(ptr_);   // unchecked in the module: a destructor may run after the context is gone
 }
 
 device_buffer::device_buffer(device_buffer&& o) noexcept
@@ -171,21 +117,17 @@ device_buffer& device_buffer::operator=(device_buffer&& o) noexcept {
 status device_buffer::allocate(size_t bytes) {
   *this = device_buffer();
   if (bytes == 0) return status::ok();
-#ifdef PLUMA_HAVE_CUDA
-  const cudaError_t err = cudaMalloc(&ptr_, bytes);
-  if (err != cudaSuccess) {
-    ptr_ = nullptr;
-    cudaGetLastError();
+  std::string why;
+  const pluma_cuda_module* m = cuda_module(&why);
+  if (!m) return status::error(why);
+  if (const char* err = m->device->malloc(&ptr_, bytes)) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "cannot allocate %.2f GiB on the GPU (%s): reduce the batch size or the model",
-                  static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0), cudaGetErrorString(err));
+                  static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0), err);
     return status::error(buf);
   }
   bytes_ = bytes;
   return status::ok();
-#else
-  return status::error(no_backend);
-#endif
 }
 
 status device_arena::resize(size_t n_floats, const exec_context& ctx) {

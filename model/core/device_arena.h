@@ -1,7 +1,9 @@
 // Device memory for the engine: whether a usable CUDA device is present, raw device buffers, and arenas on
 // the GPU carved by the same size table as their host twins (model/core/arena.h), plus the few stream
-// operations a model needs around its ops (copies, zeroing, waiting). In a build without the CUDA backend
-// everything compiles: cuda_available() says why not, and every other call is an internal check failure.
+// operations a model needs around its ops (copies, zeroing, waiting). The CUDA runtime is in the CUDA module
+// (model/core/cuda_module.h), loaded by the first cuda_available() or allocation: without it (a build without
+// the CUDA backend, or a module that cannot be loaded) cuda_available() says why, an allocation is an error, and
+// every other call is an internal check failure.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -37,8 +39,17 @@ void device_synchronize(const exec_context& ctx);
 // device returns at once, so `host` must stay unchanged until the stream reaches it (or synchronize).
 void device_copy_to(const exec_context& ctx, void* dev, const void* host, size_t bytes);
 void device_copy_from(const exec_context& ctx, void* host, const void* dev, size_t bytes);
+// Device to device, on ctx.stream.
+void device_copy(const exec_context& ctx, void* dst, const void* src, size_t bytes);
 // Sets `bytes` bytes at dev to `byte` on ctx.stream (0xFF makes every float a NaN: a poison for tests).
 void device_memset(const exec_context& ctx, void* dev, int byte, size_t bytes);
+
+// Events on a stream, for timing its work (the benchmarks): the milliseconds between two recorded events,
+// waiting for the second.
+void* device_event_create();
+void device_event_destroy(void* event);
+void device_event_record(void* event, const exec_context& ctx);
+float device_event_elapsed_ms(void* start, void* end);
 
 // One block of device memory, freed with the object.
 class device_buffer {

@@ -27,7 +27,6 @@
 #include "model/ops/softmax_xent.h"
 
 #ifdef PLUMA_HAVE_CUDA
-#include "model/core/cuda_check.h"
 #include "model/ops/cuda/backend.h"
 #endif
 
@@ -77,23 +76,18 @@ struct dev_ints {
 
 // Median milliseconds of f() over reps runs on ctx's stream, after warm-up runs.
 double time_ms(const exec_context& ctx, int reps, const std::function<void()>& f) {
-  cudaStream_t s = static_cast<cudaStream_t>(ctx.stream);
   for (int i = 0; i < 3; i++) f();
-  cudaEvent_t a, b;
-  CUDA_CHECK(cudaEventCreate(&a));
-  CUDA_CHECK(cudaEventCreate(&b));
+  void* a = device_event_create();
+  void* b = device_event_create();
   std::vector<double> ms;
   for (int i = 0; i < reps; i++) {
-    CUDA_CHECK(cudaEventRecord(a, s));
+    device_event_record(a, ctx);
     f();
-    CUDA_CHECK(cudaEventRecord(b, s));
-    CUDA_CHECK(cudaEventSynchronize(b));
-    float t = 0.0f;
-    CUDA_CHECK(cudaEventElapsedTime(&t, a, b));
-    ms.push_back(t);
+    device_event_record(b, ctx);
+    ms.push_back(device_event_elapsed_ms(a, b));
   }
-  CUDA_CHECK(cudaEventDestroy(a));
-  CUDA_CHECK(cudaEventDestroy(b));
+  device_event_destroy(a);
+  device_event_destroy(b);
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
 }
@@ -113,10 +107,7 @@ int run(const shape& sh, int reps, cuda::matmul_precision prec) {
   // ---- the two ceilings: device-to-device copy bandwidth, and a large matmul in each precision
   const size_t copy_n = size_t(1) << 28;   // 1 GiB of floats each way
   dev_floats csrc(ctx, copy_n), cdst(ctx, copy_n);
-  const double copy_ms = time_ms(ctx, reps, [&] {
-    CUDA_CHECK(cudaMemcpyAsync(cdst.p, csrc.p, copy_n * 4, cudaMemcpyDeviceToDevice,
-                               static_cast<cudaStream_t>(ctx.stream)));
-  });
+  const double copy_ms = time_ms(ctx, reps, [&] { device_copy(ctx, cdst.p, csrc.p, copy_n * 4); });
   const double bw = 2.0 * copy_n * 4 / (copy_ms * 1e-3);   // bytes read + written per second
   const int G = 8192;
   dev_floats ga(ctx, size_t(G) * G), gb(ctx, size_t(G) * G), gc(ctx, size_t(G) * G);

@@ -67,10 +67,12 @@ bundle() {
   stage=$(mktemp -d)
   mkdir -p "$stage/bin" "$stage/lib" "$stage/data"
   for p in "${targets[@]}"; do cp "$build/$p" "$stage/bin/" && strip "$stage/bin/$p"; done
+  # the CUDA backend module, found beside the programs when they load it
+  cp "$build/libpluma_cuda.so" "$stage/bin/" && strip "$stage/bin/libpluma_cuda.so" || die "no libpluma_cuda.so in $build"
   # shared libraries outside the C/C++ runtime and the CUDA toolkit (which the GPU image has). libstdc++ stays
   # out: Debian 12's asks for glibc 2.36, our programs alone for less (MANIFEST says which)
   local lib
-  for lib in $(for p in "${targets[@]}"; do ldd "$build/$p"; done | awk '/=> \//{print $3}' | sort -u); do
+  for lib in $(for p in "${targets[@]}" libpluma_cuda.so; do ldd "$build/$p"; done | awk '/=> \//{print $3}' | sort -u); do
     case "$(basename "$lib")" in
       libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) continue ;;
       libcuda.so*|libcudart.so*|libcublas.so*|libcublasLt.so*|libnvidia*) continue ;;
@@ -212,7 +214,7 @@ run() {
       -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON && cmake --build '$work/build' -j \$(nproc)" \
       || die "no bundle and no build: run 'bash tools/bench/gpu_bench.sh bundle' where the dependencies are"
     mkdir -p "$work/bin" "$work/data"
-    for a in $PROGRAMS; do [ -x "$work/build/$a" ] && cp "$work/build/$a" "$work/bin/"; done
+    for a in $PROGRAMS libpluma_cuda.so; do [ -f "$work/build/$a" ] && cp "$work/build/$a" "$work/bin/"; done
     [ -f "$ROOT/../shared/data/tinyshakespeare.txt" ] && cp "$ROOT/../shared/data/tinyshakespeare.txt" "$work/data/"
   fi
   bin=$work/bin; lib=$work/lib; data=$work/data

@@ -2,6 +2,8 @@
 // dispatch here on ctx.dev == device::cuda in a build with PLUMA_HAVE_CUDA. Every pointer is device memory
 // (tokens and targets too); work is queued on ctx.stream (a cudaStream_t, nullptr = the default stream) and
 // no op synchronises with the host. Plain C++: included by the dispatching .cpp files.
+// Two definitions: the kernels' launchers in the CUDA module (model/ops/cuda/*.cu, libpluma_cuda.so), and in
+// the host, forwarders through the module's table (forward.cpp), which load the module on first use.
 #pragma once
 #include <cstddef>
 
@@ -19,7 +21,9 @@ namespace pluma::cuda {
 enum class matmul_precision { fp32, tf32, bf16 };
 void set_matmul_precision(matmul_precision p);
 matmul_precision get_matmul_precision();
-const char* matmul_precision_name(matmul_precision p);   // "fp32", "tf32", "bf16"
+inline const char* matmul_precision_name(matmul_precision p) {
+  return p == matmul_precision::tf32 ? "tf32" : p == matmul_precision::bf16 ? "bf16" : "fp32";
+}
 // Tests only: route every new matmul plan through the cublasGemmEx fallback instead of cuBLASLt.
 void set_matmul_fallback(bool on);
 

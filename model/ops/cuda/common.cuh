@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "model/core/check.h"
-#include "model/core/cuda_check.h"
+#include "model/ops/cuda/cuda_check.h"
 #include "model/core/exec.h"
 
 namespace pluma::cuda {

@@ -206,14 +206,6 @@ struct dout_terms {
 
 void set_matmul_precision(matmul_precision p) { gemm_engine::get().precision = p; }
 matmul_precision get_matmul_precision() { return gemm_engine::get().precision; }
-const char* matmul_precision_name(matmul_precision p) {
-  switch (p) {
-    case matmul_precision::tf32: return "tf32";
-    case matmul_precision::bf16: return "bf16";
-    case matmul_precision::fp32: break;
-  }
-  return "fp32";
-}
 
 void set_matmul_fallback(bool on) { gemm_engine::get().force_fallback = on; }
 

@@ -1,7 +1,7 @@
 // Checks for every CUDA runtime and cuBLAS call and every kernel launch: on failure, print the file, line,
 // the call and the error string, then abort. A failed CUDA call inside an op is an engine invariant (a
 // bad launch, an out-of-memory mid-step, a lost device); boundary errors use pluma::status instead.
-// Include only from CUDA translation units (.cu) or files built with the CUDA toolkit's headers.
+// Include only from the CUDA backend module's sources (model/ops/cuda/*.cu).
 #pragma once
 #include <cstdio>
 #include <cstdlib>
