@@ -1,11 +1,13 @@
-// loss_plot: training curves from a metrics log as a self-contained SVG picture: axes with ticks and labels,
-// a legend, the train and val losses of the evaluations (points joined by lines) and, faintly, the loss of
-// the logged training batches; a translator's validation BLEU against an axis of its own, on the right.
+// loss_plot: training curves from a metrics log as a self-contained SVG picture (a train/line_chart): axes
+// with ticks and labels, a legend, the train and val losses of the evaluations (points joined by lines) and,
+// faintly, the loss of the logged training batches; a translator's validation BLEU against an axis of its own,
+// on the right.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "model/core/status.h"
+#include "train/chart_axis.h"   // nice_ticks
 #include "train/metrics.h"
 
 namespace pluma {
@@ -19,8 +21,5 @@ struct loss_plot_options {
 
 // Fails when the log holds no loss value at all.
 status loss_plot_svg(const std::vector<metrics_record>& records, const loss_plot_options& opt, std::string& svg);
-
-// Tick positions for [lo, hi]: about `target` "nice" values (1, 2 or 5 times a power of ten) inside it.
-std::vector<double> nice_ticks(double lo, double hi, int target);
 
 }  // namespace pluma

@@ -18,6 +18,7 @@ int corpus_one(const uint8_t* data, size_t size);       // UTF-8 checker and cor
 int parallel_one(const uint8_t* data, size_t size);     // TSV and line-aligned parallel corpus readers
 int metrics_one(const uint8_t* data, size_t size);      // metrics JSONL reader and the plot behind pluma plot
 int vectors_one(const uint8_t* data, size_t size);      // word vectors, analogy questions and expressions
+int chart_one(const uint8_t* data, size_t size);        // chart file reader and the chart behind pluma plot --chart
 
 struct target {
   const char* name;
@@ -26,7 +27,7 @@ struct target {
 inline constexpr target targets[] = {
     {"checkpoint", checkpoint_one}, {"tokenizer", tokenizer_one}, {"shard", shard_one},
     {"corpus", corpus_one},         {"parallel", parallel_one},   {"metrics", metrics_one},
-    {"vectors", vectors_one},
+    {"vectors", vectors_one},       {"chart", chart_one},
 };
 
 // The readers take paths: the bytes go to a file of this process's own (in /dev/shm when it exists), which
