@@ -135,8 +135,8 @@ def main():
         chart(pluma, os.path.join(a.svg_dir, f"bench-curve-train-{name}.svg"),
               f"GPT training ({LAYERS} layers, 2,048 tokens per step): achieved GFLOP/s", label, "GFLOP/s",
               [("pluma fp32", curve(0), {}), ("pluma bf16", curve(1), {}), ("PyTorch 1.13 fp32", curve(2), {}),
-               ("fp32 GEMM peak", [[lo, p32], [hi, p32]], {"dots": False, "width": 1}),
-               ("bf16 GEMM peak", [[lo, p16], [hi, p16]], {"dots": False, "width": 1})])
+               ("fp32 GEMM peak", [[lo, p32], [hi, p32]], {"dots": False}),
+               ("bf16 GEMM peak", [[lo, p16], [hi, p16]], {"dots": False})])
     chart(pluma, os.path.join(a.svg_dir, "bench-curve-generate.svg"),
           "GPT generation (4 layers, width 128), batch 1: tokens/s", "context (tokens)", "tokens/s",
           [("pluma fp32", [[c, v[0]] for c, v in sorted(gens.items())], {}),
