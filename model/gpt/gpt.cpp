@@ -5,9 +5,9 @@
 #include "model/ops/attention.h"
 #include "model/ops/dropout.h"
 #include "model/ops/embedding.h"
-#include "model/ops/gelu.h"
 #include "model/ops/layernorm.h"
 #include "model/ops/matmul.h"
+#include "model/ops/mlp_gelu.h"
 #include "model/ops/residual.h"
 #include "model/ops/softmax_xent.h"
 #include "model/ops/tensor_util.h"
@@ -39,7 +39,7 @@ float gpt_model::forward(const int* inputs, const int* targets, int B, int T, rn
     float* attproj = a.attproj + lc;                       // (B, T, C)
     float* res2 = a.res2 + lc;                             // (B, T, C)
     float* ln2 = a.ln2 + lc;                               // (B, T, C)
-    float* fch = a.fch + 4 * lc;                           // (B, T, 4*C)
+    float* fch = a.fch + 4 * lc;                           // (B, T, 4*C) mlp_gelu's saved state
     float* fch_gelu = a.fch_gelu + 4 * lc;                 // (B, T, 4*C)
     float* fcproj = a.fcproj + lc;                         // (B, T, C)
     float* res3 = a.res3 + lc;                             // (B, T, C)
@@ -56,8 +56,7 @@ float gpt_model::forward(const int* inputs, const int* targets, int B, int T, rn
     residual_forward(ctx, res2, x, attn_out, long(BT) * C);
 
     layernorm_forward(ctx, ln2, a.ln2_mean + ln, a.ln2_rstd + ln, res2, param(w.ln2w), param(w.ln2b), BT, C);
-    matmul_forward(ctx, fch, ln2, param(w.fcw), param(w.fcb), BT, C, 4 * C);
-    gelu_forward(ctx, fch_gelu, fch, long(BT) * 4 * C);
+    matmul_gelu_forward(ctx, fch, fch_gelu, ln2, param(w.fcw), param(w.fcb), BT, C, 4 * C);
     matmul_forward(ctx, fcproj, fch_gelu, param(w.fcprojw), param(w.fcprojb), BT, 4 * C, C);
     const float* mlp_out = fcproj;
     if (drop) {
@@ -109,11 +108,9 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
       dropout_backward(ctx, g.ddrop, g.dresidual, a.fcproj_mask + lc, BTC);
       dmlp_out = g.ddrop;
     }
-    tensor_fill(ctx, g.dfch_gelu, 0.0f, 4 * BTC);
-    matmul_backward(ctx, g.dfch_gelu, grad(w.fcprojw), grad(w.fcprojb), dmlp_out, a.fch_gelu + 4 * lc,
-                    param(w.fcprojw), BT, 4 * C, C);
     tensor_fill(ctx, g.dfch, 0.0f, 4 * BTC);
-    gelu_backward(ctx, g.dfch, a.fch + 4 * lc, g.dfch_gelu, 4 * BTC);
+    gelu_matmul_backward(ctx, g.dfch, grad(w.fcprojw), grad(w.fcprojb), dmlp_out, a.fch + 4 * lc,
+                         a.fch_gelu + 4 * lc, param(w.fcprojw), g.dfch_gelu, BT, 4 * C, C);
     tensor_fill(ctx, g.dln, 0.0f, BTC);
     matmul_backward(ctx, g.dln, grad(w.fcw), grad(w.fcb), g.dfch, a.ln2 + lc, param(w.fcw), BT, C, 4 * C);
     layernorm_backward(ctx, g.dresidual, grad(w.ln2w), grad(w.ln2b), g.dln, a.res2 + lc, param(w.ln2w),

@@ -26,7 +26,7 @@ struct gpt_activations {
   float* ln2;            // (L, B, T, C)
   float* ln2_mean;       // (L, B, T)
   float* ln2_rstd;       // (L, B, T)
-  float* fch;            // (L, B, T, 4*C)
+  float* fch;            // (L, B, T, 4*C) mlp_gelu's saved state (the fc output, or GELU's derivative at it)
   float* fch_gelu;       // (L, B, T, 4*C)
   float* fcproj;         // (L, B, T, C)
   float* fcproj_mask;    // (L, B, T, C) (training only)
@@ -48,7 +48,7 @@ struct gpt_grad_scratch {
   float* datty;       // (B, T, C)
   float* dqkv;        // (B, T, 3*C)
   float* dfch;        // (B, T, 4*C)
-  float* dfch_gelu;   // (B, T, 4*C)
+  float* dfch_gelu;   // (B, T, 4*C) (scratch of the unfused mlp_gelu backward)
   float* dlogits;     // (B, T, V)
   float* dlosses;     // (B, T)
 };

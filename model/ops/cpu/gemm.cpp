@@ -13,13 +13,23 @@
 #include <vector>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/gemm_bf16.h"
 #include "model/ops/cpu/parallel.h"
 
 namespace pluma::cpu {
 namespace {
 
+// A plan's key: the desc, and whether the product is multiplied elementwise by a (M, N) tensor (C's strides)
+// before the accumulation.
+struct plan_key {
+  gemm_desc d;
+  bool mul = false;
+  bool operator==(const plan_key&) const = default;
+};
+
 struct gemm_desc_hash {
-  size_t operator()(const gemm_desc& d) const {
+  size_t operator()(const plan_key& k) const {
+    const gemm_desc& d = k.d;
     uint64_t h = 1469598103934665603ULL;
     auto mix = [&](int64_t v) { h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ULL; };
     for (int64_t v : {d.batch0, d.batch1, d.M, d.K, d.N}) mix(v);
@@ -31,6 +41,7 @@ struct gemm_desc_hash {
     mix(static_cast<int64_t>(d.alpha * 1e6f));
     mix(d.bias | d.accumulate << 1 | d.bf16 << 2);
     mix(d.threads);
+    mix(k.mul);
     return h;
   }
 };
@@ -54,14 +65,17 @@ size_t view_extent(int64_t rows, int64_t cols, const int64_t s[4]) {
 
 struct gemm_plan {
   dnnl::matmul prim;
-  dnnl::memory a, b, bias, c;
-  dnnl_exec_arg_t args[4];
+  dnnl::memory a, b, bias, c, mul;
+  dnnl_exec_arg_t args[5];
   int nargs = 0;
 };
 
 class gemm_cache {
  public:
-  void run(const gemm_desc& d, const float* A, const float* B, const float* bias, float* C) {
+  // d.bf16: A and B are rounded to bf16 here, unless A16 / B16 (their bf16 copies, spanning the same strided
+  // views) are given.
+  void run(const gemm_desc& d, const float* A, const float* B, const uint16_t* A16, const uint16_t* B16,
+           const float* bias, float* C, const float* mul) {
     std::lock_guard<std::mutex> lock(mu_);
     // oneDNN (OpenMP runtime) makes and runs primitives for omp_get_max_threads() threads
     const int outer = omp_get_max_threads();
@@ -72,20 +86,28 @@ class gemm_cache {
         if (now != outer) omp_set_num_threads(outer);
       }
     } restore_threads{outer, d.threads};
-    gemm_plan& p = plan(d);
-    if (d.bf16) {   // the operands' bf16 copies, spanning the same strided views
-      const size_t na = view_extent(d.M, d.K, d.a_strides), nb = view_extent(d.K, d.N, d.b_strides);
-      if (a16_.size() < na) a16_.resize(na);
-      if (b16_.size() < nb) b16_.resize(nb);
-      to_bf16(a16_.data(), A, na);
-      to_bf16(b16_.data(), B, nb);
-      p.a.set_data_handle(a16_.data());
-      p.b.set_data_handle(b16_.data());
+    gemm_plan& p = plan({d, mul != nullptr});
+    if (d.bf16) {
+      if (!A16) {
+        const size_t na = view_extent(d.M, d.K, d.a_strides);
+        if (a16_.size() < na) a16_.resize(na);
+        to_bf16(a16_.data(), A, na);
+        A16 = a16_.data();
+      }
+      if (!B16) {
+        const size_t nb = view_extent(d.K, d.N, d.b_strides);
+        if (b16_.size() < nb) b16_.resize(nb);
+        to_bf16(b16_.data(), B, nb);
+        B16 = b16_.data();
+      }
+      p.a.set_data_handle(const_cast<uint16_t*>(A16));
+      p.b.set_data_handle(const_cast<uint16_t*>(B16));
     } else {
       p.a.set_data_handle(const_cast<float*>(A));
       p.b.set_data_handle(const_cast<float*>(B));
     }
     if (d.bias) p.bias.set_data_handle(const_cast<float*>(bias));
+    if (mul) p.mul.set_data_handle(const_cast<float*>(mul));
     p.c.set_data_handle(C);
     const dnnl_status_t st = dnnl_primitive_execute(p.prim.get(), stream_.get(), p.nargs, p.args);
     PLUMA_CHECK(st == dnnl_success, "oneDNN matmul execution failed");
@@ -98,8 +120,9 @@ class gemm_cache {
   }
 
  private:
-  gemm_plan& plan(const gemm_desc& d) {
-    auto it = plans_.find(d);
+  gemm_plan& plan(const plan_key& key) {
+    const gemm_desc& d = key.d;
+    auto it = plans_.find(key);
     if (it != plans_.end()) return *it->second;
     if (plans_.size() >= max_plans) plans_.clear();  // many distinct shapes (e.g. prompt lengths): start over
     auto p = std::make_unique<gemm_plan>();
@@ -113,11 +136,10 @@ class gemm_cache {
                                   : dnnl::memory::desc();
       dnnl::primitive_attr attr;
       if (d.alpha != 1.0f) attr.set_output_scales(0, {d.alpha});
-      if (d.accumulate) {
-        dnnl::post_ops ops;
-        ops.append_sum(1.0f);
-        attr.set_post_ops(ops);
-      }
+      dnnl::post_ops ops;
+      if (key.mul) ops.append_binary(dnnl::algorithm::binary_mul, c_md);
+      if (d.accumulate) ops.append_sum(1.0f);
+      if (key.mul || d.accumulate) attr.set_post_ops(ops);
       dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, bias_md, c_md), attr, engine_);
       p->prim = dnnl::matmul(pd);
       p->a = dnnl::memory(a_md, engine_, nullptr);
@@ -130,18 +152,22 @@ class gemm_cache {
         p->bias = dnnl::memory(bias_md, engine_, nullptr);
         p->args[p->nargs++] = {DNNL_ARG_BIAS, p->bias.get()};
       }
+      if (key.mul) {
+        p->mul = dnnl::memory(c_md, engine_, nullptr);
+        p->args[p->nargs++] = {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p->mul.get()};
+      }
     } catch (const dnnl::error& e) {
       PLUMA_CHECK(false, e.what());
     }
     created_++;
-    return *plans_.emplace(d, std::move(p)).first->second;
+    return *plans_.emplace(key, std::move(p)).first->second;
   }
 
   static constexpr size_t max_plans = 512;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream_{engine_};
   std::mutex mu_;
-  std::unordered_map<gemm_desc, std::unique_ptr<gemm_plan>, gemm_desc_hash> plans_;
+  std::unordered_map<plan_key, std::unique_ptr<gemm_plan>, gemm_desc_hash> plans_;
   size_t created_ = 0;
   std::vector<uint16_t> a16_, b16_;   // bf16 operands (grown, never shrunk)
 };
@@ -151,23 +177,41 @@ gemm_cache& cache() {
   return c;
 }
 
-}  // namespace
-
-void gemm(const gemm_desc& desc, const float* A, const float* B, const float* bias, float* C) {
+gemm_desc checked(const gemm_desc& desc) {
   PLUMA_CHECK(desc.M > 0 && desc.K > 0 && desc.N > 0 && desc.batch0 > 0 && desc.batch1 > 0, "gemm: empty dimensions");
   PLUMA_CHECK(!(desc.bias && (desc.alpha != 1.0f || desc.batch0 * desc.batch1 > 1)), "gemm: bias only unscaled, unbatched");
   PLUMA_CHECK(!(desc.bf16 && desc.batch0 * desc.batch1 > 1), "gemm: bf16 only unbatched");
   gemm_desc d = desc;
   const int64_t macs = d.batch0 * d.batch1 * d.M * d.K * d.N;
   d.threads = macs >= gemm_parallel_min_macs ? omp_get_max_threads() : 1;
-  cache().run(d, A, B, bias, C);
+  return d;
 }
 
+}  // namespace
+
+void gemm(const gemm_desc& desc, const float* A, const float* B, const float* bias, float* C) {
+  cache().run(checked(desc), A, B, nullptr, nullptr, bias, C, nullptr);
+}
+
+void gemm_bf16(const gemm_desc& desc, const float* A, const uint16_t* A16, const float* B, const uint16_t* B16,
+               const float* bias, float* C) {
+  PLUMA_CHECK(desc.bf16, "gemm_bf16: a bf16 desc");
+  cache().run(checked(desc), A, B, A16, B16, bias, C, nullptr);
+}
+
+void gemm_mul(const gemm_desc& desc, const float* A, const uint16_t* A16, const float* B, const float* mul,
+              float* C) {
+  PLUMA_CHECK(!desc.bias && desc.alpha == 1.0f, "gemm_mul: no bias, no scale");
+  cache().run(checked(desc), A, B, desc.bf16 ? A16 : nullptr, nullptr, nullptr, C, mul);
+}
+
+size_t bf16_view_extent(int64_t rows, int64_t cols, const int64_t s[4]) { return view_extent(rows, cols, s); }
+
+// Vectorized (the compiler turns the loop into AVX-512 code) and split over the threads for large inputs.
 void to_bf16(uint16_t* out, const float* in, size_t n) {
-  // On the threads only for large arrays: an OpenMP region, even one its if-clause makes serial, costs about
-  // as much as converting a decoding step's 128 values.
-  parallel_for_range(static_cast<long>(n), static_cast<long>(n) >= (1L << 18) ? static_cast<long>(n) : 0,
-                     [&](long i0, long i1) {
+  // parallel_for_range stays off OpenMP for small arrays (a decoding step's 128 values): a region, even one
+  // an if-clause makes serial, costs about as much as the conversion.
+  parallel_for_range(static_cast<long>(n), static_cast<long>(n) * 2, [&](long i0, long i1) {
 #pragma omp simd
     for (long i = i0; i < i1; i++) {
       uint32_t x;

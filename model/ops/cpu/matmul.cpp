@@ -4,7 +4,12 @@
 // Backward accumulates straight into the gradients with oneDNN's sum post-op (no temporaries).
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
+#include <cstdint>
+#include <vector>
+
 #include "model/ops/cpu/gemm.h"
+#include "model/ops/cpu/gemm_bf16.h"
+#include "model/ops/cpu/matmul_bf16.h"
 #include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
 #include "model/ops/matmul.h"
@@ -28,6 +33,18 @@ gemm_desc plain_gemm(int M, int K, int N, bool a_trans, bool b_trans, bool bias,
 
 }  // namespace
 
+const uint16_t* bf16_copy(const float* x, size_t n) {
+  thread_local std::vector<uint16_t> buf;   // grown, then reused
+  if (buf.size() < n) buf.resize(n);
+  to_bf16(buf.data(), x, n);
+  return buf.data();
+}
+
+matmul_backward_descs matmul_backward_gemms(int N, int C, int OC) {
+  // dout read as a transposed (OC, N) for dweight
+  return {plain_gemm(N, OC, C, false, false, false, true), plain_gemm(OC, N, C, true, false, false, true)};
+}
+
 void matmul_forward(const exec_context&, float* out, const float* inp, const float* weight,
                     const float* bias, int N, int C, int OC) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_forward: bad dimensions");
@@ -41,10 +58,16 @@ void matmul_backward(const exec_context&, float* dinp, float* dweight, float* db
                      const float* inp, const float* weight, int N, int C, int OC) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_backward: bad dimensions");
   if (N == 0) return;
-  // dinp (N, C) += dout (N, OC) · weight (OC, C)
-  if (dinp) gemm(plain_gemm(N, OC, C, false, false, false, true), dout, weight, nullptr, dinp);
-  // dweight (OC, C) += doutᵀ (OC, N) · inp (N, C), dout read as a transposed (OC, N)
-  gemm(plain_gemm(OC, N, C, true, false, false, true), dout, inp, nullptr, dweight);
+  // With bf16 products dout is rounded once for both.
+  const matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
+  if (d.dweight.bf16) {
+    const uint16_t* dout16 = bf16_copy(dout, size_t(N) * OC);
+    if (dinp) gemm_bf16(d.dinp, dout, dout16, weight, nullptr, nullptr, dinp);
+    gemm_bf16(d.dweight, dout, dout16, inp, nullptr, nullptr, dweight);
+  } else {
+    if (dinp) gemm(d.dinp, dout, weight, nullptr, dinp);
+    gemm(d.dweight, dout, inp, nullptr, dweight);
+  }
   // dbias (OC) += column sums of dout
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }

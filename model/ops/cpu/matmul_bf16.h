@@ -1,0 +1,21 @@
+// What the CPU matmul shares with the fused ops built on its products (cpu/mlp_gelu.cpp): the GEMM descs of
+// a Linear layer's backward, and the bf16 copy of an operand used by more than one product.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "model/ops/cpu/gemm.h"
+
+namespace pluma::cpu {
+
+// The two products of matmul_backward (shapes as model/ops/matmul.h), both accumulating, bf16 as matmul_bf16():
+// dinp (N, C) += dout (N, OC) · weight (OC, C); dweight (OC, C) += doutᵀ (OC, N) · inp (N, C).
+struct matmul_backward_descs {
+  gemm_desc dinp, dweight;
+};
+matmul_backward_descs matmul_backward_gemms(int N, int C, int OC);
+
+// The bf16 copy of x: (n), in a buffer of the calling thread, valid until its next call.
+const uint16_t* bf16_copy(const float* x, size_t n);
+
+}  // namespace pluma::cpu

@@ -1,0 +1,43 @@
+// The fused MLP GELU on the CPU: forward is the fc product, then one pass that writes gelu(pre) and replaces
+// pre by gelu'(pre) = Phi(pre) + pre * phi(pre); backward is the projection's backward with the input gradient
+// product multiplied by gelu'(pre) and added into dpre (oneDNN post-ops: binary mul, then sum).
+#include "model/ops/cpu/mlp_gelu.h"
+
+#include "model/core/check.h"
+#include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/gemm_bf16.h"
+#include "model/ops/cpu/matmul_bf16.h"
+#include "model/ops/cpu/parallel.h"
+#include "model/ops/cpu/vec_math.h"
+
+namespace pluma::cpu {
+
+void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, const float* inp,
+                         const float* weight, const float* bias, int N, int C, int OC) {
+  matmul_forward(ctx, saved, inp, weight, bias, N, C, OC);
+  const long n = long(N) * OC;
+  parallel_for_range(n, n, [&](long i0, long i1) {
+    vec_for_each(i1 - i0, [&](long i, int w) {
+      const long at = i0 + i;
+      const vec16 x = vec_load_part(saved + at, w);
+      vec16 cdf, pdf;
+      vec_normal_cdf_pdf(x, cdf, pdf);
+      vec_store_part(out + at, x * cdf, w);
+      vec_store_part(saved + at, cdf + x * pdf, w);
+    });
+  });
+}
+
+void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, float* dbias, const float* dout,
+                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC) {
+  PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "gelu_matmul_backward: bad dimensions");
+  if (N == 0) return;
+  const matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
+  const uint16_t* dout16 = d.dinp.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
+  gemm_mul(d.dinp, dout, dout16, weight, saved, dpre);   // dpre += (dout · weight) ⊙ gelu'(pre)
+  if (d.dweight.bf16) gemm_bf16(d.dweight, dout, dout16, gelu_out, nullptr, nullptr, dweight);
+  else gemm(d.dweight, dout, gelu_out, nullptr, dweight);
+  if (dbias) add_column_sums(dbias, dout, N, OC);
+}
+
+}  // namespace pluma::cpu

@@ -1,0 +1,13 @@
+// The CPU's fused MLP GELU (model/ops/mlp_gelu.h): saved holds gelu'(pre), which backward multiplies into the
+// projection's input gradient inside the oneDNN product (a binary post-op), so no GELU pass runs in backward.
+#pragma once
+#include "model/core/exec.h"
+
+namespace pluma::cpu {
+
+void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, const float* inp,
+                         const float* weight, const float* bias, int N, int C, int OC);
+void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
+                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC);
+
+}  // namespace pluma::cpu

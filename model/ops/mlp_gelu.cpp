@@ -1,0 +1,34 @@
+// mlp_gelu: the fused CPU kernels (cpu/mlp_gelu.h), or on other devices the unfused ops in sequence.
+#include "model/ops/mlp_gelu.h"
+
+#include "model/ops/cpu/mlp_gelu.h"
+#include "model/ops/gelu.h"
+#include "model/ops/matmul.h"
+#include "model/ops/op_profile.h"
+#include "model/ops/tensor_util.h"
+
+namespace pluma {
+
+void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, const float* inp,
+                         const float* weight, const float* bias, int N, int C, int OC) {
+  if (ctx.dev == device::cpu) {
+    op_profile_scope prof("matmul_gelu_forward");
+    return cpu::matmul_gelu_forward(ctx, saved, out, inp, weight, bias, N, C, OC);
+  }
+  matmul_forward(ctx, saved, inp, weight, bias, N, C, OC);   // saved: the pre-activation
+  gelu_forward(ctx, out, saved, long(N) * OC);
+}
+
+void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
+                          const float* saved, const float* gelu_out, const float* weight, float* scratch, int N,
+                          int C, int OC) {
+  if (ctx.dev == device::cpu) {
+    op_profile_scope prof("gelu_matmul_backward");
+    return cpu::gelu_matmul_backward(ctx, dpre, dweight, dbias, dout, saved, gelu_out, weight, N, C, OC);
+  }
+  tensor_fill(ctx, scratch, 0.0f, long(N) * C);
+  matmul_backward(ctx, scratch, dweight, dbias, dout, gelu_out, weight, N, C, OC);
+  gelu_backward(ctx, dpre, saved, scratch, long(N) * C);
+}
+
+}  // namespace pluma

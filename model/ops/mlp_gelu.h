@@ -1,0 +1,23 @@
+// mlp_gelu: the GELU of a transformer MLP fused with the products around it,
+//   out = gelu(inp · weightᵀ + bias)          (forward: the fc product, then GELU)
+//   backward of y = gelu_out · weightᵀ + bias  (the projection's backward, then GELU's, into d pre-activation)
+// The CPU keeps GELU's derivative from forward, so backward needs no GELU pass (the projection's input
+// gradient is multiplied by it inside the product). Elsewhere the unfused ops run one after the other.
+#pragma once
+#include "model/core/exec.h"
+
+namespace pluma {
+
+// out: (N, OC) = gelu(inp (N, C) · weight (OC, C)ᵀ + bias (OC, or nullptr)); saved: (N, OC), what
+// gelu_matmul_backward needs (backend-specific: gelu'(pre) on the CPU, pre elsewhere)
+void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, const float* inp,
+                         const float* weight, const float* bias, int N, int C, int OC);
+
+// Backward of y = gelu_out · weightᵀ + bias with gelu_out = gelu(pre) (from matmul_gelu_forward, whose saved
+// is given): with dout (N, OC), adds d pre into dpre (N, C), into dweight (OC, C) and dbias (OC, skipped when
+// nullptr). scratch: (N, C) floats the unfused path may use (overwritten).
+void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
+                          const float* saved, const float* gelu_out, const float* weight, float* scratch, int N,
+                          int C, int OC);
+
+}  // namespace pluma
