@@ -114,16 +114,18 @@ def main():
         lstm_cks = {}
         for layers, hidden, iters in ((2, 256, a.lstm_iters), (3, 512, max(20, a.lstm_iters // 3))):
             tag = f"{layers}x{hidden}"
-            pl, pt, rss_pl, rss_pt = [], [], [], []
+            pl, pl16, pt, rss_pl, rss_pt = [], [], [], [], []
             for _ in range(a.repeats):
                 ck = os.path.join(tmp, f"lstm_{tag}.pluma")
-                tps, rss, _ = pluma_train_tps(pluma, ["--model", "lstm", "--layers", str(layers), "--hidden", str(hidden),
-                                                     "--context", "64", "--batch", "32", "--sampler", "windows",
-                                                     "--dropout", "0", "--iters", str(iters), "--eval-interval", "100000",
-                                                     "--eval-iters", "1"], tmp, th, out=ck)
+                lstm_args = ["--model", "lstm", "--layers", str(layers), "--hidden", str(hidden), "--context", "64",
+                             "--batch", "32", "--sampler", "windows", "--dropout", "0", "--iters", str(iters),
+                             "--eval-interval", "100000", "--eval-iters", "1"]
+                tps, rss, _ = pluma_train_tps(pluma, lstm_args, tmp, th, out=ck)
                 lstm_cks[tag] = ck
                 pl.append(64 * 32 / tps * 1e3)
                 rss_pl.append(rss)
+                tps, _, _ = pluma_train_tps(pluma, lstm_args + ["--precision", "bf16"], tmp, th)
+                pl16.append(64 * 32 / tps * 1e3)
                 out, _, rss = run(["/usr/bin/python3", os.path.join(ANCHORS, "lstm_char.py"), "--threads", str(th),
                                    "--layers", str(layers), "--hidden", str(hidden), "--max-iters", str(iters),
                                    "--eval-interval", "100000", "--eval-iters", "1", "--full-val", "0",
@@ -134,6 +136,11 @@ def main():
             rows.append((f"LSTM {tag} training (B32 T64)", f"{ms_pl:.1f} ms/iter", f"{ms_pt:.1f} ms/iter",
                          of_peak(lstm_train_flops(layers, hidden, hidden, 65, 64 * 32), ms_pl / 1e3, peak32),
                          f"{ms_pt / ms_pl:.2f}×", "≥ 2.0×" if hidden == 512 else "≥ 1.5×"))
+            ms16 = statistics.median(pl16)
+            rows.append((f"LSTM {tag} training, pluma --precision bf16 (PyTorch fp32)", f"{ms16:.1f} ms/iter",
+                         f"{ms_pt:.1f} ms/iter",
+                         of_peak(lstm_train_flops(layers, hidden, hidden, 65, 64 * 32), ms16 / 1e3, peak16),
+                         f"{ms_pt / ms16:.2f}×", ""))
             rows.append((f"LSTM {tag} training peak RSS", f"{max(rss_pl):.0f} MiB", f"{max(rss_pt):.0f} MiB", "",
                          f"{max(rss_pt) / max(rss_pl):.2f}×", "≤ PyTorch's"))
 
