@@ -1,6 +1,8 @@
 // checkpoint: writing and validating the .pluma file (safetensors layout). See checkpoint.h.
 #include "model/checkpoint.h"
 
+#include <sys/stat.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,18 +113,36 @@ status parse_entry(const std::string& name, const json& v, parsed_entry& out) {
   return status::ok();
 }
 
-status read_file(const std::string& path, std::vector<uint8_t>& out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return status::error("cannot open checkpoint " + path + ": " + errno_text());
-  out.clear();
-  uint8_t buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
-  bool bad = std::ferror(f);
-  std::fclose(f);
-  if (bad) return status::error("cannot read checkpoint " + path + ": " + errno_text());
-  return status::ok();
-}
+// An open checkpoint file: its size, and reads of byte ranges that fail with a message.
+class checkpoint_file {
+ public:
+  explicit checkpoint_file(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {}
+  ~checkpoint_file() {
+    if (f_) std::fclose(f_);
+  }
+  checkpoint_file(const checkpoint_file&) = delete;
+  checkpoint_file& operator=(const checkpoint_file&) = delete;
+
+  status open_size(uint64_t& size) {
+    if (!f_) return status::error("cannot open checkpoint " + path_ + ": " + errno_text());
+    struct stat st {};
+    if (::fstat(fileno(f_), &st) != 0 || !S_ISREG(st.st_mode))
+      return status::error("cannot read checkpoint " + path_ + ": not a regular file");
+    size = static_cast<uint64_t>(st.st_size);
+    return status::ok();
+  }
+  status read(uint64_t offset, void* into, uint64_t n) {
+    if (n == 0) return status::ok();
+    if (::fseeko(f_, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(into, 1, n, f_) != n)
+      return status::error("cannot read checkpoint " + path_ + ": " +
+                           (std::ferror(f_) ? errno_text() : std::string("the file ended early (changed while read?)")));
+    return status::ok();
+  }
+
+ private:
+  std::string path_;
+  std::FILE* f_;
+};
 
 }  // namespace
 
@@ -191,22 +211,26 @@ status checkpoint_write(const std::string& path, const checkpoint& ck) {
   return st;
 }
 
-status checkpoint_read(const std::string& path, checkpoint& out) {
-  std::vector<uint8_t> file;
-  PLUMA_TRY(read_file(path, file));
+status checkpoint_read(const std::string& path, checkpoint& out,
+                       const std::function<bool(const std::string&)>& wanted) {
+  checkpoint_file file(path);
+  uint64_t file_size = 0;
+  PLUMA_TRY(file.open_size(file_size));
   const std::string what = "checkpoint " + path;
-  if (file.size() < 8)
-    return status::error(what + " is too short (" + std::to_string(file.size()) +
+  if (file_size < 8)
+    return status::error(what + " is too short (" + std::to_string(file_size) +
                          " bytes): a .pluma file starts with an 8-byte header length");
   uint64_t header_len = 0;
-  std::memcpy(&header_len, file.data(), 8);
+  PLUMA_TRY(file.read(0, &header_len, 8));
   if (header_len > max_header_bytes)
     return status::error(what + " is corrupt: its header length " + std::to_string(header_len) +
                          " is implausible (not a .pluma file?)");
-  if (header_len > file.size() - 8)
+  if (header_len > file_size - 8)
     return status::error(what + " is truncated: header says " + std::to_string(header_len) +
-                         " bytes of header, file has " + std::to_string(file.size() - 8) + " after the length");
-  const char* hbegin = reinterpret_cast<const char*>(file.data() + 8);
+                         " bytes of header, file has " + std::to_string(file_size - 8) + " after the length");
+  std::string header_text(header_len, '\0');
+  PLUMA_TRY(file.read(8, header_text.data(), header_len));
+  const char* hbegin = header_text.data();
   json header = json::parse(hbegin, hbegin + header_len, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object())
     return status::error(what + " is corrupt: its header is not a JSON object");
@@ -231,7 +255,7 @@ status checkpoint_read(const std::string& path, checkpoint& out) {
   std::sort(entries.begin(), entries.end(), [](const parsed_entry& a, const parsed_entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
-  const uint64_t data_len = file.size() - 8 - header_len;
+  const uint64_t data_len = file_size - 8 - header_len;
   uint64_t data_end = 0;
   for (size_t i = 0; i < entries.size(); i++) {
     if (i > 0 && entries[i].begin < entries[i - 1].end)
@@ -243,9 +267,11 @@ status checkpoint_read(const std::string& path, checkpoint& out) {
     return status::error(what + " is truncated: header says " + std::to_string(data_end) +
                          " bytes of tensors, file has " + std::to_string(data_len));
 
-  const uint8_t* data = file.data() + 8 + header_len;
+  // each wanted tensor read straight into its own bytes: no copy of the whole file
   for (auto& e : entries) {
-    e.t.bytes.assign(data + e.begin, data + e.end);
+    if (wanted && !wanted(e.t.name)) continue;
+    e.t.bytes.resize(e.end - e.begin);
+    PLUMA_TRY(file.read(8 + header_len + e.begin, e.t.bytes.data(), e.end - e.begin));
     ck.tensors.push_back(std::move(e.t));
   }
   out = std::move(ck);

@@ -6,6 +6,7 @@
 // Written to PATH.tmp, flushed, then renamed over PATH, so a crash never leaves a half checkpoint.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,9 +35,20 @@ struct checkpoint {
   void add_u8(const std::string& name, const std::string& data);
 };
 
+// Tensor names under these prefixes are read only by a resumed training (train/trainer.cpp writes them): the
+// optimizer's moments, and the loop's own state (the latest parameters kept beside the best, an LSTM's carried
+// state). Sampling, scoring, translating and serving skip them: pass checkpoint_for_use as `wanted` below.
+inline constexpr const char* checkpoint_optimizer_prefix = "optimizer.";
+inline constexpr const char* checkpoint_training_prefix = "training.";
+inline bool checkpoint_for_use(const std::string& name) {
+  return name.rfind(checkpoint_optimizer_prefix, 0) != 0 && name.rfind(checkpoint_training_prefix, 0) != 0;
+}
+
 status checkpoint_write(const std::string& path, const checkpoint& ck);
 // Validates the header against the file size and every tensor's byte range; a truncated or corrupt file
-// gives a clear error, never a crash.
-status checkpoint_read(const std::string& path, checkpoint& out);
+// gives a clear error, never a crash. With `wanted`, only the tensors it accepts by name are read (the others
+// are validated, not loaded: a sampling process skips the optimizer's moments).
+status checkpoint_read(const std::string& path, checkpoint& out,
+                       const std::function<bool(const std::string&)>& wanted = nullptr);
 
 }  // namespace pluma

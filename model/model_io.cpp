@@ -106,7 +106,7 @@ status checkpoint_load_model(const checkpoint& ck, std::unique_ptr<lm_model>& m,
 
 status model_load(const std::string& path, std::unique_ptr<lm_model>& m, std::unique_ptr<tokenizer>& tok) {
   checkpoint ck;
-  PLUMA_TRY(checkpoint_read(path, ck));
+  PLUMA_TRY(checkpoint_read(path, ck, checkpoint_for_use));   // not the optimizer's moments (2x the parameters)
   return checkpoint_load_model(ck, m, tok).with_context(path);
 }
 

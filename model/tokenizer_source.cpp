@@ -45,7 +45,7 @@ status tokenizer_load_any(const std::string& path, std::unique_ptr<tokenizer>& o
     return status::error("'" + path + "' is neither a pluma tokenizer nor a .pluma checkpoint (make a tokenizer "
                          "with: pluma tokenizer train)");
   checkpoint ck;
-  PLUMA_TRY(checkpoint_read(path, ck));
+  PLUMA_TRY(checkpoint_read(path, ck, [](const std::string& name) { return name == "tokenizer" || name == "src_tokenizer"; }));
   const bool two = ck.find("src_tokenizer") != nullptr;
   if (!two) {
     if (side == tokenizer_side::source)

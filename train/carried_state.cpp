@@ -7,8 +7,9 @@ namespace pluma {
 
 namespace {
 
-const char* const state_h_name = "training.state.h";
-const char* const state_c_name = "training.state.c";
+// under checkpoint_training_prefix: sampling does not load them
+const std::string state_h_name = std::string(checkpoint_training_prefix) + "state.h";
+const std::string state_c_name = std::string(checkpoint_training_prefix) + "state.c";
 
 // Copies rows [r0, r0+n) of every layer between the global state (L, B, H) and a micro-batch's (L, n, H).
 void copy_rows(float* dst, int dst_rows, int dst_r0, const float* src, int src_rows, int src_r0, int L, int n,

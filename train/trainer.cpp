@@ -12,7 +12,7 @@
 namespace pluma {
 
 namespace {
-const std::string latest_prefix = "training.params.";   // the latest parameters, when the best are kept
+const std::string latest_prefix = std::string(checkpoint_training_prefix) + "params.";   // the latest parameters, when the best are kept
 }
 
 uint64_t trainer::dropout_seed(const train_config& cfg) {
@@ -81,8 +81,8 @@ status trainer::save_at(const std::string& path, const position& pos) {
   // (the latest then travel beside them, for a resume).
   checkpoint_add_model(ck, model_, tok_, src_tok_, keep && best_ ? &best_params_ : nullptr);
   if (keep) checkpoint_put_arena(ck, latest_prefix, specs, model_.params());
-  checkpoint_put_arena(ck, "optimizer.m.", specs, opt_.m());
-  checkpoint_put_arena(ck, "optimizer.v.", specs, opt_.v());
+  checkpoint_put_arena(ck, std::string(checkpoint_optimizer_prefix) + "m.", specs, opt_.m());
+  checkpoint_put_arena(ck, std::string(checkpoint_optimizer_prefix) + "v.", specs, opt_.v());
   carried_.put(ck, pos.state);
   nlohmann::json training = {
       {"step", step_},
@@ -123,8 +123,8 @@ status trainer::restore(const checkpoint& ck) {
   const auto& specs = model_.param_specs();
   const bool has_latest = !specs.empty() && ck.find(latest_prefix + specs.front().name);
   PLUMA_TRY(checkpoint_get_arena(ck, has_latest ? latest_prefix : "", specs, model_.params()));
-  PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.m.", specs, opt_.m()));
-  PLUMA_TRY(checkpoint_get_arena(ck, "optimizer.v.", specs, opt_.v()));
+  PLUMA_TRY(checkpoint_get_arena(ck, std::string(checkpoint_optimizer_prefix) + "m.", specs, opt_.m()));
+  PLUMA_TRY(checkpoint_get_arena(ck, std::string(checkpoint_optimizer_prefix) + "v.", specs, opt_.v()));
   PLUMA_TRY(source_.restore(t["sampler"]).with_context("restoring the batch position"));
   PLUMA_TRY(carried_.restore(ck));
   if (t.contains("best") && cfg_.keep_best != keep_best_kind::none) {

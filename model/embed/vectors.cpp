@@ -162,7 +162,7 @@ status vectors_read_word2vec(const std::string& path, word_vectors& out) {
 
 status vectors_read_checkpoint(const std::string& path, word_vectors& out) {
   checkpoint ck;
-  PLUMA_TRY(checkpoint_read(path, ck));
+  PLUMA_TRY(checkpoint_read(path, ck, checkpoint_for_use));
   auto ctx = "checkpoint '" + path + "'";
   std::unique_ptr<tokenizer> tok;
   PLUMA_TRY(checkpoint_tokenizer(ck, "tokenizer", tok).with_context(ctx));

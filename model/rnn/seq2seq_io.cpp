@@ -24,7 +24,7 @@ status seq2seq_checkpoint_load(const checkpoint& ck, std::unique_ptr<seq2seq_mod
 status seq2seq_load(const std::string& path, std::unique_ptr<seq2seq_model>& m, std::unique_ptr<tokenizer>& src_tok,
                     std::unique_ptr<tokenizer>& tgt_tok) {
   checkpoint ck;
-  PLUMA_TRY(checkpoint_read(path, ck));
+  PLUMA_TRY(checkpoint_read(path, ck, checkpoint_for_use));
   return seq2seq_checkpoint_load(ck, m, src_tok, tgt_tok).with_context(path);
 }
 

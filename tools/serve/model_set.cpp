@@ -38,7 +38,7 @@ nlohmann::json make_card(const served_model& s, const checkpoint& ck, const std:
 status model_set::load(const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
     checkpoint ck;
-    PLUMA_TRY(checkpoint_read(path, ck));
+    PLUMA_TRY(checkpoint_read(path, ck, checkpoint_for_use));
     auto s = std::make_unique<served_model>();
     PLUMA_TRY(checkpoint_load_model(ck, s->owned, s->tok).with_context(path));
     if (s->owned->kind() == model_kind::seq2seq)
