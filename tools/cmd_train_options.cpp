@@ -81,7 +81,7 @@ void declare_train_options(option_table& t, train_config& c, std::string& preset
   t.add(O, "grad-clip", "Clip the global gradient norm to this (0 = no clipping)", c.grad_clip);
   t.add(O, "seed", "Seed of the initialization, batches and dropout", c.seed);
   t.add_text(O, "precision", "Matmul products: fp32, or bf16 (operands rounded to bfloat16, fp32 accumulation; "
-                             "weights, gradients and optimizer stay fp32)",
+                             "an LSTM's layers run oneDNN's bf16 LSTM; weights, gradients and optimizer stay fp32)",
              "fp32", [&c](const std::string& s) {
                if (s != "fp32" && s != "bf16") return status::error("expected fp32 or bf16 (got '" + s + "')");
                c.bf16 = s == "bf16";
