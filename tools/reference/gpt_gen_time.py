@@ -11,28 +11,20 @@ import time
 
 import torch
 
-ANCHORS = os.environ.get("PLUMA_ANCHORS", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                       "..", "..", "..", "shared", "anchors", "pytorch"))
-sys.path.insert(0, ANCHORS)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpt_shape import add_shape_args, make_gpt  # noqa: E402  (puts the anchors on the path)
 from generate_speed import gpt_kv  # noqa: E402
-from gpt_char import GPT  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--layers", type=int, default=4)
-    ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--embd", type=int, default=128)
-    ap.add_argument("--context", type=int, default=64)
-    ap.add_argument("--vocab", type=int, default=65)
+    add_shape_args(ap, layers=4, heads=4, embd=128, context=64)
     ap.add_argument("--tokens", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.manual_seed(1337)
     torch.set_num_threads(a.threads)
-    model = GPT(dict(n_layer=a.layers, n_head=a.heads, n_embd=a.embd, block_size=a.context, bias=True, dropout=0.0,
-                     vocab_size=a.vocab))
+    model = make_gpt(a)
     model.eval()
     rates = []
     with torch.inference_mode():

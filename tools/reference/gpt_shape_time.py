@@ -11,29 +11,20 @@ import time
 
 import torch
 
-ANCHORS = os.environ.get("PLUMA_ANCHORS", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                       "..", "..", "..", "shared", "anchors", "pytorch"))
-sys.path.insert(0, ANCHORS)
-from gpt_char import GPT  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpt_shape import add_shape_args, make_gpt  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--layers", type=int, default=6)
-    ap.add_argument("--heads", type=int, default=6)
-    ap.add_argument("--embd", type=int, default=384)
-    ap.add_argument("--context", type=int, default=256)
+    add_shape_args(ap, layers=6, heads=6, embd=384, context=256)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--vocab", type=int, default=65)
     ap.add_argument("--iters", type=int, default=12)
     ap.add_argument("--skip", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.manual_seed(1337)
     torch.set_num_threads(a.threads)
-    cfg = dict(n_layer=a.layers, n_head=a.heads, n_embd=a.embd, block_size=a.context, bias=True, dropout=0.0,
-               vocab_size=a.vocab)
-    model = GPT(cfg)
+    model = make_gpt(a)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
