@@ -65,9 +65,9 @@ def gen_point(pluma, tmp, th, context, tokens, repeats):
     return rate("fp32"), rate("bf16"), last_json(out)["tokens_per_s_median"]
 
 
-def chart(pluma, path, title, x_label, y_label, series):
+def chart(pluma, path, title, x_label, y_label, series, log_y):
     """Writes the chart file beside `path` and draws it with pluma's own plotting; says so when it cannot."""
-    spec = {"title": title, "x_label": x_label, "y_label": y_label, "log_x": True, "log_y": True,
+    spec = {"title": title, "x_label": x_label, "y_label": y_label, "log_x": True, "log_y": log_y,
             "series": [{"name": n, "points": pts, **extra} for n, pts, extra in series]}
     with open(path[:-4] + ".json", "w") as f:
         json.dump(spec, f, indent=1)
@@ -136,12 +136,12 @@ def main():
               f"GPT training ({LAYERS} layers, 2,048 tokens per step): achieved GFLOP/s", label, "GFLOP/s",
               [("pluma fp32", curve(0), {}), ("pluma bf16", curve(1), {}), ("PyTorch 1.13 fp32", curve(2), {}),
                ("fp32 GEMM peak", [[lo, p32], [hi, p32]], {"dots": False}),
-               ("bf16 GEMM peak", [[lo, p16], [hi, p16]], {"dots": False})])
+               ("bf16 GEMM peak", [[lo, p16], [hi, p16]], {"dots": False})], log_y=False)
     chart(pluma, os.path.join(a.svg_dir, "bench-curve-generate.svg"),
           "GPT generation (4 layers, width 128), batch 1: tokens/s", "context (tokens)", "tokens/s",
           [("pluma fp32", [[c, v[0]] for c, v in sorted(gens.items())], {}),
            ("pluma bf16", [[c, v[1]] for c, v in sorted(gens.items())], {}),
-           ("PyTorch 1.13 fp32", [[c, v[2]] for c, v in sorted(gens.items())], {})])
+           ("PyTorch 1.13 fp32", [[c, v[2]] for c, v in sorted(gens.items())], {})], log_y=True)
 
     begin, end = "<!-- curve:begin -->", "<!-- curve:end -->"
     doc = open(a.out).read()
