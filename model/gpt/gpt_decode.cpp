@@ -23,8 +23,7 @@ struct gpt_decode_state final : decode_state {
   gpt_decode_buffers buf;
   // With matmul_bf16() on the CPU: the matrices a step reads (each block's qkv, attention projection, fc and
   // fc projection, then the tied head wte) in bfloat16, made at decode_begin; a step streams half the bytes.
-  std::vector<uint16_t> w16;
-  std::vector<size_t> w16_at;   // offset into w16 of each of those matrices, in that order
+  bf16_matrices w16;
 };
 
 }  // namespace
@@ -44,15 +43,9 @@ std::unique_ptr<decode_state> gpt_model::decode_begin(int B) {
     st->memory.resize(n);
     gpt_decode_buffers_layout(st->buf, st->memory.data(), cfg_, B);
     if (matmul_bf16()) {
-      std::vector<int> mats;
-      for (const block_index& w : blocks_) mats.insert(mats.end(), {w.qkvw, w.attprojw, w.fcw, w.fcprojw});
-      mats.push_back(wte_);
-      for (int i : mats) {
-        const size_t n = specs_[i].numel(), at = st->w16.size();
-        st->w16_at.push_back(at);
-        st->w16.resize(at + n);
-        tensor_to_bf16(cpu_context(), st->w16.data() + at, param(i), static_cast<long>(n));
-      }
+      for (const block_index& w : blocks_)
+        for (int i : {w.qkvw, w.attprojw, w.fcw, w.fcprojw}) st->w16.add(param(i), specs_[i].numel());
+      st->w16.add(param(wte_), specs_[wte_].numel());
     }
   }
   return st;
@@ -81,11 +74,11 @@ void gpt_model::decode_step(decode_state& state, const int* tokens, float* logit
     logits = st->dio.as<float>() + B;
   }
 
-  // out (B, OC) = inp (B, IC) · (matrix `param_index`, the k-th of w16_at)ᵀ + bias
+  // out (B, OC) = inp (B, IC) · (matrix `param_index`, the k-th of w16)ᵀ + bias
   const bool bf16w = !st->w16.empty();
   auto linear = [&](float* out, const float* inp, int param_index, int k, const float* bias, int IC, int OC) {
     if (bf16w)
-      matmul_rows_bf16w(ctx, out, inp, st->w16.data() + st->w16_at[k], bias, B, IC, OC);
+      matmul_rows_bf16w(ctx, out, inp, st->w16[k], bias, B, IC, OC);
     else
       matmul_forward(ctx, out, inp, param(param_index), bias, B, IC, OC);
   };

@@ -6,7 +6,7 @@
 #include "model/ops/embedding.h"
 #include "model/ops/lstm.h"
 #include "model/ops/matmul.h"
-#include "model/ops/tensor_util.h"
+#include "model/ops/matmul_decode.h"
 #include "model/rnn/lstm_lm.h"
 
 namespace pluma {
@@ -18,10 +18,9 @@ struct lstm_decode_state final : decode_state {
   float* c = nullptr;         // (L, B, H)
   float* x = nullptr;         // (B, E) the embedded tokens
   float* scratch = nullptr;   // (lstm_step_scratch_floats(B, H))
-  // With matmul_bf16(): every layer's w_ih then w_hh in bfloat16, made at decode_begin (decoding reads half the
-  // bytes); empty otherwise.
-  std::vector<uint16_t> w16;
-  std::vector<size_t> w16_ih, w16_hh;   // offsets into w16, per layer
+  // With matmul_bf16(): every layer's w_ih then w_hh in bfloat16 (layer l's at 2l and 2l + 1), made at
+  // decode_begin (decoding reads half the bytes); empty otherwise.
+  bf16_matrices w16;
 };
 
 }  // namespace
@@ -39,14 +38,8 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
   st->x = st->c + state;
   st->scratch = st->x + x;
   if (matmul_bf16()) {
-    for (const layer_index& w : layers_) {
-      for (int i : {w.w_ih, w.w_hh}) {
-        const size_t n = specs_[i].numel(), at = st->w16.size();
-        (i == w.w_ih ? st->w16_ih : st->w16_hh).push_back(at);
-        st->w16.resize(at + n);
-        tensor_to_bf16(cpu_context(), st->w16.data() + at, param(i), static_cast<long>(n));
-      }
-    }
+    for (const layer_index& w : layers_)
+      for (int i : {w.w_ih, w.w_hh}) st->w16.add(param(i), specs_[i].numel());
   }
   return st;
 }
@@ -77,7 +70,7 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
       lstm_step(ctx, h, c, x, h, c, param(w.w_ih), param(w.w_hh), param(w.b_ih), param(w.b_hh), st->scratch, B,
                 C, H);
     else
-      lstm_step_bf16(ctx, h, c, x, h, c, st->w16.data() + st->w16_ih[l], st->w16.data() + st->w16_hh[l],
+      lstm_step_bf16(ctx, h, c, x, h, c, st->w16[2 * l], st->w16[2 * l + 1],
                      param(w.b_ih), param(w.b_hh), st->scratch, B, C, H);
     x = h;
     C = H;

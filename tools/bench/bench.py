@@ -175,7 +175,7 @@ def main():
                 whole.append(5000 / w_many)
                 start.append(w1 * 1e3)
             return statistics.median(rate), statistics.median(whole), statistics.median(start), rss
-        gen = {"gpt": gen_speed(ck), "gpt16": gen_speed(ck, "bf16")}
+        gen = {"gpt": gen_speed(ck), "gpt/16": gen_speed(ck, "bf16")}
         for tag, c in lstm_cks.items():
             gen[tag], gen[tag + "/16"] = gen_speed(c), gen_speed(c, "bf16")
         # start-up alone: wall and peak RSS of one token (the baby GPT), median of 5
@@ -190,7 +190,7 @@ def main():
             refs[tag] = g.get(f"lstm_{tag}", {}).get("tokens_per_s_median")
 
         def gen_rows(label, key, ref, target_rate, target_whole):
-            for suffix, k in (("", key), (", pluma --precision bf16 (PyTorch fp32)", key + ("16" if key == "gpt" else "/16"))):
+            for suffix, k in (("", key), (", pluma --precision bf16 (PyTorch fp32)", key + "/16")):
                 rate, whole, _, _ = gen[k]
                 rows.append((f"{label}{suffix}", f"{rate:,.0f} tok/s", f"{ref:,.0f} tok/s" if ref else "", "",
                              f"{rate / ref:.1f}×" if ref else "", target_rate))

@@ -193,19 +193,16 @@ void gemm(const gemm_desc& desc, const float* A, const float* B, const float* bi
   cache().run(checked(desc), A, B, nullptr, nullptr, bias, C, nullptr);
 }
 
-void gemm_bf16(const gemm_desc& desc, const float* A, const uint16_t* A16, const float* B, const uint16_t* B16,
-               const float* bias, float* C) {
-  PLUMA_CHECK(desc.bf16, "gemm_bf16: a bf16 desc");
+void gemm(const gemm_desc& desc, const float* A, const uint16_t* A16, const float* B, const uint16_t* B16,
+          const float* bias, float* C) {
   cache().run(checked(desc), A, B, A16, B16, bias, C, nullptr);
 }
 
 void gemm_mul(const gemm_desc& desc, const float* A, const uint16_t* A16, const float* B, const float* mul,
               float* C) {
   PLUMA_CHECK(!desc.bias && desc.alpha == 1.0f, "gemm_mul: no bias, no scale");
-  cache().run(checked(desc), A, B, desc.bf16 ? A16 : nullptr, nullptr, nullptr, C, mul);
+  cache().run(checked(desc), A, B, A16, nullptr, nullptr, C, mul);
 }
-
-size_t bf16_view_extent(int64_t rows, int64_t cols, const int64_t s[4]) { return view_extent(rows, cols, s); }
 
 // Vectorized (the compiler turns the loop into AVX-512 code) and split over the threads for large inputs.
 void to_bf16(uint16_t* out, const float* in, size_t n) {
@@ -220,6 +217,13 @@ void to_bf16(uint16_t* out, const float* in, size_t n) {
       out[i] = static_cast<uint16_t>(x >> 16);
     }
   });
+}
+
+void from_bf16(float* out, const uint16_t* in, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t x = uint32_t(in[i]) << 16;
+    std::memcpy(out + i, &x, sizeof x);
+  }
 }
 
 size_t gemm_primitive_count() { return cache().created(); }

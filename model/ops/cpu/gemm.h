@@ -40,6 +40,8 @@ constexpr int64_t gemm_parallel_min_macs = int64_t(1) << 22;
 
 // Rounds in: (n) to bfloat16 (round to nearest even), the bits of out: (n).
 void to_bf16(uint16_t* out, const float* in, size_t n);
+// The floats out: (n) whose bfloat16 bits are in: (n) (exact: a bf16 is the high half of a float).
+void from_bf16(float* out, const uint16_t* in, size_t n);
 
 // Number of primitives created so far (for tests of the cache).
 size_t gemm_primitive_count();

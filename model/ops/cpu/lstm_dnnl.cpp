@@ -28,13 +28,6 @@ dnnl::engine& cpu_engine() {
   return eng;
 }
 
-void from_bf16(float* out, const uint16_t* in, size_t n) {
-  for (size_t k = 0; k < n; k++) {
-    const uint32_t bits = uint32_t(in[k]) << 16;
-    std::memcpy(out + k, &bits, sizeof bits);
-  }
-}
-
 void add_into(float* dst, const float* src, size_t n) {
 #pragma omp simd
   for (size_t k = 0; k < n; k++) dst[k] += src[k];
@@ -188,8 +181,8 @@ void lstm_primitive::forward(float* h, float* hT, float* cT, const float* x, con
   }
   s.strm.wait();
   if (s.bf16) {   // h and hT back in fp32 for the caller
-    from_bf16(h, s.h16.data(), s.h16.size());
-    from_bf16(s.hT_used, s.hT16.data(), BH);
+    cpu::from_bf16(h, s.h16.data(), s.h16.size());
+    cpu::from_bf16(s.hT_used, s.hT16.data(), BH);
   }
   s.trained = training;
 }

@@ -2,11 +2,11 @@
 // With matmul_set_bf16(true) the products take bf16 operands (fp32 accumulation), forward and backward; the
 // few-rows decoding path stays fp32.
 // Backward accumulates straight into the gradients with oneDNN's sum post-op (no temporaries).
-#include "model/core/check.h"
-#include "model/ops/cpu/backend.h"
 #include <cstdint>
 #include <vector>
 
+#include "model/core/check.h"
+#include "model/ops/cpu/backend.h"
 #include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/gemm_bf16.h"
 #include "model/ops/cpu/matmul_bf16.h"
@@ -60,14 +60,9 @@ void matmul_backward(const exec_context&, float* dinp, float* dweight, float* db
   if (N == 0) return;
   // With bf16 products dout is rounded once for both.
   const matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
-  if (d.dweight.bf16) {
-    const uint16_t* dout16 = bf16_copy(dout, size_t(N) * OC);
-    if (dinp) gemm_bf16(d.dinp, dout, dout16, weight, nullptr, nullptr, dinp);
-    gemm_bf16(d.dweight, dout, dout16, inp, nullptr, nullptr, dweight);
-  } else {
-    if (dinp) gemm(d.dinp, dout, weight, nullptr, dinp);
-    gemm(d.dweight, dout, inp, nullptr, dweight);
-  }
+  const uint16_t* dout16 = d.dweight.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
+  if (dinp) gemm(d.dinp, dout, dout16, weight, nullptr, nullptr, dinp);
+  gemm(d.dweight, dout, dout16, inp, nullptr, nullptr, dweight);
   // dbias (OC) += column sums of dout
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }

@@ -35,8 +35,7 @@ void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, floa
   const matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   const uint16_t* dout16 = d.dinp.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
   gemm_mul(d.dinp, dout, dout16, weight, saved, dpre);   // dpre += (dout · weight) ⊙ gelu'(pre)
-  if (d.dweight.bf16) gemm_bf16(d.dweight, dout, dout16, gelu_out, nullptr, nullptr, dweight);
-  else gemm(d.dweight, dout, gelu_out, nullptr, dweight);
+  gemm(d.dweight, dout, dout16, gelu_out, nullptr, nullptr, dweight);
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }
 

@@ -1,7 +1,7 @@
 // The host's pluma::cuda::* (model/ops/cuda/backend.h): each forwards to the CUDA module's launcher through
 // its ops table, loading the module on first use. The ops reach here only on a CUDA context, after the
 // caller has found a device (cuda_available), so a module that cannot be loaded is an internal error here.
-// The matmul precision is the exception: it may be set before the module is needed (a CPU run with --bf16
+// The matmul precision is the exception: it may be set before the module is needed (a CPU run with --precision bf16
 // must not load it), so it is kept here until then.
 #include <atomic>
 #include <string>
