@@ -1,4 +1,4 @@
-// pluma generate: sample text from a checkpoint, streamed to the terminal.
+// pluma generate: sample text from a checkpoint, streamed to stdout as it is produced (tools/cli_stream.h).
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -6,6 +6,7 @@
 #include "generate/decode_loop.h"
 #include "model/ops/matmul.h"
 #include "tools/cli_common.h"
+#include "tools/cli_stream.h"
 #include "tools/cli_sampler.h"
 
 namespace pluma::cli {
@@ -61,18 +62,16 @@ int run_generate(int argc, char** argv) {
   std::string prompt_text = unescape(r["prompt"].as<std::string>());
   std::vector<int> prompt = prompt_ids(*tok, r["prompt"].as<std::string>());
 
+  text_stream out;
   for (int s = 0; s < num_samples; s++) {
     cfg.sampling.seed = seed + static_cast<uint64_t>(s);
-    if (s > 0) std::fputs("\n---\n", stdout);
-    std::fputs(prompt_text.c_str(), stdout);
+    if (s > 0) out.write("\n---\n");
+    out.write(prompt_text);
     std::vector<int> ids;
     std::string text;
-    generate_tokens(*model, *tok, prompt, cfg, [](const std::string& piece) {
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
-      std::fflush(stdout);
-    }, ids, text);
+    generate_tokens(*model, *tok, prompt, cfg, [&](const std::string& piece) { out.write(piece); }, ids, text);
   }
-  std::fputs("\n", stdout);
+  out.write("\n");
   return 0;
 }
 
