@@ -416,6 +416,42 @@ TEST_CASE("the trainer learns, evaluates on schedule, logs metrics and saves at 
   CHECK(nlohmann::json::parse(ck.metadata.at("config"))["model"] == "toy-bigram");
 }
 
+TEST_CASE("keep-best: the candidates are the scheduled evaluations after 0 and the one at the end") {
+  SUBCASE("an evaluation interval longer than the run keeps the trained model, not iteration 0's") {
+    train_config c = toy_config("best_long");
+    c.iters = 30;
+    c.eval_interval = 1000;
+    c.keep_best = keep_best_kind::val_loss;
+    toy_run r(c);
+    train_result res;
+    REQUIRE(r.run(-1, &res));
+    REQUIRE(res.best.has_value());
+    CHECK(res.best_step == 30);
+    CHECK(*res.best == doctest::Approx(res.val_loss));
+    checkpoint ck;
+    REQUIRE(checkpoint_read(c.out, ck));
+    const checkpoint_tensor* w = ck.find("w");   // the checkpoint's model: the trained one, the last evaluated
+    REQUIRE(w != nullptr);
+    REQUIRE(w->bytes.size() == toy_V * toy_V * sizeof(float));
+    CHECK(std::memcmp(w->f32(), r.model.params().data(), w->bytes.size()) == 0);   // "w" comes first
+  }
+  SUBCASE("the best of 20, 40 and the end, whichever it is") {
+    train_config c = toy_config("best_sched");
+    c.iters = 45;
+    c.keep_best = keep_best_kind::val_loss;
+    toy_run r(c);
+    train_result res;
+    REQUIRE(r.run(-1, &res));
+    double best = INFINITY;
+    int best_at = -1;
+    for (const auto& e : r.events)
+      if (e.event == train_progress::kind::eval && e.iter > 0 && e.eval.val_loss < best) best = e.eval.val_loss, best_at = e.iter;
+    REQUIRE(res.best.has_value());
+    CHECK(res.best_step == best_at);
+    CHECK(*res.best == doctest::Approx(best));
+  }
+}
+
 TEST_CASE("the same seed gives the same loss curve bit for bit; another seed does not") {
   toy_run a(toy_config("seed_a")), b(toy_config("seed_b"));
   REQUIRE(a.run());

@@ -222,10 +222,10 @@ void trainer::apply_update(int it, double norm) {
   step_ = it + 1;
 }
 
-bool trainer::note_evaluation(int it, const eval_result& r) {
+bool trainer::note_evaluation(int it, const eval_result& r, bool scheduled) {
   evaluated_at_ = it;
-  lr_plateau_update(cfg_.schedule, plateau_, r.val_loss);
-  if (cfg_.keep_best == keep_best_kind::none) return false;
+  if (scheduled) lr_plateau_update(cfg_.schedule, plateau_, r.val_loss);
+  if (cfg_.keep_best == keep_best_kind::none || it == 0) return false;
   double v = 0;
   bool higher_better = false;
   if (cfg_.keep_best == keep_best_kind::bleu && r.val_bleu) v = *r.val_bleu, higher_better = true;

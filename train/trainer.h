@@ -120,8 +120,10 @@ class trainer {
   void apply_update(int it, double norm);   // the optimizer step at the policy's lr; step_ = it + 1
   void settle_config();   // the defaults that follow from other settings (decay_iters, checkpoint_interval)
   double lr_of(int it) const { return lr_at(cfg_.schedule, it, plateau_); }
-  // After an evaluation (not a resumed run's repeat): the plateau rule and keep-best. True when best so far.
-  bool note_evaluation(int it, const eval_result& r);
+  // After an evaluation (not a resumed run's repeat): the plateau rule (a scheduled one only) and keep-best
+  // (a scheduled one or the one at the run's natural end; never iteration 0's untrained model). True when best
+  // so far.
+  bool note_evaluation(int it, const eval_result& r, bool scheduled);
   // Several ranks: fails on every rank when some rank's parameters or moments (the host arenas, to_host first)
   // are not bit-identical to rank 0's.
   status check_ranks_in_step(int it);

@@ -103,10 +103,12 @@ struct trainer::loop {
       if (!std::isfinite(v))
         return failure(std::string("the ") + name + " loss became " + (std::isnan(v) ? "NaN" : "infinite") +
                        " at iteration " + std::to_string(it));
-    // Only the schedule's evaluations move the plateau rule and keep-best, so that a run stopped in between and
-    // resumed goes on as if it had not stopped; a resumed run repeats the evaluation it stopped at for its
-    // report, its effects being in the state already.
-    if (scheduled && t.evaluated_at_ != it) p.best = t.note_evaluation(it, p.eval);
+    // Only the schedule's evaluations move the plateau rule, and only they and the one at the natural end are
+    // candidates for keep-best, so that a run stopped in between and resumed goes on as if it had not stopped;
+    // a resumed run repeats the evaluation it stopped at for its report, its effects being in the state
+    // already. (The natural end must count: with an evaluation interval longer than the run, the only other
+    // candidate would be iteration 0, and the checkpoint would hold the untrained model.)
+    if ((scheduled || natural_end) && t.evaluated_at_ != it) p.best = t.note_evaluation(it, p.eval, scheduled);
     p.lr = t.lr_of(it);
     p.tokens_per_s = tokens_per_s;
     p.eta_s = eta(it);
