@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/decode_team.h"
 #include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
@@ -91,14 +92,13 @@ void cell_backward(float* dgates, float* dc, const float* dh_out, const float* d
 // Decoding a few sequences is bound by reading the weights, which a GEMM library re-packs on every call:
 // gates (B, 4H) = x·W_ihᵀ + b_ih + h_prev·W_hhᵀ in one pass over both matrices, every row used for all B.
 // Blocks of 8 gate rows, dot(out, x_row, w_rows, ldw, n, rows) being cpu/matmul_rows.h's dot_rows8 (fp32) or
-// dot_rows8_bf16; on the threads only for large layers, as matmul_rows.
+// dot_rows8_bf16; on the decode team (cpu/decode_team.h), as matmul_rows.
 // x: (B, ldx) rows of C; h_prev: (B, ldh) rows of H, or nullptr; w_ih: (4H, C); w_hh: (4H, H); b_ih: (4H)
 template <class X, class W, class Dot>
 void gate_blocks(float* gates, const X* x, long ldx, const X* h_prev, long ldh, const W* w_ih, const W* w_hh,
                  const float* b_ih, int B, int C, int H, Dot dot) {
   const int G = 4 * H;
-  const long work = long(G) * (C + H) * B;
-  parallel_for_range((G + 7) / 8, work >= (1L << 18) ? work : 0, [&](long k0, long k1) {
+  team_for_range((G + 7) / 8, long(G) * (C + H) * B, [&](long k0, long k1) {
     for (long blk = k0; blk < k1; blk++) {
       const int k = static_cast<int>(blk * 8), rows = std::min(8, G - k);
       for (int b = 0; b < B; b++) {
@@ -109,7 +109,7 @@ void gate_blocks(float* gates, const X* x, long ldx, const X* h_prev, long ldh, 
         for (int r = 0; r < rows; r++) g[r] += b_ih[k + r] + (h_prev ? rec[r] : 0.0f);
       }
     }
-  }, 1);
+  });
 }
 
 void small_batch_gates(float* gates, const float* x, const float* h_prev, const float* w_ih, const float* w_hh,

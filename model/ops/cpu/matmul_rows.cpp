@@ -9,6 +9,7 @@
 
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/decode_team.h"
 #include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/parallel.h"
 #include "model/ops/cpu/vec_math.h"
@@ -19,10 +20,6 @@ namespace {
 
 constexpr int block = 8;   // weight rows (outputs) per pass
 
-// Multiply-adds below which one thread does it all. A decoding step's products take a few microseconds
-// each, about what a parallel region and its barrier cost on two threads (far more when the machine is
-// loaded and the other thread is descheduled), so they stay on one thread.
-constexpr long rows_parallel_min_work = 1L << 20;
 
 }  // namespace
 
@@ -113,12 +110,12 @@ void dot_rows8_bf16(float* out, const uint16_t* x16, const uint16_t* w, long ldw
 namespace {
 
 // The rows' shared loop: blocks of 8 outputs, each block on one thread for every input row; dot(o, n, o0,
-// rows) fills out[n, o0 .. o0+rows).
+// rows) fills out[n, o0 .. o0+rows). A decoding step's products take a few microseconds each, too short for
+// an OpenMP region: they run on the decode team (cpu/decode_team.h).
 template <class Dot>
 void rows_by_blocks(float* out, const float* bias, int N, int C, int OC, Dot&& dot) {
   const long blocks = (OC + block - 1) / block;
-  const long work = long(N) * C * OC;
-  parallel_for_range(blocks, work >= rows_parallel_min_work ? work : 0, [&](long b0, long b1) {
+  team_for_range(blocks, long(N) * C * OC, [&](long b0, long b1) {
     for (long b = b0; b < b1; b++) {
       const int o0 = static_cast<int>(b * block);
       const int rows = std::min(block, OC - o0);
@@ -129,7 +126,7 @@ void rows_by_blocks(float* out, const float* bias, int N, int C, int OC, Dot&& d
           for (int k = 0; k < rows; k++) o[k] += bias[o0 + k];
       }
     }
-  }, 1);
+  });
 }
 
 }  // namespace

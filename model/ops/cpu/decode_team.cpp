@@ -1,0 +1,245 @@
+#include "model/ops/cpu/decode_team.h"
+
+#include <immintrin.h>
+#include <omp.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace pluma::cpu {
+
+namespace {
+
+constexpr int pieces_per_member = 4;   // a member's share in pieces, so that a late helper's can be taken over
+constexpr int max_helpers = 15;
+// After its last piece a helper spins for helper_spin (a token's loops come a few microseconds apart), then
+// naps for helper_nap at a time until helper_doze has passed, then sleeps until a caller wakes it. A futex
+// wake-up takes up to a millisecond on this project's VM when the other vCPU is idle, a hundred loops; a nap
+// ends within about 0.1 ms and costs no CPU time to speak of.
+constexpr auto helper_spin = std::chrono::microseconds(200);
+constexpr auto helper_nap = std::chrono::microseconds(50);
+constexpr auto helper_doze = std::chrono::milliseconds(100);
+// When the helpers have run no piece of any loop for this long (they are descheduled: the machine has other
+// work; a sleeping helper wakes well within it), the caller runs the next solo_loops loops alone, so that
+// spinning helpers stop taking CPU time from it; then it tries them again.
+constexpr auto misses_before_solo = std::chrono::milliseconds(5);
+constexpr int solo_loops = 2048;
+
+// A helper's share of the current loop: pieces [front, back) not taken yet, under the loop's number (epoch),
+// in one word, so that the helper (from the front) and the caller (from the back) take pieces by one
+// compare-and-swap that also proves the loop is still the one they read.
+inline uint64_t pack(uint32_t epoch, uint32_t front, uint32_t back) {
+  return uint64_t(epoch) << 32 | uint64_t(front) << 16 | back;
+}
+inline uint32_t epoch_of(uint64_t w) { return uint32_t(w >> 32); }
+inline uint32_t front_of(uint64_t w) { return uint32_t(w >> 16) & 0xffff; }
+inline uint32_t back_of(uint64_t w) { return uint32_t(w) & 0xffff; }
+
+struct alignas(64) slot {
+  std::atomic<uint64_t> word{0};
+  std::atomic<uint32_t> done{0};       // pieces of this loop the helper has finished
+  std::atomic<uint32_t> sleeping{0};
+  std::atomic<uint32_t> bell{0};       // bumped to wake a sleeping helper
+};
+
+// The loop being run. Atomics, since a late helper may read them while the next loop writes them; its
+// compare-and-swap on the word then fails and it reads them again.
+struct job {
+  std::atomic<team_piece_fn> fn{nullptr};
+  std::atomic<void*> arg{nullptr};
+  std::atomic<long> n{0}, align{1};
+  std::atomic<int> pieces{1};
+};
+
+struct counters {
+  std::atomic<long> loops{0}, solo{0}, by_helpers{0}, taken_over{0};
+};
+
+std::atomic<int> helper_delay_us{0};
+thread_local bool on_helper = false;
+
+void run_piece(const job& jb, int piece) {
+  const long n = jb.n.load(std::memory_order_relaxed), align = jb.align.load(std::memory_order_relaxed);
+  const int pieces = jb.pieces.load(std::memory_order_relaxed);
+  const long units = (n + align - 1) / align;
+  const long i0 = std::min(n, units * piece / pieces * align);
+  const long i1 = std::min(n, units * (piece + 1) / pieces * align);
+  if (i0 < i1) jb.fn.load(std::memory_order_relaxed)(jb.arg.load(std::memory_order_relaxed), i0, i1);
+}
+
+class team {
+ public:
+  std::mutex caller;   // one caller at a time has the team
+  job jb;
+  counters count;
+  std::unique_ptr<slot[]> slots{new slot[max_helpers]};
+  int helpers = 0;
+  uint32_t epoch = 0;
+  // the caller's: whether the last loops had no helper's piece, since when; loops left to run alone
+  bool missing = false;
+  std::chrono::steady_clock::time_point missing_since;
+  int solo_left = 0;
+
+  void grow(int wanted) {
+    for (; helpers < wanted; helpers++) std::thread([this, h = helpers] { helper_loop(h); }).detach();
+  }
+
+  void helper_loop(int h) {
+    on_helper = true;
+    slot& s = slots[h];
+    uint32_t seen = epoch_of(s.word.load(std::memory_order_acquire));
+    auto idle_since = std::chrono::steady_clock::now();
+    for (int spins = 0;; spins++) {
+      uint64_t w = s.word.load(std::memory_order_acquire);
+      if (epoch_of(w) != seen) {
+        seen = epoch_of(w);
+        if (int d = helper_delay_us.load(std::memory_order_relaxed)) {   // tests: late to this loop
+          std::this_thread::sleep_for(std::chrono::microseconds(d));
+          w = s.word.load(std::memory_order_acquire);
+        }
+        while (epoch_of(w) == seen && front_of(w) < back_of(w)) {
+          const uint32_t piece = front_of(w);
+          if (!s.word.compare_exchange_weak(w, pack(seen, piece + 1, back_of(w)), std::memory_order_acq_rel,
+                                            std::memory_order_acquire))
+            continue;   // w reloaded: the caller took one, or this loop is over
+          run_piece(jb, int(piece));
+          count.by_helpers.fetch_add(1, std::memory_order_relaxed);
+          s.done.fetch_add(1, std::memory_order_release);
+          w = s.word.load(std::memory_order_acquire);
+        }
+        idle_since = std::chrono::steady_clock::now();
+        spins = 0;
+        continue;
+      }
+      _mm_pause();
+      if ((spins & 255) != 255) continue;
+      sched_yield();   // let another thread of this core run (an OpenMP worker, another process)
+      const auto idle = std::chrono::steady_clock::now() - idle_since;
+      if (idle < helper_spin) continue;
+      if (idle < helper_doze) {
+        std::this_thread::sleep_for(helper_nap);
+        continue;
+      }
+      // Sleep. The caller stores the word, then looks at `sleeping`; this stores `sleeping`, then looks at
+      // the word: one of the two sees the other's store, so a loop is never missed.
+      s.sleeping.store(1, std::memory_order_seq_cst);
+      const uint32_t b = s.bell.load(std::memory_order_seq_cst);
+      if (epoch_of(s.word.load(std::memory_order_seq_cst)) == seen) s.bell.wait(b, std::memory_order_seq_cst);
+      s.sleeping.store(0, std::memory_order_relaxed);
+      idle_since = std::chrono::steady_clock::now();
+    }
+  }
+
+  void run(long n, team_piece_fn fn, void* arg, long align, int members) {
+    const int pieces = members * pieces_per_member;
+    jb.fn.store(fn, std::memory_order_relaxed);
+    jb.arg.store(arg, std::memory_order_relaxed);
+    jb.n.store(n, std::memory_order_relaxed);
+    jb.align.store(std::max(1L, align), std::memory_order_relaxed);
+    jb.pieces.store(pieces, std::memory_order_relaxed);
+    const uint32_t e = ++epoch;
+    for (int h = 0; h + 1 < members; h++) {
+      slot& s = slots[h];
+      const uint32_t first = uint32_t((h + 1) * pieces_per_member);
+      s.done.store(0, std::memory_order_relaxed);
+      s.word.store(pack(e, first, first + pieces_per_member), std::memory_order_seq_cst);
+      if (s.sleeping.load(std::memory_order_seq_cst)) {
+        s.bell.fetch_add(1, std::memory_order_seq_cst);
+        s.bell.notify_one();
+      }
+    }
+    for (int p = 0; p < pieces_per_member; p++) run_piece(jb, p);
+    // the pieces no helper has started, from the back of each share
+    long taken = 0;
+    for (int h = 0; h + 1 < members; h++) {
+      slot& s = slots[h];
+      uint64_t w = s.word.load(std::memory_order_acquire);
+      while (front_of(w) < back_of(w)) {
+        if (!s.word.compare_exchange_weak(w, pack(e, front_of(w), back_of(w) - 1), std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+          continue;
+        run_piece(jb, int(back_of(w) - 1));
+        taken++;
+        w = s.word.load(std::memory_order_acquire);
+      }
+    }
+    // then wait for those a helper is running
+    uint32_t helped = 0;
+    for (int h = 0; h + 1 < members; h++) {
+      slot& s = slots[h];
+      const uint32_t claimed = front_of(s.word.load(std::memory_order_acquire)) - uint32_t((h + 1) * pieces_per_member);
+      helped += claimed;
+      for (int spins = 0; s.done.load(std::memory_order_acquire) < claimed; spins++) {
+        _mm_pause();
+        if ((spins & 255) == 255) sched_yield();
+      }
+    }
+    if (helped) {
+      missing = false;
+    } else if (!missing) {
+      missing = true;
+      missing_since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - missing_since >= misses_before_solo) {
+      missing = false;
+      solo_left = solo_loops;
+    }
+    count.loops.fetch_add(1, std::memory_order_relaxed);
+    count.taken_over.fetch_add(taken, std::memory_order_relaxed);
+  }
+};
+
+// Never destroyed: its helpers are detached and may still be asleep on it when the process exits.
+team& the_team() {
+  static team* t = new team;
+  return *t;
+}
+
+}  // namespace
+
+void team_for_range_fn(long n, long work, team_piece_fn fn, void* arg, long align) {
+  if (n <= 0) return;
+  const int threads = on_helper ? 1 : omp_get_max_threads();
+  if (work < team_min_work || threads <= 1 || n <= std::max(1L, align)) {
+    fn(arg, 0, n);
+    return;
+  }
+  team& t = the_team();
+  std::unique_lock<std::mutex> lock(t.caller, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    fn(arg, 0, n);
+    return;
+  }
+  if (t.solo_left > 0) {
+    t.solo_left--;
+    t.count.solo.fetch_add(1, std::memory_order_relaxed);
+    lock.unlock();
+    fn(arg, 0, n);
+    return;
+  }
+  const int members = std::min(threads - 1, max_helpers) + 1;
+  t.grow(members - 1);
+  t.run(n, fn, arg, align, members);
+}
+
+team_counts team_counts_now() {
+  team& t = the_team();
+  return {t.count.loops.load(), t.count.solo.load(), t.count.by_helpers.load(), t.count.taken_over.load()};
+}
+
+void team_try_helpers_now() {
+  team& t = the_team();
+  std::lock_guard<std::mutex> lock(t.caller);
+  t.missing = false;
+  t.solo_left = 0;
+}
+
+void team_set_helper_delay_us(int us) { helper_delay_us.store(us); }
+
+}  // namespace pluma::cpu

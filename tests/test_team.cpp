@@ -1,0 +1,143 @@
+// The decode team (model/ops/cpu/decode_team.h): every index once, for any size, alignment, thread count and
+// caller count; and a helper that is late (imitating one descheduled) neither loses pieces nor holds the
+// caller, who runs them itself.
+#include <doctest/doctest.h>
+#include <omp.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "model/ops/cpu/decode_team.h"
+
+using namespace pluma::cpu;
+
+namespace {
+
+struct threads_set {
+  int saved = omp_get_max_threads();
+  explicit threads_set(int n) { omp_set_num_threads(n); }
+  ~threads_set() { omp_set_num_threads(saved); }
+};
+
+// Runs one loop over [0, n) that adds 1 to hits[i] and checks the pieces' bounds; returns how many pieces
+// ran on a thread other than the caller's.
+int one_loop(std::vector<int>& hits, long n, long align, bool& bounds_ok) {
+  const std::thread::id me = std::this_thread::get_id();
+  std::atomic<int> elsewhere{0};
+  team_for_range(n, team_min_work, [&](long i0, long i1) {
+    if (i0 < 0 || i1 > n || i0 >= i1 || i0 % align != 0 || (i1 % align != 0 && i1 != n)) bounds_ok = false;
+    for (long i = i0; i < i1; i++) hits[i]++;
+    if (std::this_thread::get_id() != me) elsewhere++;
+  }, align);
+  return elsewhere.load();
+}
+
+}  // namespace
+
+TEST_CASE("the team covers every index exactly once, for any size, alignment and thread count") {
+  for (int threads : {1, 2, 3}) {
+    threads_set ts(threads);
+    for (long n : {1L, 2L, 7L, 8L, 31L, 64L, 1000L})
+      for (long align : {1L, 8L}) {
+        CAPTURE(threads);
+        CAPTURE(n);
+        CAPTURE(align);
+        std::vector<int> hits(n, 0);
+        bool bounds_ok = true;
+        for (int rep = 0; rep < 200; rep++) one_loop(hits, n, align, bounds_ok);
+        CHECK(bounds_ok);
+        int wrong = 0;
+        for (long i = 0; i < n; i++) wrong += hits[i] != 200;
+        CHECK(wrong == 0);
+      }
+  }
+}
+
+TEST_CASE("small work and one thread stay on the caller") {
+  threads_set ts(2);
+  const std::thread::id me = std::this_thread::get_id();
+  bool here = true;
+  team_for_range(100, team_min_work - 1, [&](long, long) { here = here && std::this_thread::get_id() == me; });
+  CHECK(here);
+  threads_set one(1);
+  team_for_range(100, 1L << 30, [&](long, long) { here = here && std::this_thread::get_id() == me; });
+  CHECK(here);
+}
+
+// Loops until `helped` loops had a piece run by a helper, or for 3 s; returns the loops a helper helped.
+int loops_until_helped(std::vector<int>& hits, int helped, bool& bounds_ok, long& loops) {
+  const auto t0 = std::chrono::steady_clock::now();
+  int n = 0;
+  while (n < helped && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3)) {
+    n += one_loop(hits, long(hits.size()), 8, bounds_ok) > 0;
+    loops++;
+  }
+  return n;
+}
+
+TEST_CASE("a late helper loses no piece and does not hold the caller, who then runs alone for a while") {
+  threads_set ts(2);
+  std::vector<int> hits(256, 0);
+  bool bounds_ok = true;
+  long loops = 0;
+  team_try_helpers_now();
+  REQUIRE(loops_until_helped(hits, 20, bounds_ok, loops) == 20);   // the helper is up and helping
+  team_try_helpers_now();
+  const team_counts before = team_counts_now();
+  team_set_helper_delay_us(20000);   // from now on a helper waits 20 ms before it takes a loop's piece
+  int loops_helped = 0;
+  for (int rep = 0; rep < 300; rep++) loops_helped += one_loop(hits, 256, 8, bounds_ok) > 0;
+  loops += 300;
+  team_set_helper_delay_us(0);
+  const team_counts after = team_counts_now();
+  CHECK(bounds_ok);
+  int wrong = 0;
+  for (int i = 0; i < 256; i++) wrong += hits[i] != loops;
+  CHECK(wrong == 0);
+  // Had the caller waited for the helper, the helper would have run a piece of every loop. The 300 loops
+  // take far less than 20 ms together, so it wakes into a few of them at most, and the caller took its
+  // pieces over.
+  CHECK(loops_helped <= 5);
+  CHECK(after.loops - before.loops + after.solo - before.solo == 300);
+  CHECK(after.taken_over - before.taken_over >= 4 * (after.loops - before.loops - 5));
+
+  // Absent for 5 ms of loops, the helpers are left alone for the next 2,048; then the caller tries them
+  // again, and they help.
+  const team_counts before_solo = team_counts_now();
+  std::vector<int> more(256, 0);
+  long more_loops = 0;
+  team_set_helper_delay_us(20000);
+  for (auto t0 = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(10);) {
+    one_loop(more, 256, 8, bounds_ok);
+    more_loops++;
+  }
+  team_set_helper_delay_us(0);
+  CHECK(team_counts_now().solo > before_solo.solo);
+  CHECK(loops_until_helped(more, 100, bounds_ok, more_loops) == 100);
+  CHECK(bounds_ok);
+  wrong = 0;
+  for (int v : more) wrong += v != more_loops;
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("several callers at once: one has the team, the others run alone, all correct") {
+  threads_set ts(2);
+  std::vector<std::vector<int>> hits(3, std::vector<int>(500, 0));
+  std::vector<int> ok(3, 1);
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 3; c++)
+    callers.emplace_back([&, c] {
+      bool bounds_ok = true;
+      for (int rep = 0; rep < 300; rep++) one_loop(hits[c], 500, 8, bounds_ok);
+      ok[c] = bounds_ok;
+    });
+  for (auto& t : callers) t.join();
+  for (int c = 0; c < 3; c++) {
+    CHECK(ok[c]);
+    int wrong = 0;
+    for (int v : hits[c]) wrong += v != 300;
+    CHECK(wrong == 0);
+  }
+}
