@@ -161,3 +161,30 @@ TEST_CASE("an LSTM state rewinds to the zero state") {
   m.decode_step(*st, &t, after.data());
   CHECK(first == after);
 }
+
+TEST_CASE("LSTM decoding with --precision bf16 stays close to fp32, with and without the first layer's table") {
+  for (int embd : {6, 12}) {   // vocab 9: embd 12 reads the first layer's input table
+    CAPTURE(embd);
+    lstm_config c;
+    c.vocab_size = 9, c.embd = embd, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
+    lstm_lm m(c);
+    m.init_params(7);
+    auto run = [&](bool bf16) {
+      matmul_set_bf16(bf16);
+      auto st = m.decode_begin(2);
+      std::vector<float> logits(2 * 9), all;
+      for (int t = 0; t < 8; t++) {
+        const int toks[2] = {t % 9, (3 * t + 1) % 9};
+        m.decode_step(*st, toks, logits.data());
+        all.insert(all.end(), logits.begin(), logits.end());
+      }
+      matmul_set_bf16(false);
+      return all;
+    };
+    const auto fp32 = run(false), bf16 = run(true), again = run(true);
+    CHECK(bf16 == again);
+    const double off = max_abs_diff(fp32, bf16);
+    CHECK(off > 1e-7);   // the bf16 path ran
+    CHECK(off < 0.05);
+  }
+}

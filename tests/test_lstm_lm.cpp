@@ -299,27 +299,31 @@ TEST_CASE("LSTM LM gradients match finite differences through 3 layers, untied a
 }
 
 TEST_CASE("LSTM LM decode_step equals forward_logits position by position") {
-  lstm_config cfg;
-  cfg.vocab_size = 11, cfg.embd = 7, cfg.hidden = 9, cfg.layers = 2;
-  lstm_lm m(cfg);
-  m.init_params(8);
-  const int B = 3, T = 7, V = cfg.vocab_size;
-  const std::vector<int> in = random_tokens(size_t(B) * T, V, 9);
-  std::vector<float> full(size_t(B) * T * V);
-  m.forward_logits(in.data(), B, T, full.data());
-  auto st = m.decode_begin(B);
-  std::vector<int> tok(B);
-  std::vector<float> step(size_t(B) * V);
-  for (int t = 0; t < T; t++) {
-    for (int b = 0; b < B; b++) tok[b] = in[b * T + t];
-    m.decode_step(*st, tok.data(), step.data());
-    CHECK(st->position == t + 1);
-    for (int b = 0; b < B; b++) {
-      CAPTURE(t);
-      CAPTURE(b);
-      std::vector<float> want(full.begin() + (size_t(b) * T + t) * V, full.begin() + (size_t(b) * T + t + 1) * V);
-      std::vector<float> got(step.begin() + size_t(b) * V, step.begin() + size_t(b + 1) * V);
-      CHECK(max_abs_diff(got, want) < 1e-5);
+  // embd 7 < vocab 11: the first layer multiplies its input; embd 12: it reads its input table (V <= E)
+  for (int embd : {7, 12}) {
+    CAPTURE(embd);
+    lstm_config cfg;
+    cfg.vocab_size = 11, cfg.embd = embd, cfg.hidden = 9, cfg.layers = 2;
+    lstm_lm m(cfg);
+    m.init_params(8);
+    const int B = 3, T = 7, V = cfg.vocab_size;
+    const std::vector<int> in = random_tokens(size_t(B) * T, V, 9);
+    std::vector<float> full(size_t(B) * T * V);
+    m.forward_logits(in.data(), B, T, full.data());
+    auto st = m.decode_begin(B);
+    std::vector<int> tok(B);
+    std::vector<float> step(size_t(B) * V);
+    for (int t = 0; t < T; t++) {
+      for (int b = 0; b < B; b++) tok[b] = in[b * T + t];
+      m.decode_step(*st, tok.data(), step.data());
+      CHECK(st->position == t + 1);
+      for (int b = 0; b < B; b++) {
+        CAPTURE(t);
+        CAPTURE(b);
+        std::vector<float> want(full.begin() + (size_t(b) * T + t) * V, full.begin() + (size_t(b) * T + t + 1) * V);
+        std::vector<float> got(step.begin() + size_t(b) * V, step.begin() + size_t(b + 1) * V);
+        CHECK(max_abs_diff(got, want) < 1e-5);
+      }
     }
   }
 }

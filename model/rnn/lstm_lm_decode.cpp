@@ -21,6 +21,10 @@ struct lstm_decode_state final : decode_state {
   // With matmul_bf16(): every layer's w_ih then w_hh in bfloat16 (layer l's at 2l and 2l + 1), made at
   // decode_begin (decoding reads half the bytes); empty otherwise.
   bf16_matrices w16;
+  // For a small vocabulary (V <= E: a character model), the first layer's input product of every token,
+  // embedding·W_ihᵀ + b_ih (V, 4H), made at decode_begin: a step then reads a row of it instead of the whole
+  // of W_ih, a quarter of a 2-layer model's weight bytes per token. Empty otherwise.
+  std::vector<float> first_gates;
 };
 
 }  // namespace
@@ -41,6 +45,12 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
     for (const layer_index& w : layers_)
       for (int i : {w.w_ih, w.w_hh}) st->w16.add(param(i), specs_[i].numel());
   }
+  const int V = cfg_.vocab_size, E = cfg_.embd, G = 4 * cfg_.hidden;
+  if (V <= E) {   // fp32 products either way: the table is exact
+    st->first_gates.resize(size_t(V) * G);
+    matmul_forward(cpu_context(), st->first_gates.data(), param(emb_), param(layers_[0].w_ih), param(layers_[0].b_ih),
+                   V, E, G);
+  }
   return st;
 }
 
@@ -59,14 +69,28 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
   const int L = cfg_.layers, E = cfg_.embd, H = cfg_.hidden, V = cfg_.vocab_size, B = st->batch;
   const long BH = long(B) * H;
 
-  embedding_forward(ctx, st->x, tokens, param(emb_), nullptr, B, 1, E);
+  const bool table = !st->first_gates.empty();
+  if (!table) embedding_forward(ctx, st->x, tokens, param(emb_), nullptr, B, 1, E);
   const float* x = st->x;
   int C = E;
   for (int l = 0; l < L; l++) {
     const layer_index& w = layers_[l];
     float* h = st->h + l * BH;   // (B, H) updated in place
     float* c = st->c + l * BH;
-    if (st->w16.empty())
+    if (l == 0 && table) {   // gates = the tokens' rows of the table; rec = h·W_hhᵀ; then the cell
+      const int G = 4 * H;
+      float* gates = st->scratch;
+      float* rec = st->scratch + long(B) * G;
+      for (int b = 0; b < B; b++) {
+        PLUMA_CHECK(tokens[b] >= 0 && tokens[b] < cfg_.vocab_size, "lstm decode_step: token id out of range");
+        std::copy_n(st->first_gates.data() + long(tokens[b]) * G, G, gates + long(b) * G);
+      }
+      if (st->w16.empty())
+        matmul_forward(ctx, rec, h, param(w.w_hh), nullptr, B, H, G);
+      else
+        matmul_rows_bf16w(ctx, rec, h, st->w16[1], nullptr, B, H, G);
+      lstm_cell_forward(ctx, gates, c, h, rec, param(w.b_hh), c, B, H);
+    } else if (st->w16.empty())
       lstm_step(ctx, h, c, x, h, c, param(w.w_ih), param(w.w_hh), param(w.b_ih), param(w.b_hh), st->scratch, B,
                 C, H);
     else
