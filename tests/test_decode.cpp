@@ -146,20 +146,23 @@ TEST_CASE("the window slide rewinds the state in place: the same logits as a fre
 }
 
 TEST_CASE("an LSTM state rewinds to the zero state") {
-  lstm_config c;
-  c.vocab_size = 9, c.embd = 8, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
-  lstm_lm m(c);
-  m.init_params(5);
-  const int V = 9;
-  auto st = m.decode_begin(1);
-  std::vector<float> first(V), after(V), l(V);
-  int t = 4;
-  m.decode_step(*st, &t, first.data());
-  for (int x : {1, 2, 3}) m.decode_step(*st, &x, l.data());
-  m.decode_rewind(*st);
-  CHECK(st->position == 0);
-  m.decode_step(*st, &t, after.data());
-  CHECK(first == after);
+  for (int embd : {8, 12}) {   // vocab 9: embd 12 reads the first layer's input table
+    CAPTURE(embd);
+    lstm_config c;
+    c.vocab_size = 9, c.embd = embd, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
+    lstm_lm m(c);
+    m.init_params(5);
+    const int V = 9;
+    auto st = m.decode_begin(1);
+    std::vector<float> first(V), after(V), l(V);
+    int t = 4;
+    m.decode_step(*st, &t, first.data());
+    for (int x : {1, 2, 3}) m.decode_step(*st, &x, l.data());
+    m.decode_rewind(*st);
+    CHECK(st->position == 0);
+    m.decode_step(*st, &t, after.data());
+    CHECK(first == after);
+  }
 }
 
 TEST_CASE("LSTM decoding with --precision bf16 stays close to fp32, with and without the first layer's table") {

@@ -1,9 +1,8 @@
 #include "tools/cli_common.h"
 
-#include <omp.h>
-
 #include "model/core/cuda_module.h"
 #include "model/core/device_arena.h"
+#include "model/core/threads.h"
 #include "model/model_io.h"
 #include "model/tokenizer_source.h"
 
@@ -18,7 +17,7 @@ void add_model_options(cxxopts::Options& opts) {
 
 void apply_threads(const cxxopts::Options& opts, int n) {
   if (n < 0 || n > 1024) usage_error(opts, "--threads must be between 1 and 1024 (got " + std::to_string(n) + ")");
-  if (n > 0) omp_set_num_threads(n);
+  if (n > 0) threads_set(n);
 }
 
 void load_model_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult& r,

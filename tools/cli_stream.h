@@ -1,6 +1,7 @@
 // Text streamed to stdout as a model produces it. On a terminal every piece is shown at once; into a pipe or a
-// file the pieces are written in bursts, at most burst_interval apart, so a reader still sees the text arrive
-// while a fast model does not pay one write(2) per token (a tenth of a small GPT's decoding time).
+// file the pieces are written in bursts (a piece arriving burst_interval after the last burst writes the next
+// one, and the caller flushes at the end of each sample), so a reader still sees the text arrive while a fast
+// model does not pay one write(2) per token (a tenth of a small GPT's decoding time).
 #pragma once
 #include <chrono>
 #include <cstdio>
@@ -19,6 +20,8 @@ class text_stream {
 
   void write(const std::string& piece);
   void flush();
+  // After the last flush: whether everything written reached the file (false: a full disk, a closed pipe...).
+  bool ok() const { return !std::ferror(f_); }
 
  private:
   std::FILE* f_;

@@ -6,10 +6,9 @@
 #include <cstring>
 #include <iostream>
 
-#include <omp.h>
-
 #include <nlohmann/json.hpp>
 
+#include "model/core/threads.h"
 #include "model/embed/evaluate.h"
 #include "model/embed/query.h"
 #include "tokenizer/corpus_path.h"
@@ -143,7 +142,7 @@ int embed_eval(int argc, char** argv) {
   cfg.method = method == "mul" ? analogy_method::mul : analogy_method::add;
   int threads = r["threads"].as<int>();
   if (threads < 0 || threads > 1024) usage_error(opts, "--threads must be between 1 and 1024");
-  if (threads > 0) omp_set_num_threads(threads);
+  if (threads > 0) threads_set(threads);
   std::string qpath;
   status st = corpus_resolve(r["questions"].as<std::string>(), qpath);
   if (!st) fail(st.message());

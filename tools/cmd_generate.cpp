@@ -67,11 +67,15 @@ int run_generate(int argc, char** argv) {
     cfg.sampling.seed = seed + static_cast<uint64_t>(s);
     if (s > 0) out.write("\n---\n");
     out.write(prompt_text);
+    out.flush();   // the prompt shows before its prefill
     std::vector<int> ids;
     std::string text;
     generate_tokens(*model, *tok, prompt, cfg, [&](const std::string& piece) { out.write(piece); }, ids, text);
+    out.flush();
   }
   out.write("\n");
+  out.flush();
+  if (!out.ok()) fail("could not write the generated text to stdout");
   return 0;
 }
 

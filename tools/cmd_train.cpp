@@ -19,6 +19,7 @@
 #include "tools/command.h"
 #include "model/core/cuda_module.h"
 #include "model/core/device_arena.h"
+#include "model/core/threads.h"
 #include "model/ops/matmul.h"
 #include "train/nccl_communicator.h"
 #include "train/session.h"
@@ -208,7 +209,7 @@ int cmd_train(int argc, char** argv) {
   if (st) st = train_config_check(cfg);
   if (st && cfg.model != model_kind::seq2seq) st = distributed_check_batch(cfg.batch, cfg.grad_accum, world.size());
   usage_check(st);
-  if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+  if (cfg.threads > 0) threads_set(cfg.threads);
   if (cfg.bf16) matmul_set_bf16(true);
   // --device cuda: the CUDA backend is loaded first, so that one without it is one line before any work
   if (cfg.dev == device::cuda) {

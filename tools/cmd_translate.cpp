@@ -1,7 +1,6 @@
 // pluma translate: one line of stdin in, its translation out (flushed at once); a blank line stays blank.
 // Lines that are already waiting (up to max_waiting_lines) are translated together, sorted by length into
 // batches of --batch sentences, so a file on stdin goes fast and a typed line is answered at once.
-#include <omp.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "generate/attention_map.h"
 #include "generate/beam_search.h"
 #include "generate/sampler.h"
+#include "model/core/threads.h"
 #include "model/rnn/seq2seq_io.h"
 #include "tools/cli_sampler.h"
 #include "tools/command.h"
@@ -146,7 +146,7 @@ int run_translate(int argc, char** argv) {
     cli::usage_error(opts, st.message());
 
   if (a["threads"].as<int>() < 0) cli::usage_error(opts, "--threads must be >= 0");
-  if (a["threads"].as<int>() > 0) omp_set_num_threads(a["threads"].as<int>());
+  if (a["threads"].as<int>() > 0) threads_set(a["threads"].as<int>());
 
   std::unique_ptr<seq2seq_model> model;
   std::unique_ptr<tokenizer> src_tok, tgt_tok;

@@ -46,7 +46,7 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
       for (int i : {w.w_ih, w.w_hh}) st->w16.add(param(i), specs_[i].numel());
   }
   const int V = cfg_.vocab_size, E = cfg_.embd, G = 4 * cfg_.hidden;
-  if (V <= E) {   // fp32 products either way: the table is exact
+  if (V <= E) {   // the training forward's GEMM (with bf16 operands under --precision bf16, as the steps' own)
     st->first_gates.resize(size_t(V) * G);
     matmul_forward(cpu_context(), st->first_gates.data(), param(emb_), param(layers_[0].w_ih), param(layers_[0].b_ih),
                    V, E, G);

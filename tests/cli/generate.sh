@@ -56,6 +56,10 @@ run sct score --checkpoint m.pluma --input text.txt --threads 1
 check "score table ends with the totals" "tail -1 sct.out | grep -Eq '^tokens 60  chars 60  loss [0-9.]+  perplexity [0-9.]+  bits/char [0-9.]+$'"
 
 # ---- bad input
+if [ -w /dev/full ]; then
+  "$PLUMA" generate $G --seed 3 > /dev/full 2> full.err; rc=$?
+  check "a full disk: exit 1, said in one line ($(cat full.err))" "[ $rc -eq 1 ] && [ \$(wc -l < full.err) -eq 1 ] && grep -q 'could not write' full.err"
+fi
 run e1 generate --checkpoint missing.pluma
 check "missing checkpoint: exit 1, named" "[ $rc -eq 1 ] && grep -q 'missing.pluma' e1.err"
 head -c 1000 m.pluma > trunc.pluma

@@ -219,14 +219,18 @@ def main():
                      "slides as in the reference: at 64 positions the last 32 are prefilled again in one forward.")
         notes.append("Peak RSS is the process's maximum resident set (wait4), start-up included.")
 
-    cpu = "unknown CPU"
+    # The model name alone ("AMD EPYC") does not tell a VM's host CPUs apart: the family and model do
+    # (AMD family 25 model 17 is Zen 4, family 26 Zen 5), and the peaks above move with them.
+    info = {}
     try:
         for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    cpu = info.get("model name", "unknown CPU")
+    if "cpu family" in info and "model" in info:
+        cpu += f", family {info['cpu family']} model {info['model']}"
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     table = [f"Measured {stamp} on {platform.node()} ({os.cpu_count()} × {cpu}), {th} threads, by `make bench` "
              f"(tools/bench/bench.py): pluma and PyTorch {a.repeats}× interleaved, medians.", "",

@@ -7,6 +7,7 @@
 
 #include <httplib.h>
 
+#include "model/core/threads.h"
 #include "tools/serve/api.h"
 #include "tools/serve/assets.h"
 #include "tools/serve/generate_stream.h"
@@ -29,6 +30,7 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 template <typename Fn>
 httplib::Server::Handler json_endpoint(Fn fn) {
   return [fn](const httplib::Request& req, httplib::Response& res) {
+    threads_adopt();   // this worker computes with the --threads of the command line
     try {
       const auto t0 = std::chrono::steady_clock::now();
       nlohmann::json answer = fn(req.body);
@@ -54,6 +56,7 @@ void add_generate(httplib::Server& svr, model_set& models) {
     }
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [job](size_t, httplib::DataSink& sink) {
+      threads_adopt();
       const generate_outcome out = generate_job_run(*job, [&sink](const std::string& bytes) {
         return sink.write(bytes.data(), bytes.size());
       });

@@ -1,8 +1,10 @@
 #include "model/ops/cpu/decode_team.h"
 
-#include <immintrin.h>
 #include <omp.h>
 #include <sched.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -63,7 +66,14 @@ struct counters {
 };
 
 std::atomic<int> helper_delay_us{0};
-thread_local bool on_helper = false;
+thread_local bool on_team = false;   // a helper, or a caller inside its loop: a nested loop runs alone
+
+// A spinning thread's pause: lets the core's other hardware thread run and saves power.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
 
 void run_piece(const job& jb, int piece) {
   const long n = jb.n.load(std::memory_order_relaxed), align = jb.align.load(std::memory_order_relaxed);
@@ -87,12 +97,17 @@ class team {
   std::chrono::steady_clock::time_point missing_since;
   int solo_left = 0;
 
-  void grow(int wanted) {
-    for (; helpers < wanted; helpers++) std::thread([this, h = helpers] { helper_loop(h); }).detach();
+  // Starts helpers up to `wanted`; returns how many there are (fewer when the system refuses a thread).
+  int grow(int wanted) {
+    try {
+      for (; helpers < wanted; helpers++) std::thread([this, h = helpers] { helper_loop(h); }).detach();
+    } catch (const std::system_error&) {
+    }
+    return helpers;
   }
 
   void helper_loop(int h) {
-    on_helper = true;
+    on_team = true;
     slot& s = slots[h];
     uint32_t seen = epoch_of(s.word.load(std::memory_order_acquire));
     auto idle_since = std::chrono::steady_clock::now();
@@ -118,7 +133,7 @@ class team {
         spins = 0;
         continue;
       }
-      _mm_pause();
+      cpu_relax();
       if ((spins & 255) != 255) continue;
       sched_yield();   // let another thread of this core run (an OpenMP worker, another process)
       const auto idle = std::chrono::steady_clock::now() - idle_since;
@@ -177,7 +192,7 @@ class team {
       const uint32_t claimed = front_of(s.word.load(std::memory_order_acquire)) - uint32_t((h + 1) * pieces_per_member);
       helped += claimed;
       for (int spins = 0; s.done.load(std::memory_order_acquire) < claimed; spins++) {
-        _mm_pause();
+        cpu_relax();
         if ((spins & 255) == 255) sched_yield();
       }
     }
@@ -205,7 +220,7 @@ team& the_team() {
 
 void team_for_range_fn(long n, long work, team_piece_fn fn, void* arg, long align) {
   if (n <= 0) return;
-  const int threads = on_helper ? 1 : omp_get_max_threads();
+  const int threads = on_team ? 1 : int(std::min<long>(omp_get_max_threads(), work / team_min_work));
   if (work < team_min_work || threads <= 1 || n <= std::max(1L, align)) {
     fn(arg, 0, n);
     return;
@@ -223,9 +238,15 @@ void team_for_range_fn(long n, long work, team_piece_fn fn, void* arg, long alig
     fn(arg, 0, n);
     return;
   }
-  const int members = std::min(threads - 1, max_helpers) + 1;
-  t.grow(members - 1);
+  const int members = std::min(t.grow(std::min(threads - 1, max_helpers)), threads - 1) + 1;
+  if (members == 1) {
+    lock.unlock();
+    fn(arg, 0, n);
+    return;
+  }
+  on_team = true;
   t.run(n, fn, arg, align, members);
+  on_team = false;
 }
 
 team_counts team_counts_now() {
