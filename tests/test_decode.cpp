@@ -145,13 +145,20 @@ TEST_CASE("the window slide rewinds the state in place: the same logits as a fre
   }
 }
 
+// A 2-layer LSTM LM of vocabulary 9 and hidden 16; with embd >= 9 its decoding reads the first layer's
+// input table.
+lstm_lm small_lstm(int embd, uint64_t seed) {
+  lstm_config c;
+  c.vocab_size = 9, c.embd = embd, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
+  lstm_lm m(c);
+  m.init_params(seed);
+  return m;
+}
+
 TEST_CASE("an LSTM state rewinds to the zero state") {
-  for (int embd : {8, 12}) {   // vocab 9: embd 12 reads the first layer's input table
+  for (int embd : {8, 12}) {
     CAPTURE(embd);
-    lstm_config c;
-    c.vocab_size = 9, c.embd = embd, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
-    lstm_lm m(c);
-    m.init_params(5);
+    lstm_lm m = small_lstm(embd, 5);
     const int V = 9;
     auto st = m.decode_begin(1);
     std::vector<float> first(V), after(V), l(V);
@@ -166,12 +173,9 @@ TEST_CASE("an LSTM state rewinds to the zero state") {
 }
 
 TEST_CASE("LSTM decoding with --precision bf16 stays close to fp32, with and without the first layer's table") {
-  for (int embd : {6, 12}) {   // vocab 9: embd 12 reads the first layer's input table
+  for (int embd : {6, 12}) {
     CAPTURE(embd);
-    lstm_config c;
-    c.vocab_size = 9, c.embd = embd, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
-    lstm_lm m(c);
-    m.init_params(7);
+    lstm_lm m = small_lstm(embd, 7);
     auto run = [&](bool bf16) {
       matmul_set_bf16(bf16);
       auto st = m.decode_begin(2);
