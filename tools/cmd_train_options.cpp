@@ -89,8 +89,9 @@ void declare_train_options(option_table& t, train_config& c, std::string& preset
              });
   t.add(R, "eval-interval", "Evaluate every N iterations (and at the start and the end; seq2seq: 0 = after every "
                              "epoch, and no evaluation at the start)", c.eval_interval);
-  t.add_text(R, "keep-best", "Keep the parameters with the best evaluation as the checkpoint's model (the latest ride "
-                             "beside them, for --resume): none, val_loss or bleu (seq2seq default)",
+  t.add_text(R, "keep-best", "Keep the parameters with the best evaluation (of those on schedule after iteration 0, "
+                             "and the one at the end) as the checkpoint's model (the latest ride beside them, for "
+                             "--resume): none, val_loss or bleu (seq2seq default)",
              keep_best_kind_name(c.keep_best), [&c](const std::string& s) { return keep_best_kind_parse(s, c.keep_best); });
   t.add(R, "max-epochs", "Stop after this many passes over the training pairs (seq2seq; 0 = no limit)", c.max_epochs);
   t.add(R, "eval-iters", "Fixed batches per evaluation, for train and for val (random windows, drawn once; an lstm "
