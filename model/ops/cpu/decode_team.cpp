@@ -52,8 +52,8 @@ struct alignas(64) slot {
   std::atomic<uint32_t> bell{0};       // bumped to wake a sleeping helper
 };
 
-// The loop being run. Atomics, since a late helper may read them while the next loop writes them; its
-// compare-and-swap on the word then fails and it reads them again.
+// The loop being run. A helper reads it only after it has claimed a piece of this loop, and the caller writes
+// the next one only when every claimed piece is done; atomics all the same, so that no reading is a race.
 struct job {
   std::atomic<team_piece_fn> fn{nullptr};
   std::atomic<void*> arg{nullptr};
