@@ -18,8 +18,9 @@ struct lstm_decode_state final : decode_state {
   float* c = nullptr;         // (L, B, H)
   float* x = nullptr;         // (B, E) the embedded tokens
   float* scratch = nullptr;   // (lstm_step_scratch_floats(B, H))
-  // With matmul_bf16(): every layer's w_ih then w_hh in bfloat16 (layer l's at 2l and 2l + 1), made at
-  // decode_begin (decoding reads half the bytes); empty otherwise.
+  // With matmul_bf16(): every layer's w_ih then w_hh in bfloat16 (layer l's at 2l and 2l + 1, one less when
+  // the first layer reads first_gates and has no w_ih copy), made at decode_begin (decoding reads half the
+  // bytes); empty otherwise.
   bf16_matrices w16;
   // For a small vocabulary (V <= E: a character model), the first layer's input product of every token,
   // embedding·W_ihᵀ + b_ih (V, 4H), made at decode_begin: a step then reads a row of it instead of the whole
@@ -41,16 +42,19 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
   st->c = st->h + state;
   st->x = st->c + state;
   st->scratch = st->x + x;
-  if (matmul_bf16()) {
-    for (const layer_index& w : layers_)
-      for (int i : {w.w_ih, w.w_hh}) st->w16.add(param(i), specs_[i].numel());
-  }
   const int V = cfg_.vocab_size, E = cfg_.embd, G = 4 * cfg_.hidden;
-  if (V <= E) {   // the training forward's GEMM (with bf16 operands under --precision bf16, as the steps' own)
+  const bool table = V <= E;
+  if (table) {   // the training forward's GEMM (with bf16 operands under --precision bf16, as the steps' own)
     st->first_gates.resize(size_t(V) * G);
     matmul_forward(cpu_context(), st->first_gates.data(), param(emb_), param(layers_[0].w_ih), param(layers_[0].b_ih),
                    V, E, G);
   }
+  if (matmul_bf16())
+    for (size_t l = 0; l < layers_.size(); l++) {
+      const layer_index& w = layers_[l];
+      if (l > 0 || !table) st->w16.add(param(w.w_ih), specs_[w.w_ih].numel());
+      st->w16.add(param(w.w_hh), specs_[w.w_hh].numel());
+    }
   return st;
 }
 
@@ -70,6 +74,7 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
   const long BH = long(B) * H;
 
   const bool table = !st->first_gates.empty();
+  const int skip = table ? 1 : 0;   // w16 holds no w_ih of the first layer then
   if (!table) embedding_forward(ctx, st->x, tokens, param(emb_), nullptr, B, 1, E);
   const float* x = st->x;
   int C = E;
@@ -88,13 +93,13 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
       if (st->w16.empty())
         matmul_forward(ctx, rec, h, param(w.w_hh), nullptr, B, H, G);
       else
-        matmul_rows_bf16w(ctx, rec, h, st->w16[1], nullptr, B, H, G);
+        matmul_rows_bf16w(ctx, rec, h, st->w16[0], nullptr, B, H, G);
       lstm_cell_forward(ctx, gates, c, h, rec, param(w.b_hh), c, B, H);
     } else if (st->w16.empty())
       lstm_step(ctx, h, c, x, h, c, param(w.w_ih), param(w.w_hh), param(w.b_ih), param(w.b_hh), st->scratch, B,
                 C, H);
     else
-      lstm_step_bf16(ctx, h, c, x, h, c, st->w16[2 * l], st->w16[2 * l + 1],
+      lstm_step_bf16(ctx, h, c, x, h, c, st->w16[2 * l - skip], st->w16[2 * l + 1 - skip],
                      param(w.b_ih), param(w.b_hh), st->scratch, B, C, H);
     x = h;
     C = H;

@@ -221,7 +221,7 @@ team& the_team() {
 void team_for_range_fn(long n, long work, team_piece_fn fn, void* arg, long align) {
   if (n <= 0) return;
   const int threads = on_team ? 1 : int(std::min<long>(omp_get_max_threads(), work / team_min_work));
-  if (work < team_min_work || threads <= 1 || n <= std::max(1L, align)) {
+  if (threads <= 1 || n <= std::max(1L, align)) {   // (work under team_min_work: threads is 0)
     fn(arg, 0, n);
     return;
   }

@@ -11,7 +11,6 @@
 #include "model/ops/cpu/backend.h"
 #include "model/ops/cpu/decode_team.h"
 #include "model/ops/cpu/gemm.h"
-#include "model/ops/cpu/parallel.h"
 #include "model/ops/cpu/vec_math.h"
 
 namespace pluma::cpu {
@@ -19,7 +18,6 @@ namespace pluma::cpu {
 namespace {
 
 constexpr int block = 8;   // weight rows (outputs) per pass
-
 
 }  // namespace
 
