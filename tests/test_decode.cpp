@@ -61,30 +61,54 @@ std::unique_ptr<gpt_model> random_gpt(int V, int context, int L, int NH, int C, 
 
 }  // namespace
 
-TEST_CASE("matmul_rows_bf16w: the fp32 sums of the rows and weights rounded to bfloat16") {
-  // C = 128 fills whole 32-value pairs; 100 and 37 leave a masked tail; OC = 65 a partial block of 8 outputs
-  for (int C : {128, 100, 37}) {
-    for (int N : {1, 3, 6}) {
-      const int OC = 65;
-      CAPTURE(C);
-      CAPTURE(N);
-      const auto inp = random_floats(size_t(N) * C, 1 + C + N), w = random_floats(size_t(OC) * C, 2, 0.1f);
-      const auto bias = random_floats(OC, 3);
-      const auto w16 = bf16_bits(w);
-      std::vector<float> out(size_t(N) * OC), ref(out.size()), fp32(out.size());
-      matmul_rows_bf16w(cpu_context(), out.data(), inp.data(), w16.data(), bias.data(), N, C, OC);
-      const auto inp_r = bf16_values(bf16_bits(inp)), w_r = bf16_values(w16);
-      cpu::matmul_forward_reference(ref.data(), inp_r.data(), w_r.data(), bias.data(), N, C, OC);
-      cpu::matmul_forward_reference(fp32.data(), inp.data(), w.data(), bias.data(), N, C, OC);
-      CHECK(max_abs_diff(out, ref) < 1e-5);   // the same products, summed in another order
-      const double off = max_abs_diff(out, fp32);
-      CHECK(off > 1e-5);   // the rounding is real ...
-      CHECK(off < 0.1);    // ... and bfloat16-sized (sums of ~C products of size ~0.1)
-      // without a bias, likewise
-      matmul_rows_bf16w(cpu_context(), out.data(), inp.data(), w16.data(), nullptr, N, C, OC);
-      cpu::matmul_forward_reference(ref.data(), inp_r.data(), w_r.data(), nullptr, N, C, OC);
-      CHECK(max_abs_diff(out, ref) < 1e-5);
+TEST_CASE("matmul_decode: packed panels give the product, a row the same alone as in a block of rows") {
+  // OC = 65: a run of 4 panels and a run of one panel with a single output; 200: a run of 1 partial panel
+  // after three whole runs' worth; C odd leaves a last column (fp32) or half a pair (bf16)
+  for (bool bf16 : {false, true}) {
+    for (int C : {128, 37, 1}) {
+      for (int OC : {65, 200, 16}) {
+        CAPTURE(bf16);
+        CAPTURE(C);
+        CAPTURE(OC);
+        const int N = 7;   // a block of 4 rows and one of 3
+        const auto inp = random_floats(size_t(N) * C, 11 + C, 1.0f), w = random_floats(size_t(OC) * C, 12 + OC, 0.1f);
+        const auto bias = random_floats(OC, 13);
+        const decode_matrices packed({{w.data(), OC, C}}, bf16);
+        REQUIRE(packed.size() == 1);
+        CHECK(packed.bf16() == bf16);
+        std::vector<float> out(size_t(N) * OC), ref(out.size()), one(OC);
+        matmul_decode(cpu_context(), out.data(), inp.data(), packed[0], bias.data(), N);
+        const auto inp_r = bf16 ? bf16_values(bf16_bits(inp)) : inp, w_r = bf16 ? bf16_values(bf16_bits(w)) : w;
+        cpu::matmul_forward_reference(ref.data(), inp_r.data(), w_r.data(), bias.data(), N, C, OC);
+        CHECK(max_abs_diff(out, ref) < 1e-5);
+        for (int n = 0; n < N; n++) {   // each row alone: bit for bit the block's row (a decoding step = prefill)
+          matmul_decode(cpu_context(), one.data(), inp.data() + size_t(n) * C, packed[0], bias.data(), 1);
+          CHECK(std::memcmp(one.data(), out.data() + size_t(n) * OC, sizeof(float) * OC) == 0);
+        }
+        matmul_decode(cpu_context(), out.data(), inp.data(), packed[0], nullptr, N);   // without a bias
+        cpu::matmul_forward_reference(ref.data(), inp_r.data(), w_r.data(), nullptr, N, C, OC);
+        CHECK(max_abs_diff(out, ref) < 1e-5);
+      }
     }
+  }
+}
+
+TEST_CASE("decode_matrices: several matrices, each 64-byte aligned and found by its order") {
+  const auto a = random_floats(48 * 20, 1), b = random_floats(5 * 3, 2);
+  for (bool bf16 : {false, true}) {
+    const decode_matrices m({{a.data(), 48, 20}, {b.data(), 5, 3}}, bf16);
+    REQUIRE(m.size() == 2);
+    for (size_t k = 0; k < 2; k++) {
+      const void* p = bf16 ? static_cast<const void*>(m[k].bf16) : static_cast<const void*>(m[k].f32);
+      CHECK(reinterpret_cast<uintptr_t>(p) % 64 == 0);
+    }
+    CHECK(m[1].rows == 5);
+    CHECK(m[1].cols == 3);
+    std::vector<float> x = {1.0f, -2.0f, 0.5f}, out(5), ref(5);
+    matmul_decode(cpu_context(), out.data(), x.data(), m[1], nullptr, 1);
+    const auto x_r = bf16 ? bf16_values(bf16_bits(x)) : x, b_r = bf16 ? bf16_values(bf16_bits(b)) : b;
+    cpu::matmul_forward_reference(ref.data(), x_r.data(), b_r.data(), nullptr, 1, 3, 5);
+    CHECK(max_abs_diff(out, ref) < 1e-5);
   }
 }
 

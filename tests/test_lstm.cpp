@@ -174,46 +174,6 @@ TEST_CASE("lstm_step run T times equals lstm_forward, in place, few sequences an
   }
 }
 
-TEST_CASE("lstm_step_bf16 equals lstm_step with the weights and inputs rounded to bfloat16") {
-  for (int B : {1, 3, 6}) {
-    for (int C : {4, 37}) {   // a partial vector of weights, and a whole one plus a partial one
-      CAPTURE(B);
-      CAPTURE(C);
-      layer_case k(1, B, C, 20, 43);
-      std::vector<uint16_t> wih16(k.w_ih.size()), whh16(k.w_hh.size());
-      cpu::to_bf16(wih16.data(), k.w_ih.data(), k.w_ih.size());
-      cpu::to_bf16(whh16.data(), k.w_hh.data(), k.w_hh.size());
-      auto widen = [](const std::vector<uint16_t>& h) {
-        std::vector<float> f(h.size());
-        for (size_t i = 0; i < h.size(); i++) {
-          const uint32_t bits = uint32_t(h[i]) << 16;
-          std::memcpy(&f[i], &bits, sizeof bits);
-        }
-        return f;
-      };
-      auto rounded = [&](const std::vector<float>& f) {
-        std::vector<uint16_t> h(f.size());
-        cpu::to_bf16(h.data(), f.data(), f.size());
-        return widen(h);
-      };
-      const auto wih = widen(wih16), whh = widen(whh16), x16 = rounded(k.x);
-      std::vector<float> scratch(lstm_step_scratch_floats(B, k.H));
-      std::vector<float> h = rounded(k.h0), c = k.c0, h16 = k.h0, c16 = k.c0, h32 = k.h0, c32 = k.c0;
-      lstm_step(cpu_context(), h.data(), c.data(), x16.data(), h.data(), c.data(), wih.data(), whh.data(),
-                k.b_ih.data(), k.b_hh.data(), scratch.data(), B, C, k.H);
-      lstm_step_bf16(cpu_context(), h16.data(), c16.data(), k.x.data(), h16.data(), c16.data(), wih16.data(),
-                     whh16.data(), k.b_ih.data(), k.b_hh.data(), scratch.data(), B, C, k.H);
-      CHECK(max_abs_diff(h, h16) < 1e-5);
-      CHECK(max_abs_diff(c, c16) < 1e-5);
-      lstm_step(cpu_context(), h32.data(), c32.data(), k.x.data(), h32.data(), c32.data(), k.w_ih.data(),
-                k.w_hh.data(), k.b_ih.data(), k.b_hh.data(), scratch.data(), B, C, k.H);
-      const double off = max_abs_diff(h32, h16);
-      CHECK(off > 0.0);    // the rounding is real ...
-      CHECK(off < 2e-2);   // ... and small
-    }
-  }
-}
-
 TEST_CASE("the oneDNN LSTM primitive and the own kernels agree, forward and backward") {
   struct dims {
     int T, B, C, H;

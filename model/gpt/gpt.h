@@ -80,6 +80,14 @@ class gpt_model final : public lm_model {
   float forward(const int* inputs, const int* targets, int B, int T, rng* dropout_rng, float* logits);
   void backward(const int* inputs, const int* targets, int B, int T, float grad_scale, bool dropout);
 
+  // Decoding (gpt_decode.cpp). decode_blocks runs the state's position through blocks l0 .. L-1 and the head
+  // into logits (B, V), from the block input in the state's buffer x; with qkv_done, block l0's keys and
+  // values are already in the cache and its queries in the buffer q. prefill_packed is decode_prefill on the
+  // CPU: every block over the T positions with the packed weights, except the last block, which only the
+  // last position needs past its keys and values.
+  void decode_blocks(decode_state& state, int l0, bool qkv_done, float* logits);
+  void prefill_packed(decode_state& state, const int* tokens, int T, float* logits);
+
   gpt_config cfg_;
   std::vector<tensor_spec> specs_;
   int wte_ = -1, wpe_ = -1, lnfw_ = -1, lnfb_ = -1;

@@ -22,12 +22,6 @@ void lstm_backward(const exec_context& ctx, float* dx, float* dh0, float* dc0, f
                      gates, scratch, T, B, C, H);
 }
 
-void lstm_step_bf16(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
-                    const float* c_prev, const uint16_t* w_ih, const uint16_t* w_hh, const float* b_ih,
-                    const float* b_hh, float* scratch, int B, int C, int H) {
-  PLUMA_DISPATCH_CPU_ONLY(lstm_step_bf16, ctx, h_out, c_out, x, h_prev, c_prev, w_ih, w_hh, b_ih, b_hh, scratch, B, C, H);
-}
-
 void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
                const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                float* scratch, int B, int C, int H) {

@@ -41,12 +41,6 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
                const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                float* scratch, int B, int C, int H);
 
-// lstm_step with w_ih and w_hh in bfloat16 (cpu::to_bf16's bits; x, the state, biases and sums stay fp32): a
-// decoding step streams half the weight bytes. CPU only.
-void lstm_step_bf16(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
-                    const float* c_prev, const uint16_t* w_ih, const uint16_t* w_hh, const float* b_ih,
-                    const float* b_hh, float* scratch, int B, int C, int H);
-
 // The cell pointwise of one step alone, for callers that compute the gate pre-activations themselves (a
 // decoder with input feeding projects its inputs in its own blocks). gates: (B, 4H) in: x·W_ihᵀ + b_ih
 // (+ h_{t-1}·W_hhᵀ when rec is nullptr), out: the activated gates; rec: (B, 4H) h_{t-1}·W_hhᵀ or nullptr;

@@ -1,20 +1,37 @@
-// Dispatch of the bfloat16-weight decoding matmul (CPU only).
+// Dispatch of the decoding matmuls (CPU only), and the packing of their weights.
 #include "model/ops/matmul_decode.h"
 
+#include "model/ops/cpu/matmul_panels.h"
 #include "model/ops/dispatch.h"
-#include "model/ops/tensor_util.h"
 
 namespace pluma {
 
-void matmul_rows_bf16w(const exec_context& ctx, float* out, const float* inp, const uint16_t* weight16,
-                       const float* bias, int N, int C, int OC) {
-  PLUMA_DISPATCH_CPU_ONLY(matmul_rows_bf16w, ctx, out, inp, weight16, bias, N, C, OC);
+void matmul_decode(const exec_context& ctx, float* out, const float* inp, const decode_matrix& w, const float* bias,
+                   int N) {
+  PLUMA_DISPATCH_CPU_ONLY(matmul_decode, ctx, out, inp, w, bias, N);
 }
 
-void bf16_matrices::add(const float* m, size_t n) {
-  at_.push_back(bits_.size());
-  bits_.resize(bits_.size() + n);
-  tensor_to_bf16(cpu_context(), bits_.data() + at_.back(), m, static_cast<long>(n));
+decode_matrices::decode_matrices(const std::vector<source>& matrices, bool bf16) : bf16_(bf16) {
+  size_t total = 0;   // in elements (floats, or bf16 values); each copy's size is a multiple of 32
+  for (const source& s : matrices) total += cpu::panels_size(s.rows, s.cols, bf16);
+  memory_.resize(bf16 ? total / 2 : total);
+  size_t at = 0;
+  for (const source& s : matrices) {
+    decode_matrix d;
+    d.rows = s.rows;
+    d.cols = s.cols;
+    if (bf16) {
+      auto* dst = reinterpret_cast<uint16_t*>(memory_.data()) + at;
+      cpu::pack_panels_bf16(dst, s.m, s.rows, s.cols);
+      d.bf16 = dst;
+    } else {
+      float* dst = memory_.data() + at;
+      cpu::pack_panels(dst, s.m, s.rows, s.cols);
+      d.f32 = dst;
+    }
+    at += cpu::panels_size(s.rows, s.cols, bf16);
+    at_.push_back(d);
+  }
 }
 
 }  // namespace pluma

@@ -1,31 +1,47 @@
-// matmul for decoding with bfloat16 weights: out = inp · weightᵀ + bias for a handful of rows (one position per
-// sequence), the weight stored once in bfloat16 (tensor_to_bf16's bits) so a step streams half the bytes. The
-// input rows are rounded to bfloat16 too; products are summed in fp32. CPU only (--precision bf16 decoding).
+// matmul for decoding: out = inp · weightᵀ + bias for a handful of rows (one position per sequence), the weight
+// read from a copy packed once when decoding starts (cpu/matmul_panels.h: panels of 16 outputs, read front to
+// back in one stream), in fp32 or, under --precision bf16, in bfloat16 (half the bytes; the input rows are
+// rounded to bfloat16 too and products summed in fp32). CPU only.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "model/core/arena.h"
 #include "model/core/exec.h"
 
 namespace pluma {
 
-// out: (N, OC); inp: (N, C); weight16: (OC, C) bfloat16 bits; bias: (OC) or nullptr. Meant for small N (a
-// batch of sequences at one position each): the weights are streamed once per input row.
-void matmul_rows_bf16w(const exec_context& ctx, float* out, const float* inp, const uint16_t* weight16,
-                       const float* bias, int N, int C, int OC);
+// One packed matrix of (rows, cols): exactly one of f32 and bf16 is set.
+struct decode_matrix {
+  const float* f32 = nullptr;
+  const uint16_t* bf16 = nullptr;
+  int rows = 0, cols = 0;
+};
 
-// The bfloat16 copies of some of a model's matrices, made once when decoding starts: one buffer, each copy
-// found again by the order it was added in.
-class bf16_matrices {
+// out: (N, w.rows) = inp: (N, w.cols) · Wᵀ + bias (w.rows, or nullptr). Meant for small N (a batch of sequences
+// at one position each): the weights are streamed once per call.
+void matmul_decode(const exec_context& ctx, float* out, const float* inp, const decode_matrix& w, const float* bias,
+                   int N);
+
+// The packed copies of some of a model's matrices, in one 64-byte aligned buffer; each found again by the order
+// it was given in.
+class decode_matrices {
  public:
-  void add(const float* m, size_t n);   // appends the bf16 bits of m: (n), host memory
-  const uint16_t* operator[](size_t k) const { return bits_.data() + at_[k]; }
-  bool empty() const { return at_.empty(); }
+  struct source {
+    const float* m;   // (rows, cols), host memory
+    int rows, cols;
+  };
+  decode_matrices() = default;
+  decode_matrices(const std::vector<source>& matrices, bool bf16);
+  decode_matrix operator[](size_t k) const { return at_[k]; }
+  size_t size() const { return at_.size(); }
+  bool bf16() const { return bf16_; }
 
  private:
-  std::vector<uint16_t> bits_;
-  std::vector<size_t> at_;
+  arena memory_;
+  std::vector<decode_matrix> at_;
+  bool bf16_ = false;
 };
 
 }  // namespace pluma

@@ -8,6 +8,7 @@
 #include "model/core/exec.h"
 #include "model/core/rng.h"
 #include "model/ops/adamw.h"
+#include "model/ops/matmul_decode.h"
 
 namespace pluma::cpu {
 
@@ -16,9 +17,9 @@ void matmul_forward(const exec_context& ctx, float* out, const float* inp, const
                     const float* bias, int N, int C, int OC);
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
                      const float* dout, const float* inp, const float* weight, int N, int C, int OC);
-// model/ops/matmul_decode.h: a few rows against bfloat16 weights (cpu/matmul_rows.cpp)
-void matmul_rows_bf16w(const exec_context& ctx, float* out, const float* inp, const uint16_t* weight16,
-                       const float* bias, int N, int C, int OC);
+// model/ops/matmul_decode.h: a few rows against packed weights (cpu/matmul_panels.cpp)
+void matmul_decode(const exec_context& ctx, float* out, const float* inp, const decode_matrix& w, const float* bias,
+                   int N);
 // Plain loops in double accumulation: the oracle the oneDNN path is tested against. Same contract.
 void matmul_forward_reference(float* out, const float* inp, const float* weight, const float* bias, int N,
                               int C, int OC);

@@ -45,24 +45,33 @@ inline uint32_t epoch_of(uint64_t w) { return uint32_t(w >> 32); }
 inline uint32_t front_of(uint64_t w) { return uint32_t(w >> 16) & 0xffff; }
 inline uint32_t back_of(uint64_t w) { return uint32_t(w) & 0xffff; }
 
-struct alignas(64) slot {
-  std::atomic<uint64_t> word{0};
-  std::atomic<uint32_t> done{0};       // pieces of this loop the helper has finished
-  std::atomic<uint32_t> sleeping{0};
-  std::atomic<uint32_t> bell{0};       // bumped to wake a sleeping helper
-};
-
 // The loop being run. A helper reads it only after it has claimed a piece of this loop, and the caller writes
 // the next one only when every claimed piece is done; atomics all the same, so that no reading is a race.
 struct job {
   std::atomic<team_piece_fn> fn{nullptr};
   std::atomic<void*> arg{nullptr};
   std::atomic<long> n{0}, align{1};
-  std::atomic<int> pieces{1};
+  std::atomic<int> pieces{1}, share{1};   // pieces of the loop; pieces of each member's share
 };
 
-struct counters {
-  std::atomic<long> loops{0}, solo{0}, by_helpers{0}, taken_over{0};
+// What the caller writes for one helper, in one cache line, so that the helper gets the loop and its share
+// in one transfer: the share word, the loop (a copy per helper), and the sleep handshake (rarely touched).
+struct alignas(64) slot {
+  std::atomic<uint64_t> word{0};
+  job jb;
+  std::atomic<uint32_t> sleeping{0};
+  std::atomic<uint32_t> bell{0};       // bumped to wake a sleeping helper
+};
+
+// What one helper writes, in a line of its own: the caller reads `done` only when it has run its share.
+struct alignas(64) helper_line {
+  std::atomic<uint32_t> done{0};       // pieces the helper has finished, since it started
+  std::atomic<long> pieces_run{0};     // since the process started
+};
+
+// The caller's counts, in a line of their own.
+struct alignas(64) counters {
+  std::atomic<long> loops{0}, solo{0}, taken_over{0};
 };
 
 std::atomic<int> helper_delay_us{0};
@@ -87,9 +96,11 @@ void run_piece(const job& jb, int piece) {
 class team {
  public:
   std::mutex caller;   // one caller at a time has the team
-  job jb;
+  job jb;              // the caller's copy of the loop
   counters count;
   std::unique_ptr<slot[]> slots{new slot[max_helpers]};
+  std::unique_ptr<helper_line[]> lines{new helper_line[max_helpers]};
+  uint32_t done_before[max_helpers] = {};   // each helper's `done` when this loop began
   int helpers = 0;
   uint32_t epoch = 0;
   // the caller's: whether the last loops had no helper's piece, since when; loops left to run alone
@@ -109,6 +120,7 @@ class team {
   void helper_loop(int h) {
     on_team = true;
     slot& s = slots[h];
+    helper_line& mine = lines[h];
     uint32_t seen = epoch_of(s.word.load(std::memory_order_acquire));
     auto idle_since = std::chrono::steady_clock::now();
     for (int spins = 0;; spins++) {
@@ -124,9 +136,9 @@ class team {
           if (!s.word.compare_exchange_weak(w, pack(seen, piece + 1, back_of(w)), std::memory_order_acq_rel,
                                             std::memory_order_acquire))
             continue;   // w reloaded: the caller took one, or this loop is over
-          run_piece(jb, int(piece));
-          count.by_helpers.fetch_add(1, std::memory_order_relaxed);
-          s.done.fetch_add(1, std::memory_order_release);
+          run_piece(s.jb, int(piece));
+          mine.pieces_run.store(mine.pieces_run.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+          mine.done.store(mine.done.load(std::memory_order_relaxed) + 1, std::memory_order_release);
           w = s.word.load(std::memory_order_acquire);
         }
         idle_since = std::chrono::steady_clock::now();
@@ -153,24 +165,31 @@ class team {
   }
 
   void run(long n, team_piece_fn fn, void* arg, long align, int members) {
-    const int pieces = members * pieces_per_member;
-    jb.fn.store(fn, std::memory_order_relaxed);
-    jb.arg.store(arg, std::memory_order_relaxed);
-    jb.n.store(n, std::memory_order_relaxed);
-    jb.align.store(std::max(1L, align), std::memory_order_relaxed);
-    jb.pieces.store(pieces, std::memory_order_relaxed);
+    // Up to pieces_per_member pieces each, none of them empty.
+    const long units = (n + std::max(1L, align) - 1) / std::max(1L, align);
+    const int share = int(std::clamp<long>(units / members, 1, pieces_per_member));
+    const int pieces = members * share;
+    auto describe = [&](job& j) {
+      j.fn.store(fn, std::memory_order_relaxed);
+      j.arg.store(arg, std::memory_order_relaxed);
+      j.n.store(n, std::memory_order_relaxed);
+      j.align.store(std::max(1L, align), std::memory_order_relaxed);
+      j.pieces.store(pieces, std::memory_order_relaxed);
+      j.share.store(share, std::memory_order_relaxed);
+    };
+    describe(jb);
     const uint32_t e = ++epoch;
     for (int h = 0; h + 1 < members; h++) {
       slot& s = slots[h];
-      const uint32_t first = uint32_t((h + 1) * pieces_per_member);
-      s.done.store(0, std::memory_order_relaxed);
-      s.word.store(pack(e, first, first + pieces_per_member), std::memory_order_seq_cst);
+      const uint32_t first = uint32_t((h + 1) * share);
+      describe(s.jb);
+      s.word.store(pack(e, first, first + share), std::memory_order_seq_cst);
       if (s.sleeping.load(std::memory_order_seq_cst)) {
         s.bell.fetch_add(1, std::memory_order_seq_cst);
         s.bell.notify_one();
       }
     }
-    for (int p = 0; p < pieces_per_member; p++) run_piece(jb, p);
+    for (int p = 0; p < share; p++) run_piece(jb, p);
     // the pieces no helper has started, from the back of each share
     long taken = 0;
     for (int h = 0; h + 1 < members; h++) {
@@ -188,10 +207,11 @@ class team {
     // then wait for those a helper is running
     uint32_t helped = 0;
     for (int h = 0; h + 1 < members; h++) {
-      slot& s = slots[h];
-      const uint32_t claimed = front_of(s.word.load(std::memory_order_acquire)) - uint32_t((h + 1) * pieces_per_member);
+      const uint32_t claimed = front_of(slots[h].word.load(std::memory_order_acquire)) - uint32_t((h + 1) * share);
       helped += claimed;
-      for (int spins = 0; s.done.load(std::memory_order_acquire) < claimed; spins++) {
+      const uint32_t until = done_before[h] + claimed;
+      done_before[h] = until;
+      for (int spins = 0; int32_t(lines[h].done.load(std::memory_order_acquire) - until) < 0; spins++) {
         cpu_relax();
         if ((spins & 255) == 255) sched_yield();
       }
@@ -251,7 +271,9 @@ void team_for_range_fn(long n, long work, team_piece_fn fn, void* arg, long alig
 
 team_counts team_counts_now() {
   team& t = the_team();
-  return {t.count.loops.load(), t.count.solo.load(), t.count.by_helpers.load(), t.count.taken_over.load()};
+  long by_helpers = 0;
+  for (int h = 0; h < max_helpers; h++) by_helpers += t.lines[h].pieces_run.load();
+  return {t.count.loops.load(), t.count.solo.load(), by_helpers, t.count.taken_over.load()};
 }
 
 void team_try_helpers_now() {

@@ -89,14 +89,13 @@ void cell_backward(float* dgates, float* dc, const float* dh_out, const float* d
   }, 1);
 }
 
-// Decoding a few sequences is bound by reading the weights, which a GEMM library re-packs on every call:
-// gates (B, 4H) = x·W_ihᵀ + b_ih + h_prev·W_hhᵀ in one pass over both matrices, every row used for all B.
-// Blocks of 8 gate rows, dot(out, x_row, w_rows, ldw, n, rows) being cpu/matmul_rows.h's dot_rows8 (fp32) or
-// dot_rows8_bf16; on the decode team (cpu/decode_team.h), as matmul_rows.
-// x: (B, ldx) rows of C; h_prev: (B, ldh) rows of H, or nullptr; w_ih: (4H, C); w_hh: (4H, H); b_ih: (4H)
-template <class X, class W, class Dot>
-void gate_blocks(float* gates, const X* x, long ldx, const X* h_prev, long ldh, const W* w_ih, const W* w_hh,
-                 const float* b_ih, int B, int C, int H, Dot dot) {
+// A few sequences' step (seq2seq decoding, translation) is bound by reading the weights, which a GEMM library
+// re-packs on every call: gates (B, 4H) = x·W_ihᵀ + b_ih + h_prev·W_hhᵀ in one pass over both matrices, every
+// row used for all B. Blocks of 8 gate rows (cpu/matmul_rows.h's dot_rows8) on the decode team
+// (cpu/decode_team.h), as matmul_rows. (An LSTM LM's decoding packs its weights instead: model/ops/matmul_decode.h.)
+// x: (B, C); h_prev: (B, H), or nullptr; w_ih: (4H, C); w_hh: (4H, H); b_ih: (4H)
+void small_batch_gates(float* gates, const float* x, const float* h_prev, const float* w_ih, const float* w_hh,
+                       const float* b_ih, int B, int C, int H) {
   const int G = 4 * H;
   team_for_range((G + 7) / 8, long(G) * (C + H) * B, [&](long k0, long k1) {
     for (long blk = k0; blk < k1; blk++) {
@@ -104,32 +103,12 @@ void gate_blocks(float* gates, const X* x, long ldx, const X* h_prev, long ldh, 
       for (int b = 0; b < B; b++) {
         float* g = gates + size_t(b) * G + k;
         float rec[8];
-        dot(g, x + size_t(b) * ldx, w_ih + size_t(k) * C, C, C, rows);
-        if (h_prev) dot(rec, h_prev + size_t(b) * ldh, w_hh + size_t(k) * H, H, H, rows);
+        dot_rows8(g, x + size_t(b) * C, w_ih + size_t(k) * C, C, C, rows);
+        if (h_prev) dot_rows8(rec, h_prev + size_t(b) * H, w_hh + size_t(k) * H, H, H, rows);
         for (int r = 0; r < rows; r++) g[r] += b_ih[k + r] + (h_prev ? rec[r] : 0.0f);
       }
     }
   });
-}
-
-void small_batch_gates(float* gates, const float* x, const float* h_prev, const float* w_ih, const float* w_hh,
-                       const float* b_ih, int B, int C, int H) {
-  gate_blocks(gates, x, C, h_prev, H, w_ih, w_hh, b_ih, B, C, H, dot_rows8);
-}
-
-// The same with bf16 weights and the inputs rounded to bf16 (any B: each weight block is read once for all rows).
-void small_batch_gates_bf16(float* gates, const float* x, const float* h_prev, const uint16_t* w_ih,
-                            const uint16_t* w_hh, const float* b_ih, int B, int C, int H) {
-  const int Cp = bf16_padded(C), Hp = bf16_padded(H);
-  thread_local std::vector<uint16_t> in16;   // (B, Cp) x, then (B, Hp) h_prev; zero past C and H
-  in16.assign(size_t(B) * (Cp + Hp), 0);
-  uint16_t* x16 = in16.data();
-  uint16_t* h16 = x16 + size_t(B) * Cp;
-  for (int b = 0; b < B; b++) {
-    to_bf16(x16 + size_t(b) * Cp, x + size_t(b) * C, C);
-    if (h_prev) to_bf16(h16 + size_t(b) * Hp, h_prev + size_t(b) * H, H);
-  }
-  gate_blocks(gates, x16, Cp, h_prev ? h16 : nullptr, Hp, w_ih, w_hh, b_ih, B, C, H, dot_rows8_bf16);
 }
 
 void add_into(float* dst, const float* src, size_t n) {
@@ -209,14 +188,6 @@ void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float*
   matmul_forward(ctx, gates, x, w_ih, b_ih, B, C, 4 * H);
   if (h_prev) matmul_forward(ctx, rec, h_prev, w_hh, nullptr, B, H, 4 * H);
   cell_forward(gates, c_out, h_out, h_prev ? rec : nullptr, b_hh, c_prev, B, H);
-}
-
-void lstm_step_bf16(const exec_context&, float* h_out, float* c_out, const float* x, const float* h_prev,
-                    const float* c_prev, const uint16_t* w_ih, const uint16_t* w_hh, const float* b_ih,
-                    const float* b_hh, float* scratch, int B, int C, int H) {
-  float* gates = scratch;   // (B, 4H)
-  small_batch_gates_bf16(gates, x, h_prev, w_ih, w_hh, b_ih, B, C, H);
-  cell_forward(gates, c_out, h_out, nullptr, b_hh, c_prev, B, H);
 }
 
 void lstm_cell_forward(const exec_context&, float* gates, float* c_out, float* h_out, const float* rec,

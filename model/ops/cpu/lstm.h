@@ -23,9 +23,6 @@ void lstm_backward(const exec_context& ctx, float* dx, float* dh0, float* dc0, f
 void lstm_step(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
                const float* c_prev, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                float* scratch, int B, int C, int H);
-void lstm_step_bf16(const exec_context& ctx, float* h_out, float* c_out, const float* x, const float* h_prev,
-                    const float* c_prev, const uint16_t* w_ih, const uint16_t* w_hh, const float* b_ih,
-                    const float* b_hh, float* scratch, int B, int C, int H);
 void lstm_cell_forward(const exec_context& ctx, float* gates, float* c_out, float* h_out, const float* rec,
                        const float* b_hh, const float* c_prev, int B, int H);
 void lstm_cell_backward(const exec_context& ctx, float* dgates, float* dc, const float* dh_out, const float* dh_rec,

@@ -12,11 +12,6 @@ constexpr int matmul_rows_max = 4;
 // out[k] = dot(x, w[k]) for k < rows <= 8: x: (C); w: (rows, C) with row stride ldw. Eight independent FMA
 // chains, one reduction tree for the eight sums. Serial (callers parallelize over blocks of rows).
 void dot_rows8(float* out, const float* x, const float* w, long ldw, int C, int rows);
-// The same with x and w in bfloat16 (the bits of cpu::to_bf16) and fp32 sums: a call streams half the weight
-// bytes. x16 must hold round_up(C, 32) values, zero past C. With AVX512-BF16 (vdpbf16ps) 32 products per
-// instruction; elsewhere both are widened to fp32 (the same products, summed in another order).
-void dot_rows8_bf16(float* out, const uint16_t* x16, const uint16_t* w, long ldw, int C, int rows);
-inline int bf16_padded(int C) { return (C + 31) / 32 * 32; }
 
 // out: (N, OC) = inp: (N, C) · weightᵀ (weight: (OC, C)) + bias (OC, or nullptr), for N <= matmul_rows_max
 void matmul_rows(float* out, const float* inp, const float* weight, const float* bias, int N, int C, int OC);
