@@ -150,3 +150,43 @@ TEST_CASE("mlp_gelu: the backward of a two-layer MLP matches finite differences"
   check(m.w2, dw2);
   check(m.b2, db2);
 }
+
+TEST_CASE("backward with grad_write::overwrite writes the input gradient that adding into zeros gives") {
+  // matmul_backward's dinp and gelu_matmul_backward's dpre, fp32 and bf16: overwrite ignores what was there
+  // (NaN here), adding keeps it, and the parameter gradients are added into either way.
+  for (bool bf16 : {false, true}) {
+    CAPTURE(bf16);
+    matmul_set_bf16(bf16);
+    const mlp m(13, 12, 20, 7, 31);
+    std::vector<float> saved, h, y;
+    m.forward(true, saved, h, y);
+    const float nan = std::nanf("");
+    auto run = [&](grad_write mode, float fill, float grad_fill, std::vector<float>& dpre, std::vector<float>& dx,
+                   std::vector<float>& dw2, std::vector<float>& dw1) {
+      dpre.assign(size_t(m.N) * m.H, fill);
+      dx.assign(size_t(m.N) * m.C, fill);
+      dw2.assign(m.w2.size(), grad_fill);
+      dw1.assign(m.w1.size(), grad_fill);
+      std::vector<float> scratch(size_t(m.N) * m.H);
+      gelu_matmul_backward(host, dpre.data(), dw2.data(), nullptr, m.dout.data(), saved.data(), h.data(), m.w2.data(),
+                           scratch.data(), m.N, m.H, m.O, mode);
+      matmul_backward(host, dx.data(), dw1.data(), nullptr, dpre.data(), m.x.data(), m.w1.data(), m.N, m.C, m.H, mode);
+    };
+    std::vector<float> p0, x0, w20, w10, p1, x1, w21, w11, p2, x2, w22, w12;
+    run(grad_write::add, 0.0f, 0.0f, p0, x0, w20, w10);
+    run(grad_write::overwrite, nan, 0.0f, p1, x1, w21, w11);
+    CHECK(p1 == p0);   // bit for bit: the same product, only the sum post-op dropped
+    CHECK(x1 == x0);
+    CHECK(w21 == w20);
+    CHECK(w11 == w10);
+    run(grad_write::overwrite, nan, 1.0f, p2, x2, w22, w12);   // parameter gradients: added into
+    double off = 0;
+    for (size_t i = 0; i < w22.size(); i++) off = std::max(off, std::fabs(double(w22[i]) - (w20[i] + 1.0)));
+    CHECK(off < 1e-5);
+    run(grad_write::add, 1.0f, 0.0f, p2, x2, w22, w12);   // adding keeps what was there
+    bool kept = true;
+    for (size_t i = 0; i < p2.size(); i++) kept = kept && std::fabs(p2[i] - (p0[i] + 1.0f)) < 1e-5f;
+    CHECK(kept);
+  }
+  matmul_set_bf16(false);
+}

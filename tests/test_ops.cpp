@@ -304,6 +304,14 @@ TEST_CASE("attention forward and backward match a naive per-head computation in 
     CHECK(normalized_error(out, ref.out) < 1e-6);
     CHECK(normalized_error(att, ref.att) < 1e-6);  // including the zeros above the diagonal
     CHECK(normalized_error(dqkv, ref.dqkv) < 1e-5);
+    // overwriting: the same gradient over whatever was there (NaN), bit for bit; adding keeps it
+    std::vector<float> over(qkv.size(), std::nanf("")), twice = dqkv;
+    attention_backward(host, over.data(), dout.data(), qkv.data(), att.data(), s.B, s.T, s.C, s.NH,
+                       grad_write::overwrite);
+    CHECK(over == dqkv);
+    attention_backward(host, twice.data(), dout.data(), qkv.data(), att.data(), s.B, s.T, s.C, s.NH);
+    for (auto& x : over) x *= 2.0f;
+    CHECK(normalized_error(twice, over) < 1e-6);
   }
 }
 

@@ -87,8 +87,7 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
   tensor_fill(ctx, g.dlosses, loss_count_ > 0 ? grad_scale / float(loss_count_) : 0.0f, BT);
   tensor_fill(ctx, g.dlogits, 0.0f, long(BT) * V);
   softmax_xent_backward(ctx, g.dlogits, g.dlosses, a.probs, targets, BT, V);
-  tensor_fill(ctx, g.dln, 0.0f, BTC);
-  matmul_backward(ctx, g.dln, grad(wte_), nullptr, g.dlogits, a.lnf, param(wte_), BT, C, V);
+  matmul_backward(ctx, g.dln, grad(wte_), nullptr, g.dlogits, a.lnf, param(wte_), BT, C, V, grad_write::overwrite);
   const float* x_last = a.res3 + long(L - 1) * BTC;
   tensor_fill(ctx, g.dresidual, 0.0f, BTC);
   layernorm_backward(ctx, g.dresidual, grad(lnfw_), grad(lnfb_), g.dln, x_last, param(lnfw_), a.lnf_mean,
@@ -108,11 +107,10 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
       dropout_backward(ctx, g.ddrop, g.dresidual, a.fcproj_mask + lc, BTC);
       dmlp_out = g.ddrop;
     }
-    tensor_fill(ctx, g.dfch, 0.0f, 4 * BTC);
     gelu_matmul_backward(ctx, g.dfch, grad(w.fcprojw), grad(w.fcprojb), dmlp_out, a.fch + 4 * lc,
-                         a.fch_gelu + 4 * lc, param(w.fcprojw), g.dfch_gelu, BT, 4 * C, C);
-    tensor_fill(ctx, g.dln, 0.0f, BTC);
-    matmul_backward(ctx, g.dln, grad(w.fcw), grad(w.fcb), g.dfch, a.ln2 + lc, param(w.fcw), BT, C, 4 * C);
+                         a.fch_gelu + 4 * lc, param(w.fcprojw), g.dfch_gelu, BT, 4 * C, C, grad_write::overwrite);
+    matmul_backward(ctx, g.dln, grad(w.fcw), grad(w.fcb), g.dfch, a.ln2 + lc, param(w.fcw), BT, C, 4 * C,
+                    grad_write::overwrite);
     layernorm_backward(ctx, g.dresidual, grad(w.ln2w), grad(w.ln2b), g.dln, a.res2 + lc, param(w.ln2w),
                        a.ln2_mean + ln, a.ln2_rstd + ln, BT, C);
 
@@ -123,13 +121,12 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
       dropout_backward(ctx, g.ddrop, g.dresidual, a.attproj_mask + lc, BTC);
       dattn_out = g.ddrop;
     }
-    tensor_fill(ctx, g.datty, 0.0f, BTC);
     matmul_backward(ctx, g.datty, grad(w.attprojw), grad(w.attprojb), dattn_out, a.atty + lc,
-                    param(w.attprojw), BT, C, C);
-    tensor_fill(ctx, g.dqkv, 0.0f, 3 * BTC);
-    attention_backward(ctx, g.dqkv, g.datty, a.qkv + 3 * lc, a.att + long(l) * B * NH * T * T, B, T, C, NH);
-    tensor_fill(ctx, g.dln, 0.0f, BTC);
-    matmul_backward(ctx, g.dln, grad(w.qkvw), grad(w.qkvb), g.dqkv, a.ln1 + lc, param(w.qkvw), BT, C, 3 * C);
+                    param(w.attprojw), BT, C, C, grad_write::overwrite);
+    attention_backward(ctx, g.dqkv, g.datty, a.qkv + 3 * lc, a.att + long(l) * B * NH * T * T, B, T, C, NH,
+                       grad_write::overwrite);
+    matmul_backward(ctx, g.dln, grad(w.qkvw), grad(w.qkvb), g.dqkv, a.ln1 + lc, param(w.qkvw), BT, C, 3 * C,
+                    grad_write::overwrite);
     layernorm_backward(ctx, g.dresidual, grad(w.ln1w), grad(w.ln1b), g.dln, x, param(w.ln1w),
                        a.ln1_mean + ln, a.ln1_rstd + ln, BT, C);
   }

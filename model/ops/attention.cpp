@@ -2,6 +2,7 @@
 #include "model/ops/attention.h"
 
 #include "model/ops/dispatch.h"
+#include "model/ops/tensor_util.h"
 
 namespace pluma {
 
@@ -11,8 +12,15 @@ void attention_forward(const exec_context& ctx, float* out, float* att, const fl
 }
 
 void attention_backward(const exec_context& ctx, float* dqkv, const float* dout, const float* qkv,
-                        const float* att, int B, int T, int C, int NH) {
-  PLUMA_DISPATCH(attention_backward, ctx, dqkv, dout, qkv, att, B, T, C, NH);
+                        const float* att, int B, int T, int C, int NH, grad_write dqkv_write) {
+  if (ctx.dev == device::cpu) {   // each head zeroes its own slices when overwriting
+    op_profile_scope prof("attention_backward");
+    return cpu::attention_backward(ctx, dqkv, dout, qkv, att, B, T, C, NH, dqkv_write);
+  }
+  // the CUDA kernels add: overwriting is adding into zeros
+  if (dqkv_write == grad_write::overwrite) tensor_fill(ctx, dqkv, 0.0f, long(B) * T * 3 * C);
+  op_profile_scope prof("attention_backward");
+  PLUMA_DISPATCH_CUDA(attention_backward, ctx, dqkv, dout, qkv, att, B, T, C, NH);
 }
 
 void attention_decode(const exec_context& ctx, float* out, const float* q, const float* kcache,

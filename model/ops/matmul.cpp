@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "model/ops/dispatch.h"
+#include "model/ops/tensor_util.h"
 #ifdef PLUMA_HAVE_CUDA
 #include "model/ops/cuda/backend.h"
 #endif
@@ -29,8 +30,16 @@ void matmul_forward(const exec_context& ctx, float* out, const float* inp, const
 }
 
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
-                     const float* dout, const float* inp, const float* weight, int N, int C, int OC) {
-  PLUMA_DISPATCH(matmul_backward, ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC);
+                     const float* dout, const float* inp, const float* weight, int N, int C, int OC,
+                     grad_write dinp_write) {
+  if (ctx.dev == device::cpu) {   // the product writes or adds (oneDNN's sum post-op)
+    op_profile_scope prof("matmul_backward");
+    return cpu::matmul_backward(ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC, dinp_write);
+  }
+  // the CUDA kernels add: overwriting is adding into zeros
+  if (dinp && dinp_write == grad_write::overwrite) tensor_fill(ctx, dinp, 0.0f, long(N) * C);
+  op_profile_scope prof("matmul_backward");
+  PLUMA_DISPATCH_CUDA(matmul_backward, ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC);
 }
 
 }  // namespace pluma

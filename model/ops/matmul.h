@@ -1,15 +1,18 @@
 // matmul: out = inp · weightᵀ + bias (a Linear layer). oneDNN on the CPU.
 #pragma once
 #include "model/core/exec.h"
+#include "model/ops/grad_write.h"
 
 namespace pluma {
 
 // out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nullptr
 void matmul_forward(const exec_context& ctx, float* out, const float* inp, const float* weight,
                     const float* bias, int N, int C, int OC);
-// adds into dinp (N, C) (skipped when nullptr), dweight (OC, C), dbias (OC) (skipped when nullptr)
+// dinp (N, C) (skipped when nullptr) as dinp_write says; adds into dweight (OC, C), dbias (OC) (skipped when
+// nullptr)
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
-                     const float* dout, const float* inp, const float* weight, int N, int C, int OC);
+                     const float* dout, const float* inp, const float* weight, int N, int C, int OC,
+                     grad_write dinp_write = grad_write::add);
 
 // The precision of matmul products for the whole process, on both backends: fp32 (the default), or bf16:
 // operands rounded to bfloat16, products accumulated in fp32; parameters, gradients, optimizer moments and every

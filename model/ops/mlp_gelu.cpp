@@ -21,13 +21,13 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, cons
 
 void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
                           const float* saved, const float* gelu_out, const float* weight, float* scratch, int N,
-                          int C, int OC) {
+                          int C, int OC, grad_write dpre_write) {
   if (ctx.dev == device::cpu) {
     op_profile_scope prof("gelu_matmul_backward");
-    return cpu::gelu_matmul_backward(ctx, dpre, dweight, dbias, dout, saved, gelu_out, weight, N, C, OC);
+    return cpu::gelu_matmul_backward(ctx, dpre, dweight, dbias, dout, saved, gelu_out, weight, N, C, OC, dpre_write);
   }
-  tensor_fill(ctx, scratch, 0.0f, long(N) * C);
-  matmul_backward(ctx, scratch, dweight, dbias, dout, gelu_out, weight, N, C, OC);
+  matmul_backward(ctx, scratch, dweight, dbias, dout, gelu_out, weight, N, C, OC, grad_write::overwrite);
+  if (dpre_write == grad_write::overwrite) tensor_fill(ctx, dpre, 0.0f, long(N) * C);   // gelu_backward adds
   gelu_backward(ctx, dpre, saved, scratch, long(N) * C);
 }
 

@@ -5,6 +5,7 @@
 // gradient is multiplied by it inside the product). Elsewhere the unfused ops run one after the other.
 #pragma once
 #include "model/core/exec.h"
+#include "model/ops/grad_write.h"
 
 namespace pluma {
 
@@ -14,10 +15,10 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, cons
                          const float* weight, const float* bias, int N, int C, int OC);
 
 // Backward of y = gelu_out · weightᵀ + bias with gelu_out = gelu(pre) (from matmul_gelu_forward, whose saved
-// is given): with dout (N, OC), adds d pre into dpre (N, C), into dweight (OC, C) and dbias (OC, skipped when
-// nullptr). scratch: (N, C) floats the unfused path may use (overwritten).
+// is given): with dout (N, OC), d pre into dpre (N, C) as dpre_write says (grad_write.h), adds into dweight
+// (OC, C) and dbias (OC, skipped when nullptr). scratch: (N, C) floats the unfused path may use (overwritten).
 void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
                           const float* saved, const float* gelu_out, const float* weight, float* scratch, int N,
-                          int C, int OC);
+                          int C, int OC, grad_write dpre_write = grad_write::add);
 
 }  // namespace pluma

@@ -74,10 +74,14 @@ void head_forward(const head_views& h, float* out, float* att, const float* q, c
   }
 }
 
-// Adds one head's gradients into dq, dk, dv: (T, HS) with row stride ld; dout: (T, HS) row stride ldo.
+// Adds one head's gradients into dq, dk, dv: (T, HS) with row stride ld (zeroed first when `overwrite`);
+// dout: (T, HS) row stride ldo.
 void head_backward(const head_views& h, float* dq, float* dk, float* dv, const float* dout, const float* q,
-                   const float* k, const float* v, const float* att) {
+                   const float* k, const float* v, const float* att, bool overwrite) {
   const int T = h.T, HS = h.HS, Tp = round_up(T);
+  if (overwrite)
+    for (int t = 0; t < T; t++)
+      for (float* g : {dq, dk, dv}) std::fill(g + long(t) * h.ld, g + long(t) * h.ld + HS, 0.0f);
   float* vt = scratch(static_cast<size_t>(HS) * Tp + 3 * R * HS + 2 * R * Tp);  // (HS, Tp) v transposed
   float* gt = vt + static_cast<long>(HS) * Tp;   // (R, HS) dout tile
   float* qt = gt + R * HS;                       // (R, HS) query tile
@@ -134,7 +138,7 @@ void attention_forward(const exec_context&, float* out, float* att, const float*
 }
 
 void attention_backward(const exec_context&, float* dqkv, const float* dout, const float* qkv,
-                        const float* att, int B, int T, int C, int NH) {
+                        const float* att, int B, int T, int C, int NH, grad_write dqkv_write) {
   check_heads(C, NH);
   if (B == 0 || T == 0) return;
   const int HS = C / NH;
@@ -147,7 +151,7 @@ void attention_backward(const exec_context&, float* dqkv, const float* dout, con
     const float* q = qkv + off;
     float* dq = dqkv + off;
     head_backward(h, dq, dq + C, dq + 2 * C, dout + static_cast<long>(b) * T * C + hd * HS, q, q + C, q + 2 * C,
-                  att + static_cast<long>(bh) * T * T);
+                  att + static_cast<long>(bh) * T * T, dqkv_write == grad_write::overwrite);
   }
 }
 

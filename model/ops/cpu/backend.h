@@ -8,6 +8,7 @@
 #include "model/core/exec.h"
 #include "model/core/rng.h"
 #include "model/ops/adamw.h"
+#include "model/ops/grad_write.h"
 #include "model/ops/matmul_decode.h"
 
 namespace pluma::cpu {
@@ -16,7 +17,8 @@ namespace pluma::cpu {
 void matmul_forward(const exec_context& ctx, float* out, const float* inp, const float* weight,
                     const float* bias, int N, int C, int OC);
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
-                     const float* dout, const float* inp, const float* weight, int N, int C, int OC);
+                     const float* dout, const float* inp, const float* weight, int N, int C, int OC,
+                     grad_write dinp_write = grad_write::add);
 // model/ops/matmul_decode.h: a few rows against packed weights (cpu/matmul_panels.cpp)
 void matmul_decode(const exec_context& ctx, float* out, const float* inp, const decode_matrix& w, const float* bias,
                    int N);
@@ -43,7 +45,8 @@ void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, fl
 void attention_forward(const exec_context& ctx, float* out, float* att, const float* qkv, int B, int T,
                        int C, int NH);
 void attention_backward(const exec_context& ctx, float* dqkv, const float* dout, const float* qkv,
-                        const float* att, int B, int T, int C, int NH);
+                        const float* att, int B, int T, int C, int NH,
+                        grad_write dqkv_write = grad_write::add);
 void attention_decode(const exec_context& ctx, float* out, const float* q, const float* kcache,
                       const float* vcache, int B, int len, int maxT, int C, int NH);
 

@@ -55,11 +55,12 @@ void matmul_forward(const exec_context&, float* out, const float* inp, const flo
 }
 
 void matmul_backward(const exec_context&, float* dinp, float* dweight, float* dbias, const float* dout,
-                     const float* inp, const float* weight, int N, int C, int OC) {
+                     const float* inp, const float* weight, int N, int C, int OC, grad_write dinp_write) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_backward: bad dimensions");
   if (N == 0) return;
   // With bf16 products dout is rounded once for both.
-  const matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
+  matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
+  d.dinp.accumulate = dinp_write == grad_write::add;
   const uint16_t* dout16 = d.dweight.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
   if (dinp) gemm(d.dinp, dout, dout16, weight, nullptr, nullptr, dinp);
   gemm(d.dweight, dout, dout16, inp, nullptr, nullptr, dweight);

@@ -29,12 +29,14 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, cons
 }
 
 void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, float* dbias, const float* dout,
-                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC) {
+                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC,
+                          grad_write dpre_write) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "gelu_matmul_backward: bad dimensions");
   if (N == 0) return;
-  const matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
+  matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
+  d.dinp.accumulate = dpre_write == grad_write::add;
   const uint16_t* dout16 = d.dinp.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
-  gemm_mul(d.dinp, dout, dout16, weight, saved, dpre);   // dpre += (dout · weight) ⊙ gelu'(pre)
+  gemm_mul(d.dinp, dout, dout16, weight, saved, dpre);   // dpre (+)= (dout · weight) ⊙ gelu'(pre)
   gemm(d.dweight, dout, dout16, gelu_out, nullptr, nullptr, dweight);
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }

@@ -2,12 +2,14 @@
 // projection's input gradient inside the oneDNN product (a binary post-op), so no GELU pass runs in backward.
 #pragma once
 #include "model/core/exec.h"
+#include "model/ops/grad_write.h"
 
 namespace pluma::cpu {
 
 void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, const float* inp,
                          const float* weight, const float* bias, int N, int C, int OC);
 void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
-                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC);
+                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC,
+                          grad_write dpre_write);
 
 }  // namespace pluma::cpu
