@@ -166,6 +166,41 @@ TEST_CASE("a late helper loses no piece and does not hold the caller, who then r
   CHECK(wrong == 0);
 }
 
+TEST_CASE("loops that run faster alone are run alone, after a trial; the team is tried again later" *
+          doctest::skip(std::thread::hardware_concurrency() < 2)) {
+  threads_set ts(2);
+  team_try_helpers_now();   // a fresh choice: the team first
+  const std::thread::id me = std::this_thread::get_id();
+  // A piece run by a helper costs 30 us more (a far core): the team loses to the caller alone.
+  auto slow_elsewhere = [&](long, long) {
+    if (std::this_thread::get_id() != me) std::this_thread::sleep_for(std::chrono::microseconds(30));
+  };
+  const team_counts before = team_counts_now();
+  for (int rep = 0; rep < 10000; rep++) team_for_range(64, 1L << 30, slow_elsewhere, 8);
+  const team_counts after = team_counts_now();
+  const long on_team = after.loops - before.loops, alone = after.solo - before.solo;
+  CAPTURE(on_team);
+  CAPTURE(alone);
+  CHECK(on_team + alone == 10000);
+  CHECK(alone > 8000);    // all but the first stretch and the team's trials
+  CHECK(on_team >= 512);  // the first stretch, and a trial of the team now and then
+  // Loops of 32 us of work, which two threads halve on a quiet machine.
+  auto busy = [](long i0, long i1) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(500 * (i1 - i0));
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  };
+  const team_counts mid = team_counts_now();
+  for (int rep = 0; rep < 10000; rep++) team_for_range(64, 1L << 30, busy, 8);
+  const team_counts end = team_counts_now();
+  CAPTURE(end.loops - mid.loops);
+  CHECK(end.loops - mid.loops + end.solo - mid.solo == 10000);
+  // The team is tried again within a stretch (4,096 loops): at least one trial of 256 loops. (On a quiet
+  // machine it wins that trial and runs most of the 10,000; beside a busy process it may lose it, rightly.)
+  CHECK(end.loops - mid.loops >= 256);
+  team_try_helpers_now();
+}
+
 TEST_CASE("several callers at once: one has the team, the others run alone, all correct") {
   threads_set ts(2);
   std::vector<std::vector<int>> hits(3, std::vector<int>(500, 0));

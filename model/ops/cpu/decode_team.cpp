@@ -34,6 +34,11 @@ constexpr auto helper_doze = std::chrono::milliseconds(100);
 // spinning helpers stop taking CPU time from it; then it tries them again.
 constexpr auto misses_before_solo = std::chrono::milliseconds(5);
 constexpr int solo_loops = 2048;
+// Team or alone, chosen by timing: a hand-off costs one or two cross-core round trips, which on this
+// project's VM take 0.1 us in some hours and 0.5 us in others, when two threads lose to one. The caller runs
+// stretches of stretch_loops loops in one mode, then a trial of trial_loops in the other, and goes on with the
+// mode whose median time per unit of work was lower (by 5%: a tie keeps the mode). The first stretch is short.
+constexpr int stretch_loops = 4096, first_stretch = 512, trial_loops = 256;
 
 // A helper's share of the current loop: pieces [front, back) not taken yet, under the loop's number (epoch),
 // in one word, so that the helper (from the front) and the caller (from the back) take pieces by one
@@ -107,6 +112,41 @@ class team {
   bool missing = false;
   std::chrono::steady_clock::time_point missing_since;
   int solo_left = 0;
+  // the caller's choice between team and alone (stretch_loops above)
+  bool prefer_alone = false;
+  int stretch_left = first_stretch;   // loops of this stretch before its trial
+  int trial_left = 0;                 // loops of the trial still to run; 0 outside a trial
+  std::vector<double> recent, trial;  // nanoseconds per unit of work: the stretch's last loops, the trial's
+
+  bool alone_now() const { return trial_left > 0 ? !prefer_alone : prefer_alone; }
+
+  static double median(std::vector<double>& v) {
+    std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  }
+
+  // Records a loop's time per unit of work, run as alone_now() said, and moves the choice on.
+  void record(double rate) {
+    if (trial_left > 0) {
+      trial.push_back(rate);
+      if (--trial_left > 0) return;
+      if (!recent.empty() && median(trial) < 0.95 * median(recent)) prefer_alone = !prefer_alone;
+      recent.clear();
+      trial.clear();
+      stretch_left = stretch_loops;
+      return;
+    }
+    if (stretch_left <= trial_loops) recent.push_back(rate);
+    if (--stretch_left <= 0) trial_left = trial_loops;
+  }
+
+  void reset_choice() {
+    prefer_alone = false;
+    stretch_left = first_stretch;
+    trial_left = 0;
+    recent.clear();
+    trial.clear();
+  }
 
   // Starts helpers up to `wanted`; returns how many there are (fewer when the system refuses a thread).
   int grow(int wanted) {
@@ -264,9 +304,18 @@ void team_for_range_fn(long n, long work, team_piece_fn fn, void* arg, long alig
     fn(arg, 0, n);
     return;
   }
-  on_team = true;
-  t.run(n, fn, arg, align, members);
+  const bool alone = t.alone_now();
+  const auto t0 = std::chrono::steady_clock::now();
+  if (alone) {
+    t.count.solo.fetch_add(1, std::memory_order_relaxed);
+    on_team = true;   // a loop inside runs alone, as on the team
+    fn(arg, 0, n);
+  } else {
+    on_team = true;
+    t.run(n, fn, arg, align, members);
+  }
   on_team = false;
+  t.record(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / double(work));
 }
 
 team_counts team_counts_now() {
@@ -281,6 +330,7 @@ void team_try_helpers_now() {
   std::lock_guard<std::mutex> lock(t.caller);
   t.missing = false;
   t.solo_left = 0;
+  t.reset_choice();
 }
 
 void team_set_helper_delay_us(int us) { helper_delay_us.store(us); }

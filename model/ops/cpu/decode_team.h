@@ -9,7 +9,9 @@
 // descheduled in the middle of a piece still holds the caller until it runs again), and on a quiet machine
 // each member reads the same rows of the weights at every token, so they stay in its core's cache. When the
 // helpers run nothing for 5 ms of loops (the machine is busy elsewhere), the caller runs the next two
-// thousand loops alone, so that their spinning does not take its CPU time, and then tries them again.
+// thousand loops alone, so that their spinning does not take its CPU time, and then tries them again. And
+// when the loops run faster alone (a hand-off is a cross-core round trip or two, which some hours on a VM
+// make slow), the caller times both ways now and then and keeps the faster (decode_team.cpp: stretch_loops).
 #pragma once
 #include <type_traits>
 
