@@ -12,7 +12,7 @@ void matmul_decode(const exec_context& ctx, float* out, const float* inp, const 
 }
 
 decode_matrices::decode_matrices(const std::vector<source>& matrices, bool bf16) : bf16_(bf16) {
-  size_t total = 0;   // in elements (floats, or bf16 values); each copy's size is a multiple of 32
+  size_t total = 0;   // in elements (floats, or bf16 values); each copy a whole number of 64 bytes
   for (const source& s : matrices) total += cpu::panels_size(s.rows, s.cols, bf16);
   memory_.resize(bf16 ? total / 2 : total);
   size_t at = 0;

@@ -298,7 +298,9 @@ void team_for_range_fn(long n, long work, team_piece_fn fn, void* arg, long alig
     fn(arg, 0, n);
     return;
   }
-  const int members = std::min(t.grow(std::min(threads - 1, max_helpers)), threads - 1) + 1;
+  // no more members than units of work: a member without one would only cost a hand-off
+  const long units = (n + std::max(1L, align) - 1) / std::max(1L, align);
+  const int members = int(std::min<long>(std::min(t.grow(std::min(threads - 1, max_helpers)), threads - 1) + 1, units));
   if (members == 1) {
     lock.unlock();
     fn(arg, 0, n);

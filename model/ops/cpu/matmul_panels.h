@@ -22,7 +22,8 @@ constexpr int panels_per_run = 4;    // panels that share each broadcast of x
 
 inline int panel_count(int OC) { return (OC + panel_width - 1) / panel_width; }
 // Elements (floats, or bf16 values) of the packed copy of an (OC, C) matrix: whole panels, bf16 columns
-// padded to an even count. A multiple of 32, so that copies laid end to end stay 64-byte aligned.
+// padded to an even count. 64 bytes a row of a panel (16 floats, or 16 bf16 pairs), so that copies laid end
+// to end stay 64-byte aligned.
 inline size_t panels_size(int OC, int C, bool bf16) {
   return size_t(panel_count(OC)) * panel_width * size_t(bf16 ? (C + 1) / 2 * 2 : C);
 }
