@@ -104,6 +104,18 @@ TEST_CASE("decode_matrices: several matrices, each 64-byte aligned and found by 
     }
     CHECK(m[1].rows == 5);
     CHECK(m[1].cols == 3);
+    // a matrix given as two blocks of columns (an LSTM's [W_ih | W_hh]) packs as the joined one
+    std::vector<float> joined(size_t(48) * 23);
+    for (int o = 0; o < 48; o++)
+      for (int c = 0; c < 23; c++) joined[size_t(o) * 23 + c] = c < 20 ? a[size_t(o) * 20 + c] : b[size_t(o % 5) * 3 + c - 20];
+    std::vector<float> b48(size_t(48) * 3);
+    for (int o = 0; o < 48; o++) std::copy_n(b.data() + size_t(o % 5) * 3, 3, b48.data() + size_t(o) * 3);
+    const decode_matrices two({{a.data(), 48, 23, b48.data(), 20}}, bf16), one({{joined.data(), 48, 23}}, bf16);
+    const auto xs = random_floats(2 * 23, 3);
+    std::vector<float> o2(2 * 48), o1(2 * 48);
+    matmul_decode(cpu_context(), o2.data(), xs.data(), two[0], nullptr, 2);
+    matmul_decode(cpu_context(), o1.data(), xs.data(), one[0], nullptr, 2);
+    CHECK(o2 == o1);
     std::vector<float> x = {1.0f, -2.0f, 0.5f}, out(5), ref(5);
     matmul_decode(cpu_context(), out.data(), x.data(), m[1], nullptr, 1);
     const auto x_r = bf16 ? bf16_values(bf16_bits(x)) : x, b_r = bf16 ? bf16_values(bf16_bits(b)) : b;

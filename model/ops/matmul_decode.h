@@ -29,8 +29,10 @@ void matmul_decode(const exec_context& ctx, float* out, const float* inp, const 
 class decode_matrices {
  public:
   struct source {
-    const float* m;   // (rows, cols), host memory
+    const float* m;   // (rows, cols), host memory; or, with m2, its first m_cols columns (rows, m_cols)
     int rows, cols;
+    const float* m2 = nullptr;   // the other cols - m_cols columns (rows, cols - m_cols), beside m's
+    int m_cols = 0;
   };
   decode_matrices() = default;
   decode_matrices(const std::vector<source>& matrices, bool bf16);

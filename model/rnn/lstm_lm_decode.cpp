@@ -52,23 +52,15 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
     matmul_forward(cpu_context(), st->first_gates.data(), param(emb_), param(layers_[0].w_ih), param(layers_[0].b_ih),
                    V, E, G);
   }
-  // [W_ih | W_hh] of each layer, row by row (the first layer's W_hh alone with the table), then the head
-  std::vector<std::vector<float>> joined(layers_.size());
+  // [W_ih | W_hh] of each layer (the first layer's W_hh alone with the table), then the head
   std::vector<decode_matrices::source> mats;
   for (size_t l = 0; l < layers_.size(); l++) {
     const layer_index& w = layers_[l];
-    if (l == 0 && table) {
-      mats.push_back({param(w.w_hh), G, H});
-      continue;
-    }
     const int C = l == 0 ? E : H;
-    std::vector<float>& m = joined[l];
-    m.resize(size_t(G) * (C + H));
-    for (int g = 0; g < G; g++) {
-      std::copy_n(param(w.w_ih) + size_t(g) * C, C, m.data() + size_t(g) * (C + H));
-      std::copy_n(param(w.w_hh) + size_t(g) * H, H, m.data() + size_t(g) * (C + H) + C);
-    }
-    mats.push_back({m.data(), G, C + H});
+    if (l == 0 && table)
+      mats.push_back({param(w.w_hh), G, H});
+    else
+      mats.push_back({param(w.w_ih), G, C + H, param(w.w_hh), C});
   }
   mats.push_back({param(head_w_), V, H});
   st->packed = decode_matrices(mats, matmul_bf16());

@@ -56,7 +56,7 @@ struct job {
   std::atomic<team_piece_fn> fn{nullptr};
   std::atomic<void*> arg{nullptr};
   std::atomic<long> n{0}, align{1};
-  std::atomic<int> pieces{1}, share{1};   // pieces of the loop; pieces of each member's share
+  std::atomic<int> pieces{1};
 };
 
 // What the caller writes for one helper, in one cache line, so that the helper gets the loop and its share
@@ -215,7 +215,6 @@ class team {
       j.n.store(n, std::memory_order_relaxed);
       j.align.store(std::max(1L, align), std::memory_order_relaxed);
       j.pieces.store(pieces, std::memory_order_relaxed);
-      j.share.store(share, std::memory_order_relaxed);
     };
     describe(jb);
     const uint32_t e = ++epoch;

@@ -202,21 +202,35 @@ static_assert(panels_per_run == 4, "for_runs instantiates runs of 1 to 4 panels"
 
 }  // namespace
 
-void pack_panels(float* dst, const float* w, int OC, int C) {
-  std::fill(dst, dst + panels_size(OC, C, false), 0.0f);
+namespace {
+
+// Row o of W (C floats): in a, or gathered from a and b into buf.
+const float* source_row(const panel_source& w, int o, int C, std::vector<float>& buf) {
+  if (w.ca >= C) return w.a + size_t(o) * C;
+  buf.resize(size_t(C));
+  std::copy_n(w.a + size_t(o) * w.ca, w.ca, buf.data());
+  std::copy_n(w.b + size_t(o) * (C - w.ca), C - w.ca, buf.data() + w.ca);
+  return buf.data();
+}
+
+}  // namespace
+
+void pack_panels(float* dst, const panel_source& w, int OC, int C) {
+  std::vector<float> buf;
   for (int o = 0; o < OC; o++) {
+    const float* row = source_row(w, o, C, buf);
     const int r = o / run_width, np = panels_in_run(OC, r);
     float* run = dst + size_t(r) * run_width * C;
-    for (int c = 0; c < C; c++) run[size_t(c) * np * panel_width + o % run_width] = w[size_t(o) * C + c];
+    for (int c = 0; c < C; c++) run[size_t(c) * np * panel_width + o % run_width] = row[c];
   }
 }
 
-void pack_panels_bf16(uint16_t* dst, const float* w, int OC, int C) {
+void pack_panels_bf16(uint16_t* dst, const panel_source& w, int OC, int C) {
   const int C2 = (C + 1) / 2;
-  std::fill(dst, dst + panels_size(OC, C, true), uint16_t(0));
+  std::vector<float> buf;
   std::vector<uint16_t> row(static_cast<size_t>(C));
   for (int o = 0; o < OC; o++) {
-    to_bf16(row.data(), w + size_t(o) * C, size_t(C));
+    to_bf16(row.data(), source_row(w, o, C, buf), size_t(C));
     const int r = o / run_width, np = panels_in_run(OC, r);
     uint16_t* run = dst + size_t(r) * run_width * 2 * C2;
     for (int c = 0; c < C; c++) run[(size_t(c / 2) * np * panel_width + o % run_width) * 2 + c % 2] = row[size_t(c)];
@@ -238,8 +252,12 @@ void matmul_panels_bf16(float* out, const float* inp, const uint16_t* packed, co
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_panels_bf16: bad dimensions");
   const int C2 = (C + 1) / 2;
   thread_local std::vector<uint16_t> x16;   // (N, 2 * C2) the rows in bfloat16, zero past C
-  x16.assign(size_t(N) * 2 * C2, 0);
-  for (int n = 0; n < N; n++) to_bf16(x16.data() + size_t(n) * 2 * C2, inp + long(n) * C, size_t(C));
+  if (x16.size() < size_t(N) * 2 * C2) x16.resize(size_t(N) * 2 * C2);
+  for (int n = 0; n < N; n++) {
+    uint16_t* row = x16.data() + size_t(n) * 2 * C2;
+    to_bf16(row, inp + long(n) * C, size_t(C));
+    if (C % 2) row[C] = 0;   // the last pair's second half
+  }
   const uint16_t* xs = x16.data();   // this thread's buffer, read by every member of the loop below
   team_for_range(run_count(OC), long(N) * C * OC, [&](long r0, long r1) {
     for_runs(r0, r1, N, OC, [&]<int NP, int P, int R>(int run, int p0, int n0) {

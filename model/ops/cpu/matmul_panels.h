@@ -28,10 +28,18 @@ inline size_t panels_size(int OC, int C, bool bf16) {
   return size_t(panel_count(OC)) * panel_width * size_t(bf16 ? (C + 1) / 2 * 2 : C);
 }
 
-// dst: (panels_size(OC, C, false)) floats; w: (OC, C). Outputs past OC are zero.
-void pack_panels(float* dst, const float* w, int OC, int C);
-// dst: (panels_size(OC, C, true)) bfloat16 bits (cpu::to_bf16's rounding); w: (OC, C). Padding is zero.
-void pack_panels_bf16(uint16_t* dst, const float* w, int OC, int C);
+// The matrix W (OC, C) to pack: the columns of a (OC, ca), then, for ca < C, those of b (OC, C - ca) beside them
+// (an LSTM's [W_ih | W_hh], packed without a joined copy).
+struct panel_source {
+  const float* a;
+  int ca;
+  const float* b = nullptr;
+};
+
+// dst: (panels_size(OC, C, false)) floats, zero on entry (the padding stays so). W: (OC, C) as w says.
+void pack_panels(float* dst, const panel_source& w, int OC, int C);
+// dst: (panels_size(OC, C, true)) bfloat16 bits (cpu::to_bf16's rounding), zero on entry.
+void pack_panels_bf16(uint16_t* dst, const panel_source& w, int OC, int C);
 
 // out: (N, OC) = inp: (N, C) · Wᵀ + bias (OC, or nullptr), W packed by pack_panels (64-byte aligned). On the
 // decode team (cpu/decode_team.h) over runs of panels, every input row per run.
