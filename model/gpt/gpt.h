@@ -70,10 +70,16 @@ class gpt_model final : public lm_model {
     int ln1w, ln1b, qkvw, qkvb, attprojw, attprojb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb;
   };
   float* param(int i) { return i < 0 ? nullptr : param_block() + specs_[i].offset; }
+  // A weight matrix as the products read it: its bf16 copy when the activations keep bf16 copies (forward
+  // rounds every parameter once into params16_ for itself and the backward that follows), else param(i).
+  operand weight(int i) const;
   float* grad(int i) { return i < 0 ? nullptr : grad_block() + specs_[i].offset; }
   int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
   void build_size_table();
-  void ensure_activations(int B, int T, bool training);
+  // Lays out the activations for (B, T); bf16_copies as in gpt_activations (keeps_bf16_copies() for the
+  // forward, false for the packed prefill, which reads fp32 only).
+  void ensure_activations(int B, int T, bool training, bool bf16_copies);
+  bool keeps_bf16_copies() const;
 
   // The scripts (gpt.cpp): forward writes logits (B, T, V) (into `logits`, or the activation buffer when
   // nullptr) and, given targets, returns the mean loss; dropout only when dropout_rng is non-null.
@@ -97,6 +103,7 @@ class gpt_model final : public lm_model {
   gpt_activations acts_;
   gpt_grad_scratch dacts_;
   arena acts_arena_, dacts_arena_;
+  std::vector<uint16_t> params16_;   // (n_floats_) bf16 copy of the parameters, when the activations keep copies
   long loss_count_ = 0;   // targets counted by the last forward (the mean's denominator)
 
   // the GPU side (unused on the CPU)

@@ -12,41 +12,48 @@ struct carver {
     p = base ? base + used : nullptr;
     used += (n + 15) / 16 * 16;
   }
+  // n values in fp32, or their bf16 copies (two to a float of the block)
+  void take(operand_out& p, size_t n, bool bf16) {
+    float* f = nullptr;
+    take(f, bf16 ? (n + 1) / 2 : n);
+    p = bf16 ? operand_out(reinterpret_cast<uint16_t*>(f)) : operand_out(f);
+  }
 };
 
 }  // namespace
 
 size_t gpt_activations_layout(gpt_activations& a, float* base, const gpt_config& c, int B, int T,
-                              bool training) {
+                              bool training, bool bf16_copies) {
   const size_t L = c.layers, C = c.embd, NH = c.heads, V = c.vocab_size, BT = static_cast<size_t>(B) * T;
   const bool drop = training && c.dropout > 0.0f;
   a.B = B;
   a.T = T;
   a.training = drop;
+  a.bf16_copies = bf16_copies;
   carver k{base};
   k.take(a.encoded, BT * C);
   k.take(a.encoded_mask, drop ? BT * C : 0);
   k.take(a.encoded_drop, drop ? BT * C : 0);
-  k.take(a.ln1, L * BT * C);
+  k.take(a.ln1, L * BT * C, bf16_copies);
   k.take(a.ln1_mean, L * BT);
   k.take(a.ln1_rstd, L * BT);
   k.take(a.qkv, L * BT * 3 * C);
-  k.take(a.atty, L * BT * C);
+  k.take(a.atty, L * BT * C, bf16_copies);
   k.take(a.att, L * B * NH * T * T);
   k.take(a.attproj, L * BT * C);
   k.take(a.attproj_mask, drop ? L * BT * C : 0);
   k.take(a.attproj_drop, drop ? L * BT * C : 0);
   k.take(a.res2, L * BT * C);
-  k.take(a.ln2, L * BT * C);
+  k.take(a.ln2, L * BT * C, bf16_copies);
   k.take(a.ln2_mean, L * BT);
   k.take(a.ln2_rstd, L * BT);
   k.take(a.fch, L * BT * 4 * C);
-  k.take(a.fch_gelu, L * BT * 4 * C);
+  k.take(a.fch_gelu, L * BT * 4 * C, bf16_copies);
   k.take(a.fcproj, L * BT * C);
   k.take(a.fcproj_mask, drop ? L * BT * C : 0);
   k.take(a.fcproj_drop, drop ? L * BT * C : 0);
   k.take(a.res3, L * BT * C);
-  k.take(a.lnf, BT * C);
+  k.take(a.lnf, BT * C, bf16_copies);
   k.take(a.lnf_mean, BT);
   k.take(a.lnf_rstd, BT);
   k.take(a.logits, BT * V);

@@ -133,7 +133,7 @@ void gpt_model::decode_prefill(decode_state& state, const int* tokens, int T, fl
   const long layer_cache = long(B) * maxT * C;   // floats of one layer's K (or V) cache
 
   params();
-  ensure_activations(B, T, /*training=*/false);
+  ensure_activations(B, T, /*training=*/false, keeps_bf16_copies());
   const int *in, *no_targets;
   tokens_for_ops(tokens, nullptr, long(B) * T, &in, &no_targets);
   forward(in, nullptr, B, T, nullptr, nullptr);   // qkv of every layer and the logits, in acts_
@@ -164,7 +164,7 @@ void gpt_model::prefill_packed(decode_state& state, const int* tokens, int T, fl
   for (int i = 0; i < BT; i++)
     PLUMA_CHECK(tokens[i] >= 0 && tokens[i] < cfg_.vocab_size, "gpt decode_prefill: token id out of range");
 
-  ensure_activations(B, T, /*training=*/false);
+  ensure_activations(B, T, /*training=*/false, /*bf16_copies=*/false);
   gpt_activations& a = acts_;
   embedding_forward(ctx, a.encoded, tokens, param(wte_), param(wpe_), B, T, C);
   const float* x = a.encoded;   // the residual stream, (B, T, C)
@@ -172,8 +172,9 @@ void gpt_model::prefill_packed(decode_state& state, const int* tokens, int T, fl
     const block_index& w = blocks_[l];
     const long lc = long(l) * BT * C, ln = long(l) * BT;
     float* qkv = a.qkv + 3 * lc;   // (B, T, 3*C)
-    layernorm_forward(ctx, a.ln1 + lc, a.ln1_mean + ln, a.ln1_rstd + ln, x, param(w.ln1w), param(w.ln1b), BT, C);
-    matmul_decode(ctx, qkv, a.ln1 + lc, st->packed[4 * l], param(w.qkvb), BT);
+    float* ln1 = a.ln1.f32 + lc;
+    layernorm_forward(ctx, ln1, a.ln1_mean + ln, a.ln1_rstd + ln, x, param(w.ln1w), param(w.ln1b), BT, C);
+    matmul_decode(ctx, qkv, ln1, st->packed[4 * l], param(w.qkvb), BT);
     kv_cache_prefill(ctx, d.kcache + l * layer_cache, d.vcache + l * layer_cache, qkv, B, T, maxT, C, NH);
     if (l == L - 1) {   // the last position of each sequence goes on alone
       for (int b = 0; b < B; b++) {
@@ -184,8 +185,8 @@ void gpt_model::prefill_packed(decode_state& state, const int* tokens, int T, fl
       kv_cache_write(ctx, d.q, d.kcache + l * layer_cache, d.vcache + l * layer_cache, d.qkv, B, T - 1, maxT, C, NH);
       break;
     }
-    float *atty = a.atty + lc, *attproj = a.attproj + lc, *res2 = a.res2 + lc, *ln2 = a.ln2 + lc;
-    float *fch = a.fch + 4 * lc, *fch_gelu = a.fch_gelu + 4 * lc, *fcproj = a.fcproj + lc, *res3 = a.res3 + lc;
+    float *atty = a.atty.f32 + lc, *attproj = a.attproj + lc, *res2 = a.res2 + lc, *ln2 = a.ln2.f32 + lc;
+    float *fch = a.fch + 4 * lc, *fch_gelu = a.fch_gelu.f32 + 4 * lc, *fcproj = a.fcproj + lc, *res3 = a.res3 + lc;
     attention_forward(ctx, atty, a.att + long(l) * B * NH * T * T, qkv, B, T, C, NH);
     matmul_decode(ctx, attproj, atty, st->packed[4 * l + 1], param(w.attprojb), BT);
     residual_forward(ctx, res2, x, attproj, long(BT) * C);

@@ -4,6 +4,7 @@
 
 #include "model/core/check.h"
 #include "model/gpt/gpt.h"
+#include "model/ops/matmul.h"
 #include "model/ops/tensor_util.h"
 
 namespace pluma {
@@ -79,10 +80,19 @@ void gpt_model::init_params(uint64_t seed) {
   if (on_gpu()) params_to_device();
 }
 
-void gpt_model::ensure_activations(int B, int T, bool training) {
+bool gpt_model::keeps_bf16_copies() const { return !on_gpu() && matmul_bf16(); }
+
+operand gpt_model::weight(int i) const {
+  if (!acts_.bf16_copies) return const_cast<gpt_model*>(this)->param(i);
+  return operand(params16_.data() + specs_[i].offset);
+}
+
+void gpt_model::ensure_activations(int B, int T, bool training, bool bf16_copies) {
   PLUMA_CHECK(B > 0 && T > 0 && T <= cfg_.context, "gpt: T must be in [1, context]");
-  const size_t need = gpt_activations_layout(acts_, nullptr, cfg_, B, T, training);
-  gpt_activations_layout(acts_, activation_block(acts_arena_, dacts_dev_, need), cfg_, B, T, training);
+  PLUMA_CHECK(!bf16_copies || keeps_bf16_copies(), "gpt: bf16 copies only under bf16 products on the CPU");
+  const size_t need = gpt_activations_layout(acts_, nullptr, cfg_, B, T, training, bf16_copies);
+  gpt_activations_layout(acts_, activation_block(acts_arena_, dacts_dev_, need), cfg_, B, T, training, bf16_copies);
+  if (bf16_copies && params16_.size() != n_floats_) params16_.resize(n_floats_);
   if (training) {
     const size_t dneed = gpt_grad_scratch_layout(dacts_, nullptr, cfg_, B, T);
     gpt_grad_scratch_layout(dacts_, activation_block(dacts_arena_, ddacts_dev_, dneed), cfg_, B, T);
@@ -93,7 +103,7 @@ float gpt_model::forward_backward(const int* inputs, const int* targets, int B, 
                                   rng& dropout_rng) {
   params();
   grads();
-  ensure_activations(B, T, /*training=*/true);
+  ensure_activations(B, T, /*training=*/true, keeps_bf16_copies());
   const int *in, *tg;
   tokens_for_ops(inputs, targets, long(B) * T, &in, &tg);
   const float loss = forward(in, tg, B, T, &dropout_rng, nullptr);
@@ -103,7 +113,7 @@ float gpt_model::forward_backward(const int* inputs, const int* targets, int B, 
 
 float gpt_model::forward_loss(const int* inputs, const int* targets, int B, int T) {
   params();
-  ensure_activations(B, T, /*training=*/false);
+  ensure_activations(B, T, /*training=*/false, keeps_bf16_copies());
   const int *in, *tg;
   tokens_for_ops(inputs, targets, long(B) * T, &in, &tg);
   return forward(in, tg, B, T, nullptr, nullptr);
@@ -111,7 +121,7 @@ float gpt_model::forward_loss(const int* inputs, const int* targets, int B, int 
 
 void gpt_model::forward_logits(const int* inputs, int B, int T, float* logits) {
   params();
-  ensure_activations(B, T, /*training=*/false);
+  ensure_activations(B, T, /*training=*/false, keeps_bf16_copies());
   const int *in, *tg;
   tokens_for_ops(inputs, nullptr, long(B) * T, &in, &tg);
   forward(in, nullptr, B, T, nullptr, on_gpu() ? nullptr : logits);
@@ -122,7 +132,7 @@ size_t gpt_model::training_bytes(int B, int T) const {
   gpt_activations a;
   gpt_grad_scratch g;
   const size_t n_params = n_floats_;
-  const size_t n_acts = gpt_activations_layout(a, nullptr, cfg_, B, T, true) +
+  const size_t n_acts = gpt_activations_layout(a, nullptr, cfg_, B, T, true, false) +
                         gpt_grad_scratch_layout(g, nullptr, cfg_, B, T);
   return (4 * n_params + n_acts) * sizeof(float);   // params, grads, two AdamW moments, activations
 }

@@ -6,9 +6,12 @@
 
 namespace pluma {
 
-void attention_forward(const exec_context& ctx, float* out, float* att, const float* qkv, int B, int T,
+void attention_forward(const exec_context& ctx, operand_out out, float* att, const float* qkv, int B, int T,
                        int C, int NH) {
-  PLUMA_DISPATCH(attention_forward, ctx, out, att, qkv, B, T, C, NH);
+  op_profile_scope prof("attention_forward");
+  if (ctx.dev == device::cpu) return cpu::attention_forward(ctx, out, att, qkv, B, T, C, NH);
+  PLUMA_DISPATCH_CUDA(attention_forward, ctx, fp32_only(out, "attention_forward: a bf16 output on CUDA"), att, qkv,
+                      B, T, C, NH);
 }
 
 void attention_backward(const exec_context& ctx, float* dqkv, const float* dout, const float* qkv,

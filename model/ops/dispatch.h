@@ -5,6 +5,7 @@
 #include "model/core/exec.h"
 #include "model/ops/cpu/backend.h"
 #include "model/ops/op_profile.h"
+#include "model/ops/operand.h"
 
 #ifdef PLUMA_HAVE_CUDA
 #include "model/ops/cuda/backend.h"
@@ -29,3 +30,18 @@
   ::pluma::op_profile_scope pluma_op_profile_(#name);                            \
   PLUMA_CHECK((ctx).dev == ::pluma::device::cpu, #name ": no CUDA kernel yet (a CPU-only op on a CUDA context)"); \
   return ::pluma::cpu::name(ctx, __VA_ARGS__)
+
+namespace pluma {
+
+// An operand bound for a backend that reads fp32 only (CUDA rounds on the fly): bf16 copies are the CPU's, and
+// the models keep them only there, so one here is a bug in the caller.
+inline const float* fp32_only(const operand& x, const char* op) {
+  PLUMA_CHECK(!x.is_bf16(), op);
+  return x.f32;
+}
+inline float* fp32_only(const operand_out& x, const char* op) {
+  PLUMA_CHECK(!x.is_bf16(), op);
+  return x.f32;
+}
+
+}  // namespace pluma

@@ -5,9 +5,12 @@
 
 namespace pluma {
 
-void layernorm_forward(const exec_context& ctx, float* out, float* mean, float* rstd, const float* inp,
+void layernorm_forward(const exec_context& ctx, operand_out out, float* mean, float* rstd, const float* inp,
                        const float* weight, const float* bias, int N, int C) {
-  PLUMA_DISPATCH(layernorm_forward, ctx, out, mean, rstd, inp, weight, bias, N, C);
+  op_profile_scope prof("layernorm_forward");
+  if (ctx.dev == device::cpu) return cpu::layernorm_forward(ctx, out, mean, rstd, inp, weight, bias, N, C);
+  PLUMA_DISPATCH_CUDA(layernorm_forward, ctx, fp32_only(out, "layernorm_forward: a bf16 output on CUDA"), mean, rstd,
+                      inp, weight, bias, N, C);
 }
 
 void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,

@@ -1,11 +1,13 @@
 // layernorm over the last dimension (eps 1e-5).
 #pragma once
 #include "model/core/exec.h"
+#include "model/ops/operand.h"
 
 namespace pluma {
 
-// out: (N, C); mean, rstd: (N), saved for backward; inp: (N, C); weight, bias: (C) (bias may be nullptr)
-void layernorm_forward(const exec_context& ctx, float* out, float* mean, float* rstd, const float* inp,
+// out: (N, C), fp32 or (CPU only) rounded to bf16 (operand.h); mean, rstd: (N), saved for backward; inp: (N, C);
+// weight, bias: (C) (bias may be nullptr)
+void layernorm_forward(const exec_context& ctx, operand_out out, float* mean, float* rstd, const float* inp,
                        const float* weight, const float* bias, int N, int C);
 // adds into dinp (N, C), dweight (C), dbias (C) (skipped when nullptr)
 void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,

@@ -24,14 +24,16 @@ void matmul_set_bf16(bool on) {
 
 bool matmul_bf16() { return bf16_products; }
 
-void matmul_forward(const exec_context& ctx, float* out, const float* inp, const float* weight,
-                    const float* bias, int N, int C, int OC) {
-  PLUMA_DISPATCH(matmul_forward, ctx, out, inp, weight, bias, N, C, OC);
+void matmul_forward(const exec_context& ctx, float* out, operand inp, operand weight, const float* bias, int N,
+                    int C, int OC) {
+  op_profile_scope prof("matmul_forward");
+  if (ctx.dev == device::cpu) return cpu::matmul_forward(ctx, out, inp, weight, bias, N, C, OC);
+  const char* what = "matmul_forward: bf16 operands on CUDA";
+  PLUMA_DISPATCH_CUDA(matmul_forward, ctx, out, fp32_only(inp, what), fp32_only(weight, what), bias, N, C, OC);
 }
 
-void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
-                     const float* dout, const float* inp, const float* weight, int N, int C, int OC,
-                     grad_write dinp_write) {
+void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write) {
   if (ctx.dev == device::cpu) {   // the product writes or adds (oneDNN's sum post-op)
     op_profile_scope prof("matmul_backward");
     return cpu::matmul_backward(ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC, dinp_write);
@@ -39,7 +41,9 @@ void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float
   // the CUDA kernels add: overwriting is adding into zeros
   if (dinp && dinp_write == grad_write::overwrite) tensor_fill(ctx, dinp, 0.0f, long(N) * C);
   op_profile_scope prof("matmul_backward");
-  PLUMA_DISPATCH_CUDA(matmul_backward, ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC);
+  const char* what = "matmul_backward: bf16 operands on CUDA";
+  PLUMA_DISPATCH_CUDA(matmul_backward, ctx, dinp, dweight, dbias, dout, fp32_only(inp, what), fp32_only(weight, what),
+                      N, C, OC);
 }
 
 }  // namespace pluma

@@ -2,17 +2,18 @@
 #pragma once
 #include "model/core/exec.h"
 #include "model/ops/grad_write.h"
+#include "model/ops/operand.h"
 
 namespace pluma {
 
-// out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nullptr
-void matmul_forward(const exec_context& ctx, float* out, const float* inp, const float* weight,
-                    const float* bias, int N, int C, int OC);
+// out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nullptr. inp and weight may be bf16 copies
+// (operand.h) under bf16 products on the CPU.
+void matmul_forward(const exec_context& ctx, float* out, operand inp, operand weight, const float* bias, int N,
+                    int C, int OC);
 // dinp (N, C) (skipped when nullptr) as dinp_write says; adds into dweight (OC, C), dbias (OC) (skipped when
-// nullptr)
-void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
-                     const float* dout, const float* inp, const float* weight, int N, int C, int OC,
-                     grad_write dinp_write = grad_write::add);
+// nullptr). inp and weight as in matmul_forward.
+void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write = grad_write::add);
 
 // The precision of matmul products for the whole process, on both backends: fp32 (the default), or bf16:
 // operands rounded to bfloat16, products accumulated in fp32; parameters, gradients, optimizer moments and every

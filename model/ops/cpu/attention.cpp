@@ -10,6 +10,7 @@
 #include "model/core/check.h"
 #include "model/ops/cpu/attention_tiles.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/bf16_round.h"
 #include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
 #include "model/ops/cpu/vec_math.h"
@@ -40,14 +41,14 @@ void load_tile(float* dst, const float* x, long ld, int rows, int HS) {
 }
 
 // One head of one sequence. q, k, v: (T, HS) with row stride ld (views into qkv); out: (T, HS) row stride
-// ldo; att: (T, T), or nullptr when the probabilities are not kept.
+// ldo, fp32 or bf16; att: (T, T), or nullptr when the probabilities are not kept.
 struct head_views {
   int T, HS;
   long ld, ldo;
   float scale;
 };
 
-void head_forward(const head_views& h, float* out, float* att, const float* q, const float* k, const float* v) {
+void head_forward(const head_views& h, operand_out out, float* att, const float* q, const float* k, const float* v) {
   const int T = h.T, HS = h.HS, Tp = round_up(T);
   float* kt = scratch(static_cast<size_t>(HS) * Tp + 2 * R * HS + R * Tp);  // (HS, Tp) k transposed
   float* qt = kt + static_cast<long>(HS) * Tp;                              // (R, HS) query tile
@@ -70,7 +71,10 @@ void head_forward(const head_views& h, float* out, float* att, const float* q, c
       }
     }
     rows_mix(ot, HS, pt, Tp, v, h.ld, HS, n);
-    for (int r = 0; r < rows; r++) std::memcpy(out + (i0 + r) * h.ldo, ot + r * HS, sizeof(float) * HS);
+    for (int r = 0; r < rows; r++) {
+      if (out.bf16) round_bf16(out.bf16 + (i0 + r) * h.ldo, ot + r * HS, HS);
+      else std::memcpy(out.f32 + (i0 + r) * h.ldo, ot + r * HS, sizeof(float) * HS);
+    }
   }
 }
 
@@ -121,7 +125,7 @@ void head_backward(const head_views& h, float* dq, float* dk, float* dv, const f
 
 }  // namespace
 
-void attention_forward(const exec_context&, float* out, float* att, const float* qkv, int B, int T, int C,
+void attention_forward(const exec_context&, operand_out out, float* att, const float* qkv, int B, int T, int C,
                        int NH) {
   check_heads(C, NH);
   if (B == 0 || T == 0) return;
@@ -133,7 +137,7 @@ void attention_forward(const exec_context&, float* out, float* att, const float*
     const int b = bh / NH, hd = bh % NH;
     const float* q = qkv + static_cast<long>(b) * T * 3 * C + hd * HS;
     float* att_bh = att ? att + static_cast<long>(bh) * T * T : nullptr;   // nullptr: not saved (inference)
-    head_forward(h, out + static_cast<long>(b) * T * C + hd * HS, att_bh, q, q + C, q + 2 * C);
+    head_forward(h, out.offset(static_cast<long>(b) * T * C + hd * HS), att_bh, q, q + C, q + 2 * C);
   }
 }
 

@@ -10,15 +10,15 @@
 #include "model/ops/adamw.h"
 #include "model/ops/grad_write.h"
 #include "model/ops/matmul_decode.h"
+#include "model/ops/operand.h"
 
 namespace pluma::cpu {
 
 // ---- matmul (oneDNN); shapes as in model/ops/matmul.h
-void matmul_forward(const exec_context& ctx, float* out, const float* inp, const float* weight,
-                    const float* bias, int N, int C, int OC);
-void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
-                     const float* dout, const float* inp, const float* weight, int N, int C, int OC,
-                     grad_write dinp_write = grad_write::add);
+void matmul_forward(const exec_context& ctx, float* out, operand inp, operand weight, const float* bias, int N,
+                    int C, int OC);
+void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write = grad_write::add);
 // model/ops/matmul_decode.h: a few rows against packed weights (cpu/matmul_panels.cpp)
 void matmul_decode(const exec_context& ctx, float* out, const float* inp, const decode_matrix& w, const float* bias,
                    int N);
@@ -35,14 +35,14 @@ void embedding_backward(const exec_context& ctx, float* dwte, float* dwpe, const
                         const int* tokens, int B, int T, int C);
 
 // ---- layernorm
-void layernorm_forward(const exec_context& ctx, float* out, float* mean, float* rstd, const float* inp,
+void layernorm_forward(const exec_context& ctx, operand_out out, float* mean, float* rstd, const float* inp,
                        const float* weight, const float* bias, int N, int C);
 void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
                         const float* dout, const float* inp, const float* weight, const float* mean,
                         const float* rstd, int N, int C);
 
 // ---- attention
-void attention_forward(const exec_context& ctx, float* out, float* att, const float* qkv, int B, int T,
+void attention_forward(const exec_context& ctx, operand_out out, float* att, const float* qkv, int B, int T,
                        int C, int NH);
 void attention_backward(const exec_context& ctx, float* dqkv, const float* dout, const float* qkv,
                         const float* att, int B, int T, int C, int NH,

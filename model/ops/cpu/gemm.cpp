@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/core/check.h"
+#include "model/ops/cpu/bf16_round.h"
 #include "model/ops/cpu/gemm_bf16.h"
 #include "model/ops/cpu/parallel.h"
 
@@ -198,25 +199,18 @@ void gemm(const gemm_desc& desc, const float* A, const uint16_t* A16, const floa
   cache().run(checked(desc), A, B, A16, B16, bias, C, nullptr);
 }
 
-void gemm_mul(const gemm_desc& desc, const float* A, const uint16_t* A16, const float* B, const float* mul,
-              float* C) {
+void gemm_mul(const gemm_desc& desc, const float* A, const uint16_t* A16, const float* B, const uint16_t* B16,
+              const float* mul, float* C) {
   PLUMA_CHECK(!desc.bias && desc.alpha == 1.0f, "gemm_mul: no bias, no scale");
-  cache().run(checked(desc), A, B, A16, nullptr, nullptr, C, mul);
+  cache().run(checked(desc), A, B, A16, B16, nullptr, C, mul);
 }
 
-// Vectorized (the compiler turns the loop into AVX-512 code) and split over the threads for large inputs.
+// Split over the threads for large inputs.
 void to_bf16(uint16_t* out, const float* in, size_t n) {
   // parallel_for_range stays off OpenMP for small arrays (a decoding step's 128 values): a region, even one
   // an if-clause makes serial, costs about as much as the conversion.
-  parallel_for_range(static_cast<long>(n), static_cast<long>(n) * 2, [&](long i0, long i1) {
-#pragma omp simd
-    for (long i = i0; i < i1; i++) {
-      uint32_t x;
-      std::memcpy(&x, in + i, sizeof x);
-      x += 0x7fffu + ((x >> 16) & 1u);   // round to nearest, ties to even
-      out[i] = static_cast<uint16_t>(x >> 16);
-    }
-  });
+  parallel_for_range(static_cast<long>(n), static_cast<long>(n) * 2,
+                     [&](long i0, long i1) { round_bf16(out + i0, in + i0, i1 - i0); });
 }
 
 void from_bf16(float* out, const uint16_t* in, size_t n) {

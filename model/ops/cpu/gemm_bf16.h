@@ -15,7 +15,8 @@ void gemm(const gemm_desc& d, const float* A, const uint16_t* A16, const float* 
           const float* bias, float* C);
 
 // C [+]= (A · B) ⊙ mul, mul: (M, N) with C's strides (unbatched, no bias, alpha 1): the product scaled
-// elementwise before it is added (a following elementwise gradient, fused). A16 as in gemm above.
-void gemm_mul(const gemm_desc& d, const float* A, const uint16_t* A16, const float* B, const float* mul, float* C);
+// elementwise before it is added (a following elementwise gradient, fused). A16, B16 as in gemm above.
+void gemm_mul(const gemm_desc& d, const float* A, const uint16_t* A16, const float* B, const uint16_t* B16,
+              const float* mul, float* C);
 
 }  // namespace pluma::cpu

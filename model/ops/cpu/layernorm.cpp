@@ -1,7 +1,9 @@
-// layernorm on the CPU: rows in parallel; the weight/bias gradients reduce over rows by column blocks.
+// layernorm on the CPU: rows in parallel (the output in fp32, or rounded to bf16 row by row); the weight/bias gradients reduce over rows by column blocks.
 #include <cmath>
+#include <vector>
 
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/bf16_round.h"
 #include "model/ops/cpu/parallel.h"
 
 namespace pluma::cpu {
@@ -10,12 +12,14 @@ namespace {
 constexpr float layernorm_eps = 1e-5f;
 }  // namespace
 
-void layernorm_forward(const exec_context&, float* out, float* mean, float* rstd, const float* inp,
+void layernorm_forward(const exec_context&, operand_out out, float* mean, float* rstd, const float* inp,
                        const float* weight, const float* bias, int N, int C) {
   parallel_for_range(N, long(N) * C, [&](long n0, long n1) {
+    thread_local std::vector<float> row;   // a bf16 output's row in fp32, before its rounding
+    if (out.bf16 && row.size() < size_t(C)) row.resize(C);
     for (long n = n0; n < n1; n++) {
-      const float* x = inp + static_cast<long>(n) * C;  // (C)
-      float* o = out + static_cast<long>(n) * C;        // (C)
+      const float* x = inp + static_cast<long>(n) * C;                // (C)
+      float* o = out.bf16 ? row.data() : out.f32 + static_cast<long>(n) * C;   // (C)
       float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
       for (int c = 0; c < C; c++) sum += x[c];
@@ -26,6 +30,7 @@ void layernorm_forward(const exec_context&, float* out, float* mean, float* rstd
       const float s = 1.0f / std::sqrt(sq / C + layernorm_eps);  // biased variance, as PyTorch
 #pragma omp simd
       for (int c = 0; c < C; c++) o[c] = (x[c] - m) * s * weight[c] + (bias ? bias[c] : 0.0f);
+      if (out.bf16) round_bf16(out.bf16 + static_cast<long>(n) * C, o, C);
       mean[n] = m;
       rstd[n] = s;
     }

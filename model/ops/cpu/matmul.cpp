@@ -1,6 +1,6 @@
 // matmul on the CPU through oneDNN (cpu/gemm.h): one primitive per (shape, kind), created once and reused.
-// With matmul_set_bf16(true) the products take bf16 operands (fp32 accumulation), forward and backward; the
-// few-rows decoding path stays fp32.
+// With matmul_set_bf16(true) the products take bf16 operands (fp32 accumulation), forward and backward, rounded
+// here or given as the caller's bf16 copies (model/ops/operand.h); the few-rows path of fp32 operands stays fp32.
 // Backward accumulates straight into the gradients with oneDNN's sum post-op (no temporaries).
 #include <cstdint>
 #include <vector>
@@ -13,6 +13,7 @@
 #include "model/ops/cpu/matmul_rows.h"
 #include "model/ops/cpu/parallel.h"
 #include "model/ops/matmul.h"
+#include "model/ops/operand.h"
 
 namespace pluma::cpu {
 namespace {
@@ -45,25 +46,31 @@ matmul_backward_descs matmul_backward_gemms(int N, int C, int OC) {
   return {plain_gemm(N, OC, C, false, false, false, true), plain_gemm(OC, N, C, true, false, false, true)};
 }
 
-void matmul_forward(const exec_context&, float* out, const float* inp, const float* weight,
-                    const float* bias, int N, int C, int OC) {
+void matmul_forward(const exec_context&, float* out, operand inp, operand weight, const float* bias, int N,
+                    int C, int OC) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_forward: bad dimensions");
+  const bool copies = inp.is_bf16() || weight.is_bf16();
+  PLUMA_CHECK(!copies || matmul_bf16(), "matmul_forward: bf16 operands without bf16 products");
   if (N == 0) return;
-  if (N <= matmul_rows_max) return matmul_rows(out, inp, weight, bias, N, C, OC);
+  // a few rows of fp32 operands: the rows kernel (fp32 products, decoding's path)
+  if (!copies && N <= matmul_rows_max) return matmul_rows(out, inp.f32, weight.f32, bias, N, C, OC);
   // out (N, OC) = inp (N, C) · weightᵀ, weight (OC, C) read as a transposed (C, OC)
-  gemm(plain_gemm(N, C, OC, false, true, bias != nullptr, false), inp, weight, bias, out);
+  gemm(plain_gemm(N, C, OC, false, true, bias != nullptr, false), inp.f32, inp.bf16, weight.f32, weight.bf16, bias,
+       out);
 }
 
 void matmul_backward(const exec_context&, float* dinp, float* dweight, float* dbias, const float* dout,
-                     const float* inp, const float* weight, int N, int C, int OC, grad_write dinp_write) {
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_backward: bad dimensions");
+  PLUMA_CHECK(!(inp.is_bf16() || weight.is_bf16()) || matmul_bf16(),
+              "matmul_backward: bf16 operands without bf16 products");
   if (N == 0) return;
   // With bf16 products dout is rounded once for both.
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dinp_write == grad_write::add;
   const uint16_t* dout16 = d.dweight.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
-  if (dinp) gemm(d.dinp, dout, dout16, weight, nullptr, nullptr, dinp);
-  gemm(d.dweight, dout, dout16, inp, nullptr, nullptr, dweight);
+  if (dinp) gemm(d.dinp, dout, dout16, weight.f32, weight.bf16, nullptr, dinp);
+  gemm(d.dweight, dout, dout16, inp.f32, inp.bf16, nullptr, dweight);
   // dbias (OC) += column sums of dout
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }

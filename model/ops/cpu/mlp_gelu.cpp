@@ -5,16 +5,18 @@
 
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
+#include "model/ops/cpu/bf16_round.h"
 #include "model/ops/cpu/gemm_bf16.h"
 #include "model/ops/cpu/matmul_bf16.h"
 #include "model/ops/cpu/parallel.h"
 #include "model/ops/cpu/vec_math.h"
+#include "model/ops/matmul.h"
 
 namespace pluma::cpu {
 
-void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, const float* inp,
-                         const float* weight, const float* bias, int N, int C, int OC) {
-  matmul_forward(ctx, saved, inp, weight, bias, N, C, OC);
+void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out, operand inp, operand weight,
+                         const float* bias, int N, int C, int OC) {
+  cpu::matmul_forward(ctx, saved, inp, weight, bias, N, C, OC);
   const long n = long(N) * OC;
   parallel_for_range(n, n, [&](long i0, long i1) {
     vec_for_each(i1 - i0, [&](long i, int w) {
@@ -22,22 +24,25 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, cons
       const vec16 x = vec_load_part(saved + at, w);
       vec16 cdf, pdf;
       vec_normal_cdf_pdf(x, cdf, pdf);
-      vec_store_part(out + at, x * cdf, w);
+      if (out.bf16) vec_store_bf16_part(out.bf16 + at, x * cdf, w);
+      else vec_store_part(out.f32 + at, x * cdf, w);
       vec_store_part(saved + at, cdf + x * pdf, w);
     });
   });
 }
 
 void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, float* dbias, const float* dout,
-                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC,
+                          const float* saved, operand gelu_out, operand weight, int N, int C, int OC,
                           grad_write dpre_write) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "gelu_matmul_backward: bad dimensions");
+  PLUMA_CHECK(!(gelu_out.is_bf16() || weight.is_bf16()) || matmul_bf16(),
+              "gelu_matmul_backward: bf16 operands without bf16 products");
   if (N == 0) return;
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dpre_write == grad_write::add;
   const uint16_t* dout16 = d.dinp.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
-  gemm_mul(d.dinp, dout, dout16, weight, saved, dpre);   // dpre (+)= (dout · weight) ⊙ gelu'(pre)
-  gemm(d.dweight, dout, dout16, gelu_out, nullptr, nullptr, dweight);
+  gemm_mul(d.dinp, dout, dout16, weight.f32, weight.bf16, saved, dpre);   // dpre (+)= (dout · weight) ⊙ gelu'(pre)
+  gemm(d.dweight, dout, dout16, gelu_out.f32, gelu_out.bf16, nullptr, dweight);
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }
 

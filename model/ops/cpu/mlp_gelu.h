@@ -3,13 +3,14 @@
 #pragma once
 #include "model/core/exec.h"
 #include "model/ops/grad_write.h"
+#include "model/ops/operand.h"
 
 namespace pluma::cpu {
 
-void matmul_gelu_forward(const exec_context& ctx, float* saved, float* out, const float* inp,
-                         const float* weight, const float* bias, int N, int C, int OC);
+void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out, operand inp, operand weight,
+                         const float* bias, int N, int C, int OC);
 void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
-                          const float* saved, const float* gelu_out, const float* weight, int N, int C, int OC,
+                          const float* saved, operand gelu_out, operand weight, int N, int C, int OC,
                           grad_write dpre_write);
 
 }  // namespace pluma::cpu
