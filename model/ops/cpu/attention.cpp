@@ -78,14 +78,11 @@ void head_forward(const head_views& h, operand_out out, float* att, const float*
   }
 }
 
-// Adds one head's gradients into dq, dk, dv: (T, HS) with row stride ld (zeroed first when `overwrite`);
-// dout: (T, HS) row stride ldo.
+// Adds one head's gradients into dq, dk, dv: (T, HS) with row stride ld, or with `overwrite` writes them (the
+// bits of adding into zeros: a row's first term is written, the later ones added); dout: (T, HS) row stride ldo.
 void head_backward(const head_views& h, float* dq, float* dk, float* dv, const float* dout, const float* q,
                    const float* k, const float* v, const float* att, bool overwrite) {
   const int T = h.T, HS = h.HS, Tp = round_up(T);
-  if (overwrite)
-    for (int t = 0; t < T; t++)
-      for (float* g : {dq, dk, dv}) std::fill(g + long(t) * h.ld, g + long(t) * h.ld + HS, 0.0f);
   float* vt = scratch(static_cast<size_t>(HS) * Tp + 3 * R * HS + 2 * R * Tp);  // (HS, Tp) v transposed
   float* gt = vt + static_cast<long>(HS) * Tp;   // (R, HS) dout tile
   float* qt = gt + R * HS;                       // (R, HS) query tile
@@ -112,13 +109,20 @@ void head_backward(const head_views& h, float* dq, float* dk, float* dv, const f
 #pragma omp simd
       for (int j = 0; j < np; j++) d[j] = h.scale * p[j] * (d[j] - dot);
     }
-    cols_mix(dv, h.ld, pt, Tp, gt, HS, HS, n);              // dv += pᵀ · dout
-    cols_mix(dk, h.ld, ds, Tp, qt, HS, HS, n);              // dk += d scoresᵀ · q
-    rows_mix(dqt, HS, ds, Tp, k, h.ld, HS, n);       // dq += d scores · k
+    // Key rows i0.. get their first terms from this tile (the earlier tiles end before them).
+    const int fresh = overwrite ? i0 : n;
+    cols_mix(dv, h.ld, pt, Tp, gt, HS, HS, n, fresh);   // dv += pᵀ · dout
+    cols_mix(dk, h.ld, ds, Tp, qt, HS, HS, n, fresh);   // dk += d scoresᵀ · q
+    rows_mix(dqt, HS, ds, Tp, k, h.ld, HS, n);          // dq += d scores · k
     for (int r = 0; r < rows; r++) {
       float* o = dq + (i0 + r) * h.ld;
+      if (overwrite) {
 #pragma omp simd
-      for (int d = 0; d < HS; d++) o[d] += dqt[r * HS + d];
+        for (int d = 0; d < HS; d++) o[d] = 0.0f + dqt[r * HS + d];
+      } else {
+#pragma omp simd
+        for (int d = 0; d < HS; d++) o[d] += dqt[r * HS + d];
+      }
     }
   }
 }

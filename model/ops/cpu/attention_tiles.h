@@ -71,9 +71,10 @@ inline void rows_mix_one(float* out, const float* p, const float* v, long ldv, i
   }
 }
 
-// dst[j][:] += sum_{r < R} p[r][j] * x[r][:] for j < n; p: (R, ldp); x: (R, HS) row stride ldx;
-// dst: (n, HS) row stride ldd
-inline void cols_mix(float* dst, long ldd, const float* p, int ldp, const float* x, int ldx, int HS, int n) {
+// dst[j][:] += sum_{r < R} p[r][j] * x[r][:] for j < n, except that rows j >= fresh are written (as if they
+// held zeros: the same bits); p: (R, ldp); x: (R, HS) row stride ldx; dst: (n, HS) row stride ldd
+inline void cols_mix(float* dst, long ldd, const float* p, int ldp, const float* x, int ldx, int HS, int n,
+                     int fresh) {
   int d0 = 0;
   for (; d0 + W <= HS; d0 += W) {
     vec16 xr[R];
@@ -81,7 +82,7 @@ inline void cols_mix(float* dst, long ldd, const float* p, int ldp, const float*
     for (int r = 0; r < R; r++) xr[r] = vec_load(x + r * ldx + d0);
     for (int j = 0; j < n; j++) {
       float* dj = dst + j * ldd + d0;
-      vec16 a0 = vec_load(dj), a1 = {};   // two chains
+      vec16 a0 = j < fresh ? vec_load(dj) : vec16{}, a1 = {};   // two chains
 #pragma GCC unroll 8
       for (int r = 0; r < R; r += 2) {
         a0 += p[r * ldp + j] * xr[r];
@@ -92,7 +93,7 @@ inline void cols_mix(float* dst, long ldd, const float* p, int ldp, const float*
   }
   for (int j = 0; j < n; j++)   // a last partial chunk
     for (int d = d0; d < HS; d++) {
-      float acc = dst[j * ldd + d];
+      float acc = j < fresh ? dst[j * ldd + d] : 0.0f;
       for (int r = 0; r < R; r++) acc += p[r * ldp + j] * x[r * ldx + d];
       dst[j * ldd + d] = acc;
     }
