@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "generate/decode_loop.h"
@@ -229,5 +230,55 @@ TEST_CASE("LSTM decoding with --precision bf16 stays close to fp32, with and wit
     const double off = max_abs_diff(fp32, bf16);
     CHECK(off > 1e-7);   // the bf16 path ran
     CHECK(off < 0.05);
+  }
+}
+
+TEST_CASE("share_decoding_weights: states pack the weights once, and decode as states with their own") {
+  // Decodes 6 tokens of 2 sequences from a new state: the logits of every step.
+  auto decode = [](lm_model& m, int V) {
+    auto st = m.decode_begin(2);
+    std::vector<float> logits(2 * size_t(V)), all;
+    for (int t = 0; t < 6; t++) {
+      const int toks[2] = {t % V, (3 * t + 1) % V};
+      m.decode_step(*st, toks, logits.data());
+      all.insert(all.end(), logits.begin(), logits.end());
+    }
+    return all;
+  };
+  // `packed`: a matrix that a step reads only from the packed copy
+  auto check_model = [&](lm_model& m, int V, const std::string& packed) {
+    for (bool bf16 : {false, true}) {
+      CAPTURE(bf16);
+      matmul_set_bf16(bf16);
+      const auto own = decode(m, V);
+      m.share_decoding_weights(true);
+      const auto first = decode(m, V), second = decode(m, V);
+      CHECK(first == own);
+      CHECK(second == own);
+      // The promise broken on purpose shows that the states share what the first one packed: a new state
+      // still decodes the old matrix until sharing is turned off.
+      std::vector<float> saved(m.params().data(), m.params().data() + m.params().size());
+      const auto spec = std::find_if(m.param_specs().begin(), m.param_specs().end(),
+                                     [&](const tensor_spec& t) { return t.name == packed; });
+      REQUIRE(spec != m.param_specs().end());
+      for (size_t i = 0; i < spec->numel(); i++) m.params().data()[spec->offset + i] *= 0.5f;
+      CHECK(decode(m, V) == own);
+      m.share_decoding_weights(false);
+      CHECK(decode(m, V) != own);
+      std::copy(saved.begin(), saved.end(), m.params().data());
+      CHECK(decode(m, V) == own);
+      matmul_set_bf16(false);
+    }
+  };
+  SUBCASE("gpt") {
+    auto g = random_gpt(11, 16, 2, 2, 16, 3);
+    check_model(*g, 11, "blocks.0.mlp.fc.weight");
+  }
+  SUBCASE("lstm, with and without the first layer's table") {
+    for (int embd : {6, 12}) {
+      CAPTURE(embd);
+      lstm_lm m = small_lstm(embd, 7);
+      check_model(m, 9, "lstm.weight_hh_l0");
+    }
   }
 }

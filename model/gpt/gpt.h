@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "model/core/device_arena.h"
+#include "model/decode_weights.h"
 #include "model/gpt/gpt_activations.h"
 #include "model/gpt/gpt_config.h"
 #include "model/model.h"
+#include "model/ops/matmul_decode.h"
 
 namespace pluma {
 
@@ -44,6 +46,7 @@ class gpt_model final : public lm_model {
   void decode_rewind(decode_state& state) override;
   // From position 0: one causal forward over the T positions, whose keys and values fill the cache.
   void decode_prefill(decode_state& state, const int* tokens, int T, float* logits) override;
+  void share_decoding_weights(bool on) override { packed_.share(on); }
 
   size_t training_bytes(int B, int T) const override;
 
@@ -103,6 +106,7 @@ class gpt_model final : public lm_model {
   gpt_activations acts_;
   gpt_grad_scratch dacts_;
   arena acts_arena_, dacts_arena_;
+  decode_weights_cache<decode_matrices> packed_;   // the decoding states' packed matrices (CPU)
   std::vector<uint16_t> params16_;   // (n_floats_) bf16 copy of the parameters, when the activations keep copies
   long loss_count_ = 0;   // targets counted by the last forward (the mean's denominator)
 

@@ -23,8 +23,9 @@ struct gpt_decode_state final : decode_state {
   gpt_decode_buffers buf;
   // On the CPU: the matrices a step reads (each block's qkv, attention projection, fc and fc projection, then
   // the tied head wte) packed for decoding at decode_begin, in bfloat16 with matmul_bf16() (a step streams half
-  // the bytes). Empty on the GPU.
-  decode_matrices packed;
+  // the bytes); the state's own, or the model's shared ones (share_decoding_weights). None on the GPU.
+  std::shared_ptr<const decode_matrices> packed;
+  bool has_packed() const { return packed && packed->size() > 0; }
 };
 
 }  // namespace
@@ -43,14 +44,16 @@ std::unique_ptr<decode_state> gpt_model::decode_begin(int B) {
   } else {
     st->memory.resize(n);
     gpt_decode_buffers_layout(st->buf, st->memory.data(), cfg_, B);
-    std::vector<decode_matrices::source> mats;
-    auto add = [&](int i) {
-      mats.push_back({param(i), int(specs_[i].shape[0]), int(specs_[i].numel() / specs_[i].shape[0])});
-    };
-    for (const block_index& w : blocks_)
-      for (int i : {w.qkvw, w.attprojw, w.fcw, w.fcprojw}) add(i);
-    add(wte_);
-    st->packed = decode_matrices(mats, matmul_bf16());
+    st->packed = packed_.get(matmul_bf16(), [&] {
+      std::vector<decode_matrices::source> mats;
+      auto add = [&](int i) {
+        mats.push_back({param(i), int(specs_[i].shape[0]), int(specs_[i].numel() / specs_[i].shape[0])});
+      };
+      for (const block_index& w : blocks_)
+        for (int i : {w.qkvw, w.attprojw, w.fcw, w.fcprojw}) add(i);
+      add(wte_);
+      return std::make_shared<const decode_matrices>(mats, matmul_bf16());
+    });
   }
   return st;
 }
@@ -89,10 +92,10 @@ void gpt_model::decode_blocks(decode_state& state, int l0, bool qkv_done, float*
   const long layer_cache = long(B) * maxT * C;   // floats of one layer's K (or V) cache
 
   // out (B, OC) = inp (B, IC) · (matrix `param_index`, the k-th packed one on the CPU)ᵀ + bias
-  const bool packed = st->packed.size() > 0;
+  const bool packed = st->has_packed();
   auto linear = [&](float* out, const float* inp, int param_index, int k, const float* bias, int IC, int OC) {
     if (packed)
-      matmul_decode(ctx, out, inp, st->packed[k], bias, B);
+      matmul_decode(ctx, out, inp, (*st->packed)[k], bias, B);
     else
       matmul_forward(ctx, out, inp, param(param_index), bias, B, IC, OC);
   };
@@ -125,7 +128,7 @@ void gpt_model::decode_prefill(decode_state& state, const int* tokens, int T, fl
   auto* st = dynamic_cast<gpt_decode_state*>(&state);
   PLUMA_CHECK(st != nullptr, "gpt decode_prefill: the state was not made by this model's decode_begin");
   if (st->position != 0 || T < 2 || T > cfg_.context) return lm_model::decode_prefill(state, tokens, T, logits);
-  if (st->packed.size() > 0) return prefill_packed(state, tokens, T, logits);
+  if (st->has_packed()) return prefill_packed(state, tokens, T, logits);
   const exec_context& ctx = ctx_;
   const int L = cfg_.layers, C = cfg_.embd, NH = cfg_.heads, V = cfg_.vocab_size, maxT = cfg_.context;
   const int B = st->batch;
@@ -174,7 +177,7 @@ void gpt_model::prefill_packed(decode_state& state, const int* tokens, int T, fl
     float* qkv = a.qkv + 3 * lc;   // (B, T, 3*C)
     float* ln1 = a.ln1.f32 + lc;
     layernorm_forward(ctx, ln1, a.ln1_mean + ln, a.ln1_rstd + ln, x, param(w.ln1w), param(w.ln1b), BT, C);
-    matmul_decode(ctx, qkv, ln1, st->packed[4 * l], param(w.qkvb), BT);
+    matmul_decode(ctx, qkv, ln1, (*st->packed)[4 * l], param(w.qkvb), BT);
     kv_cache_prefill(ctx, d.kcache + l * layer_cache, d.vcache + l * layer_cache, qkv, B, T, maxT, C, NH);
     if (l == L - 1) {   // the last position of each sequence goes on alone
       for (int b = 0; b < B; b++) {
@@ -188,12 +191,12 @@ void gpt_model::prefill_packed(decode_state& state, const int* tokens, int T, fl
     float *atty = a.atty.f32 + lc, *attproj = a.attproj + lc, *res2 = a.res2 + lc, *ln2 = a.ln2.f32 + lc;
     float *fch = a.fch + 4 * lc, *fch_gelu = a.fch_gelu.f32 + 4 * lc, *fcproj = a.fcproj + lc, *res3 = a.res3 + lc;
     attention_forward(ctx, atty, a.att + long(l) * B * NH * T * T, qkv, B, T, C, NH);
-    matmul_decode(ctx, attproj, atty, st->packed[4 * l + 1], param(w.attprojb), BT);
+    matmul_decode(ctx, attproj, atty, (*st->packed)[4 * l + 1], param(w.attprojb), BT);
     residual_forward(ctx, res2, x, attproj, long(BT) * C);
     layernorm_forward(ctx, ln2, a.ln2_mean + ln, a.ln2_rstd + ln, res2, param(w.ln2w), param(w.ln2b), BT, C);
-    matmul_decode(ctx, fch, ln2, st->packed[4 * l + 2], param(w.fcb), BT);
+    matmul_decode(ctx, fch, ln2, (*st->packed)[4 * l + 2], param(w.fcb), BT);
     gelu_forward(ctx, fch_gelu, fch, long(BT) * 4 * C);
-    matmul_decode(ctx, fcproj, fch_gelu, st->packed[4 * l + 3], param(w.fcprojb), BT);
+    matmul_decode(ctx, fcproj, fch_gelu, (*st->packed)[4 * l + 3], param(w.fcprojb), BT);
     residual_forward(ctx, res3, res2, fcproj, long(BT) * C);
     x = res3;
   }

@@ -12,21 +12,32 @@
 namespace pluma {
 namespace {
 
+}  // namespace
+
+// What a decoding state reads besides its own h and c: its own, or the model's shared ones
+// (share_decoding_weights).
+struct lstm_lm::decode_weights {
+  // The matrices a step reads, packed for decoding (in bfloat16 with matmul_bf16(): a step reads half the
+  // bytes): layer l's [W_ih | W_hh] (4H, C + H) at l, which takes [x | h_prev] in one product (the first
+  // layer's W_hh alone when it reads first_gates), then the head (V, H) at L.
+  decode_matrices packed;
+  // For a small vocabulary (V <= E: a character model), the first layer's input product of every token,
+  // embedding·W_ihᵀ + b_ih (V, 4H): a step then reads a row of it instead of the whole of W_ih, a quarter of a
+  // 2-layer model's weight bytes per token. Empty otherwise.
+  std::vector<float> first_gates;
+  bool bf16() const { return packed.bf16(); }
+};
+
+namespace {
+
 struct lstm_decode_state final : decode_state {
   arena memory;
   float* h = nullptr;         // (L, B, H)
   float* c = nullptr;         // (L, B, H)
   float* x = nullptr;         // (B, E) the embedded tokens
   float* scratch = nullptr;   // (lstm_step_scratch_floats(B, H))
-  // The matrices a step reads, packed for decoding at decode_begin (in bfloat16 with matmul_bf16(): a step
-  // reads half the bytes): layer l's [W_ih | W_hh] (4H, C + H) at l, which takes [x | h_prev] in one product
-  // (the first layer's W_hh alone when it reads first_gates), then the head (V, H) at L.
-  decode_matrices packed;
   float* xh = nullptr;        // (B, C + H) a layer's input and previous output side by side
-  // For a small vocabulary (V <= E: a character model), the first layer's input product of every token,
-  // embedding·W_ihᵀ + b_ih (V, 4H), made at decode_begin: a step then reads a row of it instead of the whole
-  // of W_ih, a quarter of a 2-layer model's weight bytes per token. Empty otherwise.
-  std::vector<float> first_gates;
+  std::shared_ptr<const lstm_lm::decode_weights> w;   // made at decode_begin
 };
 
 }  // namespace
@@ -45,25 +56,29 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
   st->x = st->c + state;
   st->scratch = st->x + x;
   st->xh = st->scratch + lstm_step_scratch_floats(B, cfg_.hidden);
-  const int V = cfg_.vocab_size, E = cfg_.embd, H = cfg_.hidden, G = 4 * H;
-  const bool table = V <= E;
-  if (table) {   // the training forward's GEMM (with bf16 operands under --precision bf16, as the steps' own)
-    st->first_gates.resize(size_t(V) * G);
-    matmul_forward(cpu_context(), st->first_gates.data(), param(emb_), param(layers_[0].w_ih), param(layers_[0].b_ih),
-                   V, E, G);
-  }
-  // [W_ih | W_hh] of each layer (the first layer's W_hh alone with the table), then the head
-  std::vector<decode_matrices::source> mats;
-  for (size_t l = 0; l < layers_.size(); l++) {
-    const layer_index& w = layers_[l];
-    const int C = l == 0 ? E : H;
-    if (l == 0 && table)
-      mats.push_back({param(w.w_hh), G, H});
-    else
-      mats.push_back({param(w.w_ih), G, C + H, param(w.w_hh), C});
-  }
-  mats.push_back({param(head_w_), V, H});
-  st->packed = decode_matrices(mats, matmul_bf16());
+  st->w = weights_.get(matmul_bf16(), [&] {
+    auto dw = std::make_shared<decode_weights>();
+    const int V = cfg_.vocab_size, E = cfg_.embd, H = cfg_.hidden, G = 4 * H;
+    const bool table = V <= E;
+    if (table) {   // the training forward's GEMM (with bf16 operands under --precision bf16, as the steps' own)
+      dw->first_gates.resize(size_t(V) * G);
+      matmul_forward(cpu_context(), dw->first_gates.data(), param(emb_), param(layers_[0].w_ih),
+                     param(layers_[0].b_ih), V, E, G);
+    }
+    // [W_ih | W_hh] of each layer (the first layer's W_hh alone with the table), then the head
+    std::vector<decode_matrices::source> mats;
+    for (size_t l = 0; l < layers_.size(); l++) {
+      const layer_index& w = layers_[l];
+      const int C = l == 0 ? E : H;
+      if (l == 0 && table)
+        mats.push_back({param(w.w_hh), G, H});
+      else
+        mats.push_back({param(w.w_ih), G, C + H, param(w.w_hh), C});
+    }
+    mats.push_back({param(head_w_), V, H});
+    dw->packed = decode_matrices(mats, matmul_bf16());
+    return std::shared_ptr<const decode_weights>(std::move(dw));
+  });
   return st;
 }
 
@@ -82,7 +97,8 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
   const int L = cfg_.layers, E = cfg_.embd, H = cfg_.hidden, B = st->batch;
   const long BH = long(B) * H;
 
-  const bool table = !st->first_gates.empty();
+  const decode_weights& dw = *st->w;
+  const bool table = !dw.first_gates.empty();
   if (!table) embedding_forward(ctx, st->x, tokens, param(emb_), nullptr, B, 1, E);
   const int G = 4 * H;
   float* gates = st->scratch;
@@ -96,22 +112,22 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
     if (l == 0 && table) {   // gates = the tokens' rows of the table; rec = h·W_hhᵀ; then the cell
       for (int b = 0; b < B; b++) {
         PLUMA_CHECK(tokens[b] >= 0 && tokens[b] < cfg_.vocab_size, "lstm decode_step: token id out of range");
-        std::copy_n(st->first_gates.data() + long(tokens[b]) * G, G, gates + long(b) * G);
+        std::copy_n(dw.first_gates.data() + long(tokens[b]) * G, G, gates + long(b) * G);
       }
-      matmul_decode(ctx, rec, h, st->packed[0], nullptr, B);
+      matmul_decode(ctx, rec, h, dw.packed[0], nullptr, B);
       lstm_cell_forward(ctx, gates, c, h, rec, param(w.b_hh), c, B, H);
     } else {   // gates = [x | h]·[W_ih | W_hh]ᵀ + b_ih; then the cell
       for (int b = 0; b < B; b++) {
         std::copy_n(x + long(b) * C, C, st->xh + long(b) * (C + H));
         std::copy_n(h + long(b) * H, H, st->xh + long(b) * (C + H) + C);
       }
-      matmul_decode(ctx, gates, st->xh, st->packed[l], param(w.b_ih), B);
+      matmul_decode(ctx, gates, st->xh, dw.packed[l], param(w.b_ih), B);
       lstm_cell_forward(ctx, gates, c, h, nullptr, param(w.b_hh), c, B, H);
     }
     x = h;
     C = H;
   }
-  matmul_decode(ctx, logits, x, st->packed[L], param(head_b_), B);
+  matmul_decode(ctx, logits, x, dw.packed[L], param(head_b_), B);
   st->position++;
 }
 

@@ -54,6 +54,10 @@ class locked_model final : public lm_model {
     std::lock_guard<std::mutex> g(mu_);
     m_.decode_prefill(state, tokens, T, logits);
   }
+  void share_decoding_weights(bool on) override {
+    std::lock_guard<std::mutex> g(mu_);
+    m_.share_decoding_weights(on);
+  }
   const exec_context& exec() const override { return m_.exec(); }
 
  private:

@@ -44,6 +44,7 @@ status model_set::load(const std::vector<std::string>& paths) {
     if (s->owned->kind() == model_kind::seq2seq)
       return status::error(path + ": a seq2seq model translates; pluma serve shows language models (GPT, LSTM)");
     s->model = std::make_unique<locked_model>(*s->owned);
+    s->model->share_decoding_weights(true);   // the server only samples: its requests share one packed copy
     std::string stem = std::filesystem::path(path).stem().string();
     s->name = stem;
     for (int n = 2; find(s->name); n++) s->name = stem + "-" + std::to_string(n);
