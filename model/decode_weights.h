@@ -8,7 +8,8 @@
 
 namespace pluma {
 
-// W: the weights of one state, with `bool bf16() const` (the precision they were made in).
+// W: the weights of one state, with `bool bf16() const` (the precision they were made in). Not locked: callers
+// serialize decode_begin and share_decoding_weights on a model (pluma serve's locked_model does).
 template <class W>
 class decode_weights_cache {
  public:

@@ -246,7 +246,11 @@ TEST_CASE("share_decoding_weights: states pack the weights once, and decode as s
     return all;
   };
   // `packed`: a matrix that a step reads only from the packed copy
+  struct precision_scope {   // bf16 products off again, whatever the checks do
+    ~precision_scope() { matmul_set_bf16(false); }
+  };
   auto check_model = [&](lm_model& m, int V, const std::string& packed) {
+    precision_scope restore;
     for (bool bf16 : {false, true}) {
       CAPTURE(bf16);
       matmul_set_bf16(bf16);
@@ -267,8 +271,22 @@ TEST_CASE("share_decoding_weights: states pack the weights once, and decode as s
       CHECK(decode(m, V) != own);
       std::copy(saved.begin(), saved.end(), m.params().data());
       CHECK(decode(m, V) == own);
-      matmul_set_bf16(false);
     }
+    // While sharing, a new precision packs again (and a state still decodes after sharing ends).
+    matmul_set_bf16(false);
+    m.share_decoding_weights(true);
+    const auto fp32 = decode(m, V);
+    matmul_set_bf16(true);
+    const auto bf16 = decode(m, V);
+    matmul_set_bf16(false);
+    auto held = m.decode_begin(2);   // made while sharing, stepped after sharing ends
+    m.share_decoding_weights(false);
+    std::vector<float> first(2 * size_t(V));
+    const int toks[2] = {0, 1};
+    m.decode_step(*held, toks, first.data());
+    CHECK(std::equal(first.begin(), first.end(), fp32.begin()));
+    CHECK(bf16 != fp32);
+    CHECK(decode(m, V) == fp32);
   };
   SUBCASE("gpt") {
     auto g = random_gpt(11, 16, 2, 2, 16, 3);

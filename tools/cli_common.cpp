@@ -34,6 +34,7 @@ void load_model_or_exit(const cxxopts::Options& opts, const cxxopts::ParseResult
   if (!r.count("checkpoint")) usage_error(opts, "--checkpoint FILE is required");
   status st = model_load(r["checkpoint"].as<std::string>(), m, tok);
   if (!st) fail(st.message());
+  m->share_decoding_weights(true);   // these commands never change the model: its samples share one packed copy
   if (dev == "cuda") {
     st = m->set_device(exec_context{device::cuda, nullptr});   // a model that runs on the CPU only says so
     if (!st) fail("--device cuda: " + st.message());

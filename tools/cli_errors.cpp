@@ -146,8 +146,14 @@ cxxopts::ParseResult parse_or_exit(cxxopts::Options& opts, int argc, char** argv
   }
 }
 
-[[noreturn]] void usage_error(const std::string& program, const std::string& message) {
+void say_usage_error(const std::string& program, const std::string& message) {
   std::cerr << "pluma: " << message << "\nTry '" << program << " --help'." << std::endl;
+}
+
+void say_failure(const std::string& message) { std::cerr << "pluma: " << message << std::endl; }
+
+[[noreturn]] void usage_error(const std::string& program, const std::string& message) {
+  say_usage_error(program, message);
   std::exit(2);
 }
 
@@ -156,7 +162,7 @@ cxxopts::ParseResult parse_or_exit(cxxopts::Options& opts, int argc, char** argv
 }
 
 [[noreturn]] void fail(const std::string& message) {
-  std::cerr << "pluma: " << message << std::endl;
+  say_failure(message);
   std::exit(1);
 }
 

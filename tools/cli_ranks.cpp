@@ -60,15 +60,19 @@ void termination_note_set(const std::string& note) {
   if (first) std::signal(SIGTERM, on_terminate);
 }
 
+// Rank 0 says the message before any rank leaves the barrier: a rank that exited first (non-zero) could have the
+// launcher end the job while rank 0 was still about to write it, and the user would see nothing.
 void fail_all(communicator& c, const std::string& message) {
+  if (c.rank() == 0) say_failure(message);
+  c.barrier();
   c.finalize();
-  if (c.rank() == 0) fail(message);
   std::exit(1);
 }
 
 void usage_error_all(communicator& c, const cxxopts::Options& opts, const std::string& message) {
+  if (c.rank() == 0) say_usage_error(opts.program(), message);
+  c.barrier();
   c.finalize();
-  if (c.rank() == 0) usage_error(opts, message);
   std::exit(2);
 }
 

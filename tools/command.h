@@ -36,6 +36,9 @@ void add_help(cxxopts::Options& opts);
 [[noreturn]] void usage_error(const std::string& program, const std::string& message);
 // A runtime failure (bad file, corrupt checkpoint, ...): "pluma: <message>", exit 1.
 [[noreturn]] void fail(const std::string& message);
+// The same messages without the exit (for a caller that must do more before it ends: cli_ranks.h).
+void say_usage_error(const std::string& program, const std::string& message);
+void say_failure(const std::string& message);
 
 // The option among `names` (long names, without dashes) that `unknown` most likely meant, or "" when none
 // is close: a name other tools use for it, a typo or a prefix.

@@ -12,7 +12,8 @@ struct carver {
     p = base ? base + used : nullptr;
     used += (n + 15) / 16 * 16;
   }
-  // n values in fp32, or their bf16 copies (two to a float of the block)
+  // n values in fp32, or their bf16 copies (two to a float of the block: that region is only ever read and
+  // written as uint16_t, never as float)
   void take(operand_out& p, size_t n, bool bf16) {
     float* f = nullptr;
     take(f, bf16 ? (n + 1) / 2 : n);

@@ -132,9 +132,12 @@ size_t gpt_model::training_bytes(int B, int T) const {
   gpt_activations a;
   gpt_grad_scratch g;
   const size_t n_params = n_floats_;
-  const size_t n_acts = gpt_activations_layout(a, nullptr, cfg_, B, T, true, false) +
+  const bool copies = keeps_bf16_copies();
+  const size_t n_acts = gpt_activations_layout(a, nullptr, cfg_, B, T, true, copies) +
                         gpt_grad_scratch_layout(g, nullptr, cfg_, B, T);
-  return (4 * n_params + n_acts) * sizeof(float);   // params, grads, two AdamW moments, activations
+  const size_t n_params16 = copies ? (n_params + 1) / 2 : 0;   // the weights' bf16 copy, in floats
+  // params, grads, two AdamW moments, the weights' bf16 copy, activations
+  return (4 * n_params + n_params16 + n_acts) * sizeof(float);
 }
 
 }  // namespace pluma

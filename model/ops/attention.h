@@ -6,8 +6,8 @@
 
 namespace pluma {
 
-// out: (B, T, C), fp32 or (CPU only) rounded to bf16 (operand.h); att: (B, NH, T, T) softmax probabilities saved for backward (row t holds 0 past t), or
-// nullptr when no backward follows (inference);
+// out: (B, T, C), fp32 or (CPU only) rounded to bf16 (operand.h); att: (B, NH, T, T) softmax probabilities
+// saved for backward (row t holds 0 past t), or nullptr when no backward follows (inference);
 // qkv: (B, T, 3*C) laid out as [q | k | v], head h using columns h*HS..(h+1)*HS-1 of each, HS = C/NH
 void attention_forward(const exec_context& ctx, operand_out out, float* att, const float* qkv, int B, int T,
                        int C, int NH);

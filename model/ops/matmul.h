@@ -17,7 +17,10 @@ void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float
 
 // The precision of matmul products for the whole process, on both backends: fp32 (the default), or bf16:
 // operands rounded to bfloat16, products accumulated in fp32; parameters, gradients, optimizer moments and every
-// other op stay fp32 (mixed precision with fp32 master weights). Attention's internal products stay fp32 on the CPU.
+// other op's arithmetic stay fp32 (mixed precision with fp32 master weights). Attention's internal products stay
+// fp32 on the CPU. On the CPU a model may keep the bf16 copies its products read (operand.h): then an output that
+// only feeds products (a GPT's LayerNorm, attention and GELU outputs) is stored in bf16, and the products of
+// those copies take bf16 operands at any row count (the few-rows kernel of fp32 operands is fp32).
 void matmul_set_bf16(bool on);
 bool matmul_bf16();
 

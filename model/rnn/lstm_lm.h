@@ -57,7 +57,7 @@ class lstm_lm final : public lm_model {
   std::unique_ptr<decode_state> decode_begin(int B) override;   // zero state
   void decode_rewind(decode_state& state) override;              // zero state again
   void share_decoding_weights(bool on) override { weights_.share(on); }
-  struct decode_weights;   // what a decoding state reads (lstm_lm_decode.cpp)
+  struct packed_weights;   // what a decoding state reads (lstm_lm_decode.cpp)
   void decode_step(decode_state& state, const int* tokens, float* logits) override;
 
   size_t training_bytes(int B, int T) const override;
@@ -97,7 +97,7 @@ class lstm_lm final : public lm_model {
   void backward(int B, int T, bool from_state, float grad_scale);
 
   lstm_config cfg_;
-  decode_weights_cache<decode_weights> weights_;   // the decoding states' packed weights
+  decode_weights_cache<packed_weights> weights_;   // the decoding states' packed weights
   std::vector<tensor_spec> specs_;
   int emb_ = -1, head_w_ = -1, head_b_ = -1;   // head_w_ == emb_ when tied
   std::vector<layer_index> layers_;

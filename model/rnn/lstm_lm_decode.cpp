@@ -1,5 +1,6 @@
 // LSTM LM incremental decoding: one token per sequence per step through every layer, carrying (h, c).
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "model/core/check.h"
@@ -10,13 +11,10 @@
 #include "model/rnn/lstm_lm.h"
 
 namespace pluma {
-namespace {
-
-}  // namespace
 
 // What a decoding state reads besides its own h and c: its own, or the model's shared ones
 // (share_decoding_weights).
-struct lstm_lm::decode_weights {
+struct lstm_lm::packed_weights {
   // The matrices a step reads, packed for decoding (in bfloat16 with matmul_bf16(): a step reads half the
   // bytes): layer l's [W_ih | W_hh] (4H, C + H) at l, which takes [x | h_prev] in one product (the first
   // layer's W_hh alone when it reads first_gates), then the head (V, H) at L.
@@ -37,7 +35,7 @@ struct lstm_decode_state final : decode_state {
   float* x = nullptr;         // (B, E) the embedded tokens
   float* scratch = nullptr;   // (lstm_step_scratch_floats(B, H))
   float* xh = nullptr;        // (B, C + H) a layer's input and previous output side by side
-  std::shared_ptr<const lstm_lm::decode_weights> w;   // made at decode_begin
+  std::shared_ptr<const lstm_lm::packed_weights> w;   // made at decode_begin
 };
 
 }  // namespace
@@ -57,7 +55,7 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
   st->scratch = st->x + x;
   st->xh = st->scratch + lstm_step_scratch_floats(B, cfg_.hidden);
   st->w = weights_.get(matmul_bf16(), [&] {
-    auto dw = std::make_shared<decode_weights>();
+    auto dw = std::make_shared<packed_weights>();
     const int V = cfg_.vocab_size, E = cfg_.embd, H = cfg_.hidden, G = 4 * H;
     const bool table = V <= E;
     if (table) {   // the training forward's GEMM (with bf16 operands under --precision bf16, as the steps' own)
@@ -77,7 +75,7 @@ std::unique_ptr<decode_state> lstm_lm::decode_begin(int B) {
     }
     mats.push_back({param(head_w_), V, H});
     dw->packed = decode_matrices(mats, matmul_bf16());
-    return std::shared_ptr<const decode_weights>(std::move(dw));
+    return std::shared_ptr<const packed_weights>(std::move(dw));
   });
   return st;
 }
@@ -97,7 +95,7 @@ void lstm_lm::decode_step(decode_state& state, const int* tokens, float* logits)
   const int L = cfg_.layers, E = cfg_.embd, H = cfg_.hidden, B = st->batch;
   const long BH = long(B) * H;
 
-  const decode_weights& dw = *st->w;
+  const packed_weights& dw = *st->w;
   const bool table = !dw.first_gates.empty();
   if (!table) embedding_forward(ctx, st->x, tokens, param(emb_), nullptr, B, 1, E);
   const int G = 4 * H;

@@ -128,11 +128,15 @@ check "1 rank, then 2: the straight run's checkpoint" "close_checkpoints gpt.1.p
 # ---- refusals, said once (by rank 0)
 run2 odd train $GPT --batch 7 --out odd.pluma
 check "a batch of 7 on 2 ranks: exits 2" "[ $rc -eq 2 ]"
-check "a batch of 7 on 2 ranks: says what to give, once" "[ \"\$(grep '^pluma: ' odd.err)\" = 'pluma: --batch 7 (the global batch) does not split evenly over 2 ranks; give a --batch divisible by 2' ]"
+odd_said="$(grep '^pluma: ' odd.err)"
+odd_want='pluma: --batch 7 (the global batch) does not split evenly over 2 ranks; give a --batch divisible by 2'
+check "a batch of 7 on 2 ranks: says what to give, once" "[ \"\$odd_said\" = \"\$odd_want\" ]"
+[ "$odd_said" = "$odd_want" ] || sed 's/^/    odd.err: /' odd.err   # all it said, when that fails
 run2 accum train $GPT --grad-accum 4 --out accum.pluma
 check "a batch of 12 x --grad-accum 4 on 2 ranks: exits 2 with the multiple" "[ $rc -eq 2 ] && grep -q 'give a --batch divisible by 8$' accum.err"
 run2 missing train --resume nothing.pluma
 check "a missing checkpoint on 2 ranks: exits 1, said once" "[ $rc -eq 1 ] && [ \$(grep -c '^pluma: cannot open checkpoint nothing.pluma' missing.err) -eq 1 ]"
+[ $rc -eq 1 ] && [ "$(grep -c '^pluma: ' missing.err)" -eq 1 ] || { echo "    rc $rc"; sed 's/^/    missing.err: /' missing.err; }
 
 # ---- a rank killed mid-run: the job ends non-zero with messages; the last checkpoint is intact
 # kill_rank R: starts a long 2-rank run, waits for its second checkpoint, kills rank R (SIGKILL); rc, k.out, k.err

@@ -1,7 +1,8 @@
 // bench_gemm: every GEMM of one baby-GPT training step (B*T = 768, C = 128, V = 69), forward and both
 // backward products, through the CPU backend's gemm (cpu/gemm.h), timed one by one. Reports the best of
 // many repeats in wall time and in the calling thread's CPU time (steadier on a loaded machine; with one
-// thread it is the whole cost). Usage: bench_gemm [threads] [min_seconds_per_shape]
+// thread it is the whole cost). Usage: bench_gemm [threads] [min_seconds_per_shape] [fp32|bf16]; with bf16 the
+// operands are given as bf16 copies (as the GPT keeps them under --precision bf16), products summed in fp32.
 #include <omp.h>
 #include <time.h>
 
@@ -14,6 +15,7 @@
 
 #include "model/core/rng.h"
 #include "model/ops/cpu/gemm.h"
+#include "model/ops/cpu/gemm_bf16.h"
 
 using namespace pluma;
 
@@ -39,6 +41,7 @@ struct shape {
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   const double min_s = argc > 2 ? std::atof(argv[2]) : 0.3;
+  const bool bf16 = argc > 3 && std::string(argv[3]) == "bf16";
   omp_set_num_threads(threads);
   const int BT = 768, C = 128, V = 69;
   // forward: out (BT, OC) = inp (BT, IC) · Wᵀ, W (OC, IC); dinp (BT, IC) += dout (BT, OC) · W;
@@ -57,6 +60,9 @@ int main(int argc, char** argv) {
   std::vector<float> A(size_t(BT) * 4 * C), B(size_t(BT) * 4 * C), Cm(size_t(BT) * 4 * C);
   for (auto& x : A) x = g.normal();
   for (auto& x : B) x = g.normal();
+  std::vector<uint16_t> A16(A.size()), B16(B.size());
+  cpu::to_bf16(A16.data(), A.data(), A.size());
+  cpu::to_bf16(B16.data(), B.data(), B.size());
   double total_wall = 0, total_cpu = 0, total_flops = 0;
   std::printf("%-14s %16s %10s %10s %9s %9s\n", "gemm", "MxKxN", "wall_us", "cpu_us", "GF/wall", "GF/cpu");
   for (const shape& s : shapes) {
@@ -66,7 +72,8 @@ int main(int argc, char** argv) {
     cpu::set_plain(d.b_strides, s.b_trans ? s.K : s.N, s.b_trans);
     cpu::set_plain(d.c_strides, s.N, false);
     d.accumulate = s.accumulate;
-    auto run = [&] { cpu::gemm(d, A.data(), B.data(), nullptr, Cm.data()); };
+    d.bf16 = bf16;
+    auto run = [&] { cpu::gemm(d, A.data(), A16.data(), B.data(), B16.data(), nullptr, Cm.data()); };
     run();
     double best_w = 1e9, best_c = 1e9;
     const double start = wall();

@@ -1,4 +1,5 @@
-// layernorm on the CPU: rows in parallel (the output in fp32, or rounded to bf16 row by row); the weight/bias gradients reduce over rows by column blocks.
+// layernorm on the CPU: rows in parallel (the output in fp32, or rounded to bf16 row by row); the weight/bias
+// gradients reduce over rows by column blocks.
 #include <cmath>
 #include <vector>
 
