@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "model/core/exec.h"
@@ -244,6 +245,47 @@ TEST_CASE("matmul: one primitive per shape and kind, reused on later calls") {
   CHECK(cpu::gemm_primitive_count() == warm);
   matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC - 1);  // a new shape
   CHECK(cpu::gemm_primitive_count() == warm + 1);
+}
+
+TEST_CASE("gemm_side_by_side: two products at once on two threads, the same bits as one after the other") {
+  const int threads = omp_get_max_threads();
+  // the calls' threads: side by side, one each; otherwise both on the caller's
+  for (int t : {1, 2}) {
+    CAPTURE(t);
+    omp_set_num_threads(t);
+    std::thread::id first_on, second_on;
+    const bool pair = cpu::gemm_side_by_side(
+        cpu::gemm_parallel_min_macs, [&] { first_on = std::this_thread::get_id(); },
+        [&] { second_on = std::this_thread::get_id(); });
+    CHECK(pair == (t == 2));
+    CHECK((first_on != second_on) == (t == 2));
+    CHECK(first_on == std::this_thread::get_id());
+    // too small a product: one after the other
+    CHECK_FALSE(cpu::gemm_side_by_side(cpu::gemm_parallel_min_macs - 1, [] {}, [] {}));
+  }
+  // A Linear layer's backward at the baby GPT's size (both products side by side on two threads) against one
+  // thread, fp32 and bf16, adding into dinp and overwriting it
+  const int N = 768, C = 128, OC = 384;
+  const auto inp = random_vector(size_t(N) * C, 4), w = random_vector(size_t(OC) * C, 5);
+  const auto dout = random_vector(size_t(N) * OC, 6);
+  for (bool bf16 : {false, true}) {
+    for (grad_write write : {grad_write::add, grad_write::overwrite}) {
+      CAPTURE(bf16);
+      matmul_set_bf16(bf16);
+      std::vector<std::vector<float>> got;
+      for (int t : {1, 2}) {
+        omp_set_num_threads(t);
+        std::vector<float> dinp(inp.size(), 0.5f), dw(w.size(), 0.25f), db(OC, 0.125f);
+        matmul_backward(host, dinp.data(), dw.data(), db.data(), dout.data(), inp.data(), w.data(), N, C, OC, write);
+        dinp.insert(dinp.end(), dw.begin(), dw.end());
+        dinp.insert(dinp.end(), db.begin(), db.end());
+        got.push_back(dinp);
+      }
+      matmul_set_bf16(false);
+      CHECK(std::memcmp(got[0].data(), got[1].data(), got[0].size() * sizeof(float)) == 0);
+    }
+  }
+  omp_set_num_threads(threads);
 }
 
 // Causal attention forward and backward one head and one row at a time, in double.

@@ -7,8 +7,10 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -65,11 +67,26 @@ size_t view_extent(int64_t rows, int64_t cols, const int64_t s[4]) {
 }
 
 struct gemm_plan {
+  std::mutex mu;   // held while a call runs it: its memory objects hold that call's pointers
   dnnl::matmul prim;
-  dnnl::memory a, b, bias, c, mul;
-  dnnl_exec_arg_t args[5];
+  dnnl::memory a, b, bias, c, mul, scratch;
+  size_t scratch_bytes = 0;
+  dnnl_exec_arg_t args[6];
   int nargs = 0;
 };
+
+// What each calling thread has of its own: a stream, the primitives' scratchpad (user mode, so that two
+// threads can run primitives at once whichever thread made them), and bf16 rounding buffers.
+struct thread_state {
+  explicit thread_state(const dnnl::engine& e) : stream(e) {}
+  dnnl::stream stream;
+  std::vector<char> scratch;          // grown, never shrunk; used from a 64-byte boundary
+  std::vector<uint16_t> a16, b16;     // bf16 operands (grown, never shrunk)
+};
+
+// Set on the two threads of gemm_side_by_side: their products run on their own thread, without the lock
+// that otherwise keeps one product at a time.
+thread_local bool in_pair = false;
 
 class gemm_cache {
  public:
@@ -77,7 +94,8 @@ class gemm_cache {
   // views) are given.
   void run(const gemm_desc& d, const float* A, const float* B, const uint16_t* A16, const uint16_t* B16,
            const float* bias, float* C, const float* mul) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> one_at_a_time(run_mu_, std::defer_lock);
+    if (!in_pair) one_at_a_time.lock();
     // oneDNN (OpenMP runtime) makes and runs primitives for omp_get_max_threads() threads
     const int outer = omp_get_max_threads();
     if (d.threads != outer) omp_set_num_threads(d.threads);
@@ -87,19 +105,22 @@ class gemm_cache {
         if (now != outer) omp_set_num_threads(outer);
       }
     } restore_threads{outer, d.threads};
-    gemm_plan& p = plan({d, mul != nullptr});
+    thread_state* mine = nullptr;
+    const std::shared_ptr<gemm_plan> plan_ref = plan({d, mul != nullptr}, &mine);
+    gemm_plan& p = *plan_ref;
+    std::lock_guard<std::mutex> running(p.mu);
     if (d.bf16) {
       if (!A16) {
         const size_t na = view_extent(d.M, d.K, d.a_strides);
-        if (a16_.size() < na) a16_.resize(na);
-        to_bf16(a16_.data(), A, na);
-        A16 = a16_.data();
+        if (mine->a16.size() < na) mine->a16.resize(na);
+        to_bf16(mine->a16.data(), A, na);
+        A16 = mine->a16.data();
       }
       if (!B16) {
         const size_t nb = view_extent(d.K, d.N, d.b_strides);
-        if (b16_.size() < nb) b16_.resize(nb);
-        to_bf16(b16_.data(), B, nb);
-        B16 = b16_.data();
+        if (mine->b16.size() < nb) mine->b16.resize(nb);
+        to_bf16(mine->b16.data(), B, nb);
+        B16 = mine->b16.data();
       }
       p.a.set_data_handle(const_cast<uint16_t*>(A16));
       p.b.set_data_handle(const_cast<uint16_t*>(B16));
@@ -110,9 +131,21 @@ class gemm_cache {
     if (d.bias) p.bias.set_data_handle(const_cast<float*>(bias));
     if (mul) p.mul.set_data_handle(const_cast<float*>(mul));
     p.c.set_data_handle(C);
-    const dnnl_status_t st = dnnl_primitive_execute(p.prim.get(), stream_.get(), p.nargs, p.args);
+    if (p.scratch_bytes) {
+      if (mine->scratch.size() < p.scratch_bytes + 64) mine->scratch.resize(p.scratch_bytes + 64);
+      const auto at = reinterpret_cast<uintptr_t>(mine->scratch.data());
+      p.scratch.set_data_handle(reinterpret_cast<void*>((at + 63) / 64 * 64));
+    }
+    const dnnl_status_t st = dnnl_primitive_execute(p.prim.get(), mine->stream.get(), p.nargs, p.args);
     PLUMA_CHECK(st == dnnl_success, "oneDNN matmul execution failed");
-    stream_.wait();
+    mine->stream.wait();
+  }
+
+  // Runs f (the two products of a pair, on their threads) with the one-at-a-time lock held.
+  template <class F>
+  void run_pair(F&& f) {
+    std::lock_guard<std::mutex> one_at_a_time(run_mu_);
+    f();
   }
 
   size_t created() {
@@ -121,12 +154,18 @@ class gemm_cache {
   }
 
  private:
-  gemm_plan& plan(const plan_key& key) {
+  // The plan of key, made on first use, and the calling thread's state.
+  std::shared_ptr<gemm_plan> plan(const plan_key& key, thread_state** mine) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_ptr<thread_state>& t = threads_[std::this_thread::get_id()];
+    if (!t) t = std::make_unique<thread_state>(engine_);
+    *mine = t.get();
     const gemm_desc& d = key.d;
     auto it = plans_.find(key);
-    if (it != plans_.end()) return *it->second;
-    if (plans_.size() >= max_plans) plans_.clear();  // many distinct shapes (e.g. prompt lengths): start over
-    auto p = std::make_unique<gemm_plan>();
+    if (it != plans_.end()) return it->second;
+    // many distinct shapes (e.g. prompt lengths): start over (a plan running elsewhere lives on until it ends)
+    if (plans_.size() >= max_plans) plans_.clear();
+    auto p = std::make_shared<gemm_plan>();
     try {
       const auto in_type = d.bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
       const auto a_md = operand_desc(d, d.M, d.K, d.a_strides, in_type);
@@ -136,6 +175,7 @@ class gemm_cache {
                                                        dnnl::memory::dims{d.N, 1})
                                   : dnnl::memory::desc();
       dnnl::primitive_attr attr;
+      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
       if (d.alpha != 1.0f) attr.set_output_scales(0, {d.alpha});
       dnnl::post_ops ops;
       if (key.mul) ops.append_binary(dnnl::algorithm::binary_mul, c_md);
@@ -157,20 +197,25 @@ class gemm_cache {
         p->mul = dnnl::memory(c_md, engine_, nullptr);
         p->args[p->nargs++] = {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p->mul.get()};
       }
+      p->scratch_bytes = pd.scratchpad_desc().get_size();
+      if (p->scratch_bytes) {
+        p->scratch = dnnl::memory(pd.scratchpad_desc(), engine_, nullptr);
+        p->args[p->nargs++] = {DNNL_ARG_SCRATCHPAD, p->scratch.get()};
+      }
     } catch (const dnnl::error& e) {
       PLUMA_CHECK(false, e.what());
     }
     created_++;
-    return *plans_.emplace(key, std::move(p)).first->second;
+    return plans_.emplace(key, std::move(p)).first->second;
   }
 
   static constexpr size_t max_plans = 512;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream_{engine_};
-  std::mutex mu_;
-  std::unordered_map<plan_key, std::unique_ptr<gemm_plan>, gemm_desc_hash> plans_;
+  std::mutex run_mu_;   // one product at a time, but for the two of a pair
+  std::mutex mu_;       // the maps and the count
+  std::unordered_map<plan_key, std::shared_ptr<gemm_plan>, gemm_desc_hash> plans_;
+  std::unordered_map<std::thread::id, std::unique_ptr<thread_state>> threads_;
   size_t created_ = 0;
-  std::vector<uint16_t> a16_, b16_;   // bf16 operands (grown, never shrunk)
 };
 
 gemm_cache& cache() {
@@ -184,7 +229,7 @@ gemm_desc checked(const gemm_desc& desc) {
   PLUMA_CHECK(!(desc.bf16 && desc.batch0 * desc.batch1 > 1), "gemm: bf16 only unbatched");
   gemm_desc d = desc;
   const int64_t macs = d.batch0 * d.batch1 * d.M * d.K * d.N;
-  d.threads = macs >= gemm_parallel_min_macs ? omp_get_max_threads() : 1;
+  d.threads = macs >= gemm_parallel_min_macs && !in_pair ? omp_get_max_threads() : 1;
   return d;
 }
 
@@ -221,5 +266,24 @@ void from_bf16(float* out, const uint16_t* in, size_t n) {
 }
 
 size_t gemm_primitive_count() { return cache().created(); }
+
+bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const std::function<void()>& second) {
+  if (omp_get_max_threads() != 2 || macs < gemm_parallel_min_macs || omp_in_parallel() || in_pair) {
+    first();
+    second();
+    return false;
+  }
+  cache().run_pair([&] {
+#pragma omp parallel num_threads(2)
+    {
+      in_pair = true;
+      const int t = omp_get_thread_num(), n = omp_get_num_threads();
+      if (t == 0) first();
+      if (t == 1 || n == 1) second();
+      in_pair = false;
+    }
+  });
+  return true;
+}
 
 }  // namespace pluma::cpu

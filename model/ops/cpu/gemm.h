@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 namespace pluma::cpu {
 
@@ -30,7 +31,8 @@ inline void set_plain(int64_t s[4], int64_t ld, bool transposed) {
 }
 
 // Runs d on the given pointers. The oneDNN primitive for a desc is created on its first use and reused
-// afterwards, so a warm call allocates nothing. Callers are single-threaded (a lock guards the cache).
+// afterwards, so a warm call allocates nothing. Calls from several threads run one product at a time (a
+// lock), except the two of gemm_side_by_side.
 // Products below gemm_parallel_min_macs multiply-adds run on one thread: their parallel region would cost
 // about what it saves, and much more when the other threads have gone to sleep (decoding's prefills come
 // between long single-threaded stretches) or are descheduled on a loaded machine.
@@ -42,6 +44,13 @@ constexpr int64_t gemm_parallel_min_macs = int64_t(1) << 22;
 void to_bf16(uint16_t* out, const float* in, size_t n);
 // The floats out: (n) whose bfloat16 bits are in: (n) (exact: a bf16 is the high half of a float).
 void from_bf16(float* out, const uint16_t* in, size_t n);
+
+// Runs first() and second(), two products independent of each other and of about the same size (macs each),
+// at once, each on its own thread and unsplit, when the process computes on exactly two threads and they are
+// worth it; then neither waits at a barrier inside, and oneDNN runs each at its one-core speed (bench_gemm,
+// bf16: 220 GFLOP/s a core alone against 170-200 split over two). Else one after the other. The gemm() calls
+// inside run on their thread alone. Returns whether they ran side by side.
+bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const std::function<void()>& second);
 
 // Number of primitives created so far (for tests of the cache).
 size_t gemm_primitive_count();

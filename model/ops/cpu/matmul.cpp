@@ -69,8 +69,13 @@ void matmul_backward(const exec_context&, float* dinp, float* dweight, float* db
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dinp_write == grad_write::add;
   const uint16_t* dout16 = d.dweight.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
-  if (dinp) gemm(d.dinp, dout, dout16, weight.f32, weight.bf16, nullptr, dinp);
-  gemm(d.dweight, dout, dout16, inp.f32, inp.bf16, nullptr, dweight);
+  auto dweight_product = [&] { gemm(d.dweight, dout, dout16, inp.f32, inp.bf16, nullptr, dweight); };
+  if (dinp)   // the two products are the same size (N * C * OC multiply-adds): side by side on two threads
+    gemm_side_by_side(
+        int64_t(N) * C * OC, [&] { gemm(d.dinp, dout, dout16, weight.f32, weight.bf16, nullptr, dinp); },
+        dweight_product);
+  else
+    dweight_product();
   // dbias (OC) += column sums of dout
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }

@@ -41,8 +41,10 @@ void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, floa
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dpre_write == grad_write::add;
   const uint16_t* dout16 = d.dinp.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
-  gemm_mul(d.dinp, dout, dout16, weight.f32, weight.bf16, saved, dpre);   // dpre (+)= (dout · weight) ⊙ gelu'(pre)
-  gemm(d.dweight, dout, dout16, gelu_out.f32, gelu_out.bf16, nullptr, dweight);
+  // dpre (+)= (dout · weight) ⊙ gelu'(pre), and dweight, side by side on two threads (the same size)
+  gemm_side_by_side(
+      int64_t(N) * C * OC, [&] { gemm_mul(d.dinp, dout, dout16, weight.f32, weight.bf16, saved, dpre); },
+      [&] { gemm(d.dweight, dout, dout16, gelu_out.f32, gelu_out.bf16, nullptr, dweight); });
   if (dbias) add_column_sums(dbias, dout, N, OC);
 }
 
