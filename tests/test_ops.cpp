@@ -271,6 +271,7 @@ TEST_CASE("gemm_side_by_side: two products at once on two threads, the same bits
   for (bool bf16 : {false, true}) {
     for (grad_write write : {grad_write::add, grad_write::overwrite}) {
       CAPTURE(bf16);
+      CAPTURE(write == grad_write::add);
       matmul_set_bf16(bf16);
       std::vector<std::vector<float>> got;
       for (int t : {1, 2}) {

@@ -136,7 +136,8 @@ run2 accum train $GPT --grad-accum 4 --out accum.pluma
 check "a batch of 12 x --grad-accum 4 on 2 ranks: exits 2 with the multiple" "[ $rc -eq 2 ] && grep -q 'give a --batch divisible by 8$' accum.err"
 run2 missing train --resume nothing.pluma
 check "a missing checkpoint on 2 ranks: exits 1, said once" "[ $rc -eq 1 ] && [ \$(grep -c '^pluma: cannot open checkpoint nothing.pluma' missing.err) -eq 1 ]"
-[ $rc -eq 1 ] && [ "$(grep -c '^pluma: ' missing.err)" -eq 1 ] || { echo "    rc $rc"; sed 's/^/    missing.err: /' missing.err; }
+[ $rc -eq 1 ] && [ "$(grep -c '^pluma: cannot open checkpoint nothing.pluma' missing.err)" -eq 1 ] ||
+  { echo "    rc $rc"; sed 's/^/    missing.err: /' missing.err; }
 
 # ---- a rank killed mid-run: the job ends non-zero with messages; the last checkpoint is intact
 # kill_rank R: starts a long 2-rank run, waits for its second checkpoint, kills rank R (SIGKILL); rc, k.out, k.err

@@ -7,6 +7,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -214,6 +215,8 @@ class gemm_cache {
   std::mutex run_mu_;   // one product at a time, but for the two of a pair
   std::mutex mu_;       // the maps and the count
   std::unordered_map<plan_key, std::shared_ptr<gemm_plan>, gemm_desc_hash> plans_;
+  // Kept while the process lives: the threads that compute are few and long-lived (the main thread, OpenMP's
+  // workers, pluma serve's request workers), and a reused id only takes over an idle state.
   std::unordered_map<std::thread::id, std::unique_ptr<thread_state>> threads_;
   size_t created_ = 0;
 };
@@ -273,17 +276,26 @@ bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const s
     second();
     return false;
   }
+  int threads = 0;
+  std::exception_ptr failed[2];   // an exception may not leave the region: caught there, thrown after
   cache().run_pair([&] {
 #pragma omp parallel num_threads(2)
     {
       in_pair = true;
       const int t = omp_get_thread_num(), n = omp_get_num_threads();
-      if (t == 0) first();
-      if (t == 1 || n == 1) second();
+      if (t == 0) threads = n;
+      try {
+        if (t == 0) first();
+        if (t == 1 || n == 1) second();
+      } catch (...) {
+        failed[t] = std::current_exception();
+      }
       in_pair = false;
     }
   });
-  return true;
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
+  return threads == 2;
 }
 
 }  // namespace pluma::cpu

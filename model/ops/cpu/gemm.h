@@ -48,8 +48,10 @@ void from_bf16(float* out, const uint16_t* in, size_t n);
 // Runs first() and second(), two products independent of each other and of about the same size (macs each),
 // at once, each on its own thread and unsplit, when the process computes on exactly two threads and they are
 // worth it; then neither waits at a barrier inside, and oneDNN runs each at its one-core speed (bench_gemm,
-// bf16: 220 GFLOP/s a core alone against 170-200 split over two). Else one after the other. The gemm() calls
-// inside run on their thread alone. Returns whether they ran side by side.
+// bf16: 220 GFLOP/s a core alone against 170-200 split over two). Else one after the other: with more threads
+// each product keeps all of them (oneDNN would run a product inside a team of threads on one thread). The gemm()
+// calls inside run on their thread alone. Returns whether they ran side by side; an exception in either is
+// thrown here, after both.
 bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const std::function<void()>& second);
 
 // Number of primitives created so far (for tests of the cache).
