@@ -18,19 +18,14 @@
 #include "model/ops/matmul.h"
 #include "model/ops/mlp_gelu.h"
 #include "model/ops/tensor_util.h"
+#include "tests/normal_vector.h"
 
 using namespace pluma;
+using pluma::testing::normal_vector;
 
 namespace {
 
 const exec_context& host = cpu_context();
-
-std::vector<float> noise(size_t n, uint64_t seed, float scale = 1.0f) {
-  rng gen(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = scale * gen.normal();
-  return v;
-}
 
 std::vector<uint16_t> rounded(const std::vector<float>& x) {
   std::vector<uint16_t> r(x.size());
@@ -61,8 +56,8 @@ TEST_CASE("matmul: bf16 copies of the operands give the products of rounding the
   for (int N : {3, 37}) {   // 3: a few rows, which with fp32 operands take the rows kernel
     INFO("N = ", N);
     const int C = 24, OC = 40;
-    const auto x = noise(size_t(N) * C, 1), w = noise(size_t(OC) * C, 2), b = noise(OC, 3);
-    const auto dout = noise(size_t(N) * OC, 4);
+    const auto x = normal_vector(size_t(N) * C, 1), w = normal_vector(size_t(OC) * C, 2), b = normal_vector(OC, 3);
+    const auto dout = normal_vector(size_t(N) * OC, 4);
     const auto x16 = rounded(x), w16 = rounded(w);
     std::vector<float> out16(size_t(N) * OC), dx16(x.size(), 0.5f), dw16(w.size(), 0.25f), db16(OC, 0.125f);
     matmul_forward(host, out16.data(), operand(x16.data()), operand(w16.data()), b.data(), N, C, OC);
@@ -94,7 +89,7 @@ TEST_CASE("matmul: bf16 copies of the operands give the products of rounding the
 
 TEST_CASE("layernorm and attention written in bf16 are the rounding of their fp32 outputs") {
   const int B = 2, T = 19, C = 48, NH = 3, N = B * T;
-  const auto x = noise(size_t(N) * C, 5), g = noise(C, 6, 0.5f), b = noise(C, 7);
+  const auto x = normal_vector(size_t(N) * C, 5), g = normal_vector(C, 6, 0.5f), b = normal_vector(C, 7);
   std::vector<float> out(size_t(N) * C), mean(N), rstd(N), mean16(N), rstd16(N);
   std::vector<uint16_t> out16(out.size());
   layernorm_forward(host, out.data(), mean.data(), rstd.data(), x.data(), g.data(), b.data(), N, C);
@@ -103,7 +98,7 @@ TEST_CASE("layernorm and attention written in bf16 are the rounding of their fp3
   CHECK(same_bits(mean16, mean));
   CHECK(same_bits(rstd16, rstd));
 
-  const auto qkv = noise(size_t(N) * 3 * C, 8);
+  const auto qkv = normal_vector(size_t(N) * 3 * C, 8);
   std::vector<float> y(size_t(N) * C), att(size_t(B) * NH * T * T), att16(att.size());
   std::vector<uint16_t> y16(y.size());
   attention_forward(host, y.data(), att.data(), qkv.data(), B, T, C, NH);
@@ -115,8 +110,8 @@ TEST_CASE("layernorm and attention written in bf16 are the rounding of their fp3
 TEST_CASE("mlp_gelu with bf16 operands and a bf16 GELU output: the same bits as rounding inside") {
   bf16_scope bf16(true);
   const int N = 29, C = 16, H = 40;   // N * H = 1160: the GELU pass ends in a partial vector
-  const auto x = noise(size_t(N) * C, 9), w1 = noise(size_t(H) * C, 10, 0.3f), b1 = noise(H, 11);
-  const auto w2 = noise(size_t(C) * H, 12, 0.3f), dout = noise(size_t(N) * C, 13);
+  const auto x = normal_vector(size_t(N) * C, 9), w1 = normal_vector(size_t(H) * C, 10, 0.3f), b1 = normal_vector(H, 11);
+  const auto w2 = normal_vector(size_t(C) * H, 12, 0.3f), dout = normal_vector(size_t(N) * C, 13);
   std::vector<float> saved(size_t(N) * H), h(saved.size()), saved16(saved.size());
   std::vector<uint16_t> h16(h.size());
   matmul_gelu_forward(host, saved.data(), h.data(), x.data(), w1.data(), b1.data(), N, C, H);

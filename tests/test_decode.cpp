@@ -17,17 +17,12 @@
 #include "model/ops/matmul.h"
 #include "model/ops/matmul_decode.h"
 #include "model/rnn/lstm_lm.h"
+#include "tests/normal_vector.h"
 
 using namespace pluma;
+using pluma::testing::normal_vector;
 
 namespace {
-
-std::vector<float> random_floats(size_t n, uint64_t seed, float scale = 1.0f) {
-  rng g(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = scale * g.normal();
-  return v;
-}
 
 std::vector<uint16_t> bf16_bits(const std::vector<float>& x) {
   std::vector<uint16_t> h(x.size());
@@ -72,8 +67,8 @@ TEST_CASE("matmul_decode: packed panels give the product, a row the same alone a
         CAPTURE(C);
         CAPTURE(OC);
         const int N = 7;   // a block of 4 rows and one of 3
-        const auto inp = random_floats(size_t(N) * C, 11 + C, 1.0f), w = random_floats(size_t(OC) * C, 12 + OC, 0.1f);
-        const auto bias = random_floats(OC, 13);
+        const auto inp = normal_vector(size_t(N) * C, 11 + C, 1.0f), w = normal_vector(size_t(OC) * C, 12 + OC, 0.1f);
+        const auto bias = normal_vector(OC, 13);
         const decode_matrices packed({{w.data(), OC, C}}, bf16);
         REQUIRE(packed.size() == 1);
         CHECK(packed.bf16() == bf16);
@@ -95,7 +90,7 @@ TEST_CASE("matmul_decode: packed panels give the product, a row the same alone a
 }
 
 TEST_CASE("decode_matrices: several matrices, each 64-byte aligned and found by its order") {
-  const auto a = random_floats(48 * 20, 1), b = random_floats(5 * 3, 2);
+  const auto a = normal_vector(48 * 20, 1), b = normal_vector(5 * 3, 2);
   for (bool bf16 : {false, true}) {
     const decode_matrices m({{a.data(), 48, 20}, {b.data(), 5, 3}}, bf16);
     REQUIRE(m.size() == 2);
@@ -112,7 +107,7 @@ TEST_CASE("decode_matrices: several matrices, each 64-byte aligned and found by 
     std::vector<float> b48(size_t(48) * 3);
     for (int o = 0; o < 48; o++) std::copy_n(b.data() + size_t(o % 5) * 3, 3, b48.data() + size_t(o) * 3);
     const decode_matrices two({{a.data(), 48, 23, b48.data(), 20}}, bf16), one({{joined.data(), 48, 23}}, bf16);
-    const auto xs = random_floats(2 * 23, 3);
+    const auto xs = normal_vector(2 * 23, 3);
     std::vector<float> o2(2 * 48), o1(2 * 48);
     matmul_decode(cpu_context(), o2.data(), xs.data(), two[0], nullptr, 2);
     matmul_decode(cpu_context(), o1.data(), xs.data(), one[0], nullptr, 2);

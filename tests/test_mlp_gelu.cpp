@@ -10,19 +10,14 @@
 #include "model/ops/gelu.h"
 #include "model/ops/matmul.h"
 #include "model/ops/mlp_gelu.h"
+#include "tests/normal_vector.h"
 
 using namespace pluma;
+using pluma::testing::normal_vector;
 
 namespace {
 
 const exec_context& host = cpu_context();
-
-std::vector<float> noise(size_t n, uint64_t seed, float scale = 1.0f) {
-  rng gen(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = scale * gen.normal();
-  return v;
-}
 
 double rel_err(const std::vector<float>& a, const std::vector<float>& b) {
   double d = 0, na = 0, nb = 0;
@@ -36,12 +31,12 @@ struct mlp {
   int N, C, H, O;
   std::vector<float> x, w1, b1, w2, b2, dout;
   mlp(int N_, int C_, int H_, int O_, uint64_t seed) : N(N_), C(C_), H(H_), O(O_) {
-    x = noise(size_t(N) * C, seed);
-    w1 = noise(size_t(H) * C, seed + 1, 0.5f);
-    b1 = noise(H, seed + 2, 0.5f);
-    w2 = noise(size_t(O) * H, seed + 3, 0.5f);
-    b2 = noise(O, seed + 4);
-    dout = noise(size_t(N) * O, seed + 5);
+    x = normal_vector(size_t(N) * C, seed);
+    w1 = normal_vector(size_t(H) * C, seed + 1, 0.5f);
+    b1 = normal_vector(H, seed + 2, 0.5f);
+    w2 = normal_vector(size_t(O) * H, seed + 3, 0.5f);
+    b2 = normal_vector(O, seed + 4);
+    dout = normal_vector(size_t(N) * O, seed + 5);
   }
   // forward: saved, hidden, y; with fused = false the unfused ops
   void forward(bool fused, std::vector<float>& saved, std::vector<float>& h, std::vector<float>& y) const {
@@ -73,7 +68,7 @@ struct mlp_grads {
 mlp_grads projection_backward(const mlp& m, bool fused) {
   std::vector<float> saved, h, y;
   m.forward(fused, saved, h, y);
-  mlp_grads g{noise(size_t(m.N) * m.H, 99, 0.1f), noise(size_t(m.O) * m.H, 98, 0.1f), noise(m.O, 97, 0.1f)};
+  mlp_grads g{normal_vector(size_t(m.N) * m.H, 99, 0.1f), normal_vector(size_t(m.O) * m.H, 98, 0.1f), normal_vector(m.O, 97, 0.1f)};
   std::vector<float> scratch(size_t(m.N) * m.H, 0.0f);
   if (fused) {
     gelu_matmul_backward(host, g.dpre.data(), g.dw2.data(), g.db2.data(), m.dout.data(), saved.data(), h.data(),

@@ -18,8 +18,10 @@
 #include "model/ops/matmul.h"
 #include "model/ops/tensor_util.h"
 #include "tests/op_cases.h"
+#include "tests/normal_vector.h"
 
 using namespace pluma;
+using pluma::testing::normal_vector;
 using namespace pluma::op_test;
 
 namespace {
@@ -37,13 +39,6 @@ double normalized_error(const A& a, const B& b) {
   }
   const double denom = std::sqrt(std::max(na, nb));
   return denom == 0.0 ? 0.0 : std::sqrt(diff) / denom;
-}
-
-std::vector<float> random_vector(size_t n, uint64_t seed, float scale = 1.0f) {
-  rng gen(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = scale * gen.normal();
-  return v;
 }
 
 // The elements of an input that the finite-difference check perturbs: all, or fd_max spread evenly.
@@ -147,10 +142,10 @@ TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates"
   for (shape s : {shape{768, 128, 384}, shape{768, 384, 128}, shape{7, 13, 5}, shape{1, 128, 65}, shape{1, 37, 13},
                   shape{3, 16, 8}, shape{4, 128, 512}, shape{2, 5, 3}, shape{5, 128, 69}}) {
     INFO("N=", s.N, " C=", s.C, " OC=", s.OC);
-    const auto inp = random_vector(size_t(s.N) * s.C, 1);
-    const auto w = random_vector(size_t(s.OC) * s.C, 2, 0.1f);
-    const auto bias = random_vector(size_t(s.OC), 3);
-    const auto dout = random_vector(size_t(s.N) * s.OC, 4);
+    const auto inp = normal_vector(size_t(s.N) * s.C, 1);
+    const auto w = normal_vector(size_t(s.OC) * s.C, 2, 0.1f);
+    const auto bias = normal_vector(size_t(s.OC), 3);
+    const auto dout = normal_vector(size_t(s.N) * s.OC, 4);
     std::vector<float> out(size_t(s.N) * s.OC), ref_out(out.size());
     matmul_forward(host, out.data(), inp.data(), w.data(), bias.data(), s.N, s.C, s.OC);
     cpu::matmul_forward_reference(ref_out.data(), inp.data(), w.data(), bias.data(), s.N, s.C, s.OC);
@@ -162,8 +157,8 @@ TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates"
     CHECK(normalized_error(out_nb, ref_nb) < 1e-6);
 
     // gradients start non-zero: backward must add to them, and twice must add twice
-    std::vector<float> dinp = random_vector(inp.size(), 5), dw = random_vector(w.size(), 6),
-                       db = random_vector(bias.size(), 7);
+    std::vector<float> dinp = normal_vector(inp.size(), 5), dw = normal_vector(w.size(), 6),
+                       db = normal_vector(bias.size(), 7);
     const auto dinp0 = dinp, dw0 = dw, db0 = db;
     std::vector<float> rdinp(inp.size()), rdw(w.size()), rdb(bias.size());
     cpu::matmul_backward_reference(rdinp.data(), rdw.data(), rdb.data(), dout.data(), inp.data(), w.data(),
@@ -189,8 +184,8 @@ TEST_CASE("matmul: oneDNN matches the reference loops, and backward accumulates"
 
 TEST_CASE("matmul in bf16: the fp32-accumulated products of the operands rounded to bfloat16") {
   const int N = 300, C = 96, OC = 80;
-  const auto inp = random_vector(size_t(N) * C, 11), w = random_vector(size_t(OC) * C, 12, 0.1f);
-  const auto bias = random_vector(size_t(OC), 13), dout = random_vector(size_t(N) * OC, 14);
+  const auto inp = normal_vector(size_t(N) * C, 11), w = normal_vector(size_t(OC) * C, 12, 0.1f);
+  const auto bias = normal_vector(size_t(OC), 13), dout = normal_vector(size_t(N) * OC, 14);
   auto rounded = [](const std::vector<float>& x) {   // bf16 -> float: the bits in the high half
     std::vector<uint16_t> h(x.size());
     cpu::to_bf16(h.data(), x.data(), x.size());
@@ -233,8 +228,8 @@ TEST_CASE("matmul in bf16: the fp32-accumulated products of the operands rounded
 
 TEST_CASE("matmul: one primitive per shape and kind, reused on later calls") {
   const int N = 9, C = 11, OC = 6;
-  const auto inp = random_vector(size_t(N) * C, 1), w = random_vector(size_t(OC) * C, 2);
-  std::vector<float> out(size_t(N) * OC), dinp(inp.size()), dw(w.size()), dout = random_vector(out.size(), 3);
+  const auto inp = normal_vector(size_t(N) * C, 1), w = normal_vector(size_t(OC) * C, 2);
+  std::vector<float> out(size_t(N) * OC), dinp(inp.size()), dw(w.size()), dout = normal_vector(out.size(), 3);
   matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC);
   matmul_backward(host, dinp.data(), dw.data(), nullptr, dout.data(), inp.data(), w.data(), N, C, OC);
   const size_t warm = cpu::gemm_primitive_count();
@@ -266,8 +261,8 @@ TEST_CASE("gemm_side_by_side: two products at once on two threads, the same bits
   // A Linear layer's backward at the baby GPT's size (both products side by side on two threads) against one
   // thread, fp32 and bf16, adding into dinp and overwriting it
   const int N = 768, C = 128, OC = 384;
-  const auto inp = random_vector(size_t(N) * C, 4), w = random_vector(size_t(OC) * C, 5);
-  const auto dout = random_vector(size_t(N) * OC, 6);
+  const auto inp = normal_vector(size_t(N) * C, 4), w = normal_vector(size_t(OC) * C, 5);
+  const auto dout = normal_vector(size_t(N) * OC, 6);
   for (bool bf16 : {false, true}) {
     for (grad_write write : {grad_write::add, grad_write::overwrite}) {
       CAPTURE(bf16);
@@ -338,8 +333,8 @@ TEST_CASE("attention forward and backward match a naive per-head computation in 
   // the second shape is long enough that backward works through the batch in chunks (3 + 1)
   for (shape s : {shape{2, 37, 48, 3}, shape{4, 400, 16, 2}}) {
     INFO("B=", s.B, " T=", s.T, " C=", s.C, " NH=", s.NH);
-    const auto qkv = random_vector(size_t(s.B) * s.T * 3 * s.C, 5);
-    const auto dout = random_vector(size_t(s.B) * s.T * s.C, 6);
+    const auto qkv = normal_vector(size_t(s.B) * s.T * 3 * s.C, 5);
+    const auto dout = normal_vector(size_t(s.B) * s.T * s.C, 6);
     std::vector<float> out(dout.size()), att(size_t(s.B) * s.NH * s.T * s.T, -1.0f), dqkv(qkv.size(), 0.0f);
     attention_forward(host, out.data(), att.data(), qkv.data(), s.B, s.T, s.C, s.NH);
     attention_backward(host, dqkv.data(), dout.data(), qkv.data(), att.data(), s.B, s.T, s.C, s.NH);
@@ -360,11 +355,11 @@ TEST_CASE("attention forward and backward match a naive per-head computation in 
 
 TEST_CASE("attention_decode equals the last row of attention_forward at every length") {
   const int B = 2, T = 9, maxT = 12, C = 20, NH = 4, HS = C / NH;
-  const auto qkv = random_vector(size_t(B) * T * 3 * C, 8);
+  const auto qkv = normal_vector(size_t(B) * T * 3 * C, 8);
   std::vector<float> out(size_t(B) * T * C), att(size_t(B) * NH * T * T);
   attention_forward(host, out.data(), att.data(), qkv.data(), B, T, C, NH);
   // caches (B, NH, maxT, HS) filled from the k and v columns; unused tail left as garbage on purpose
-  std::vector<float> kc = random_vector(size_t(B) * NH * maxT * HS, 9, 100.0f), vc = kc;
+  std::vector<float> kc = normal_vector(size_t(B) * NH * maxT * HS, 9, 100.0f), vc = kc;
   for (int b = 0; b < B; b++)
     for (int t = 0; t < T; t++)
       for (int h = 0; h < NH; h++)
@@ -427,7 +422,7 @@ TEST_CASE("softmax_xent: hand-computed losses, ignored targets, label smoothing"
 
 TEST_CASE("dropout: p = 0 is the identity; the mask keeps 1-p of the values, scaled, drawn in index order") {
   const long N = 200001;
-  const auto inp = random_vector(size_t(N), 10);
+  const auto inp = normal_vector(size_t(N), 10);
   std::vector<float> out(N), mask(N);
   rng gen(5);
   const rng before = gen;
@@ -453,7 +448,7 @@ TEST_CASE("dropout: p = 0 is the identity; the mask keeps 1-p of the values, sca
   CHECK(applied);
   CHECK(gen.state == seq.state);  // advanced by exactly N draws
 
-  std::vector<float> dinp(N, 1.0f), dout = random_vector(size_t(N), 11);
+  std::vector<float> dinp(N, 1.0f), dout = normal_vector(size_t(N), 11);
   dropout_backward(host, dinp.data(), dout.data(), mask.data(), N);
   bool backward_ok = true;
   for (long i = 0; i < N; i++) backward_ok &= dinp[i] == 1.0f + dout[i] * mask[i];

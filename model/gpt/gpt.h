@@ -75,7 +75,7 @@ class gpt_model final : public lm_model {
   float* param(int i) { return i < 0 ? nullptr : param_block() + specs_[i].offset; }
   // A weight matrix as the products read it: its bf16 copy when the activations keep bf16 copies (forward
   // rounds every parameter once into params16_ for itself and the backward that follows), else param(i).
-  operand weight(int i) const;
+  operand weight(int i);
   float* grad(int i) { return i < 0 ? nullptr : grad_block() + specs_[i].offset; }
   int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
   void build_size_table();

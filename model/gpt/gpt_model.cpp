@@ -82,8 +82,8 @@ void gpt_model::init_params(uint64_t seed) {
 
 bool gpt_model::keeps_bf16_copies() const { return !on_gpu() && matmul_bf16(); }
 
-operand gpt_model::weight(int i) const {
-  if (!acts_.bf16_copies) return const_cast<gpt_model*>(this)->param(i);
+operand gpt_model::weight(int i) {
+  if (!acts_.bf16_copies) return param(i);
   return operand(params16_.data() + specs_[i].offset);
 }
 
