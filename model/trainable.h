@@ -70,6 +70,11 @@ class trainable {
   virtual float* param_block() { return params().data(); }   // the parameters where the ops read them
   virtual float* grad_block() { return grads().data(); }     // their gradients, likewise
   virtual void zero_grads() { grads().zero(); }
+  // As zero_grads, for a step's first micro-batch: the gradients of the next batch_forward_backward are
+  // WRITTEN over grads() rather than added into it, and until then grads() holds stale values (the padding
+  // between tensors stays zero). A model whose backward can write its gradients (the GPT on the CPU) skips
+  // zero_grads' pass over them; the default zeroes.
+  virtual void discard_grads() { zero_grads(); }
   virtual void params_to_device() {}
   virtual void params_to_host() {}
   virtual void grads_to_device() {}

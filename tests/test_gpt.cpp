@@ -14,6 +14,7 @@
 #include "model/gpt/gpt.h"
 #include "model/model.h"
 #include "model/ops/adamw.h"
+#include "model/ops/matmul.h"
 
 using namespace pluma;
 using nlohmann::json;
@@ -418,6 +419,41 @@ TEST_CASE("gpt dropout gradients match finite differences of the loss with the s
     }
   }
   CHECK(checked == int(m.param_specs().size()) * 2);
+}
+
+TEST_CASE("gpt discard_grads: the next backward writes every gradient, and the one after adds") {
+  // Over gradients full of NaN, a backward after discard_grads gives bit for bit what a backward into zeros
+  // gives, for every parameter (wte is written by the head and added into by the embedding); a second backward
+  // adds, as after zero_grads. fp32 and bf16 products (whose activations keep bf16 copies), dropout on.
+  for (bool bf16 : {false, true}) {
+    CAPTURE(bf16);
+    matmul_set_bf16(bf16);
+    gpt_model m(small_config(11, 8, 2, 2, 16, 0.2f));
+    randomize_params(m, 23, 0.3f);
+    const int B = 3, T = 7;   // T below the context: wpe's rows past T get no gradient, and must read 0
+    auto x = random_tokens(B * T, 11, 41), y = random_tokens(B * T, 11, 42);
+    auto two_steps = [&](bool discard) {
+      std::vector<float> first;
+      if (discard) {
+        for (const auto& s : m.param_specs()) std::fill_n(m.grads().data() + s.offset, s.numel(), std::nanf(""));
+        m.discard_grads();
+      } else {
+        m.zero_grads();
+      }
+      rng r(5);
+      m.forward_backward(x.data(), y.data(), B, T, 1.0f, r);
+      first.assign(m.grads().data(), m.grads().data() + m.grads().size());
+      m.forward_backward(y.data(), x.data(), B, T, 0.5f, r);
+      first.insert(first.end(), m.grads().data(), m.grads().data() + m.grads().size());
+      return first;
+    };
+    const std::vector<float> zeroed = two_steps(false), discarded = two_steps(true);
+    CHECK(std::memcmp(zeroed.data(), discarded.data(), zeroed.size() * sizeof(float)) == 0);
+    bool finite = true;
+    for (float v : discarded) finite = finite && std::isfinite(v);
+    CHECK(finite);
+  }
+  matmul_set_bf16(false);
 }
 
 TEST_CASE("gpt KV-cache decoding gives the full forward's logits at every position") {

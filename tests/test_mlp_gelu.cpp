@@ -8,6 +8,7 @@
 #include "model/core/exec.h"
 #include "model/core/rng.h"
 #include "model/ops/gelu.h"
+#include "model/ops/layernorm.h"
 #include "model/ops/matmul.h"
 #include "model/ops/mlp_gelu.h"
 #include "tests/normal_vector.h"
@@ -184,4 +185,51 @@ TEST_CASE("backward with grad_write::overwrite writes the input gradient that ad
     CHECK(kept);
   }
   matmul_set_bf16(false);
+}
+
+TEST_CASE("backward with params_write overwrite writes the parameter gradients that adding into zeros gives") {
+  // matmul_backward, gelu_matmul_backward (with biases) and layernorm_backward, fp32 and bf16 products: written
+  // over NaN, each parameter gradient is bit for bit the one added into zeros (a step's first micro-batch).
+  const float nan = std::nanf("");
+  for (bool bf16 : {false, true}) {
+    CAPTURE(bf16);
+    matmul_set_bf16(bf16);
+    const mlp m(37, 16, 64, 16, 41);   // N, C, H, O
+    std::vector<float> saved, h, y;
+    m.forward(true, saved, h, y);
+    auto run = [&](grad_write mode, float fill) {
+      std::vector<float> dpre(size_t(m.N) * m.H), dx(size_t(m.N) * m.C), scratch(size_t(m.N) * m.H);
+      std::vector<float> dw2(m.w2.size(), fill), db2(m.b2.size(), fill), dw1(m.w1.size(), fill),
+          db1(m.b1.size(), fill);
+      gelu_matmul_backward(host, dpre.data(), dw2.data(), db2.data(), m.dout.data(), saved.data(), h.data(),
+                           m.w2.data(), scratch.data(), m.N, m.H, m.O, grad_write::overwrite, mode);
+      matmul_backward(host, dx.data(), dw1.data(), db1.data(), dpre.data(), m.x.data(), m.w1.data(), m.N, m.C, m.H,
+                      grad_write::overwrite, mode);
+      for (auto* v : {&db2, &dw1, &db1}) dw2.insert(dw2.end(), v->begin(), v->end());
+      return dw2;
+    };
+    const std::vector<float> added = run(grad_write::add, 0.0f), written = run(grad_write::overwrite, nan);
+    CHECK(written == added);
+  }
+  matmul_set_bf16(false);
+
+  // layernorm_backward: its input gradient and its weight and bias gradients, each written over NaN
+  const int N = 29, C = 80;
+  const auto x = normal_vector(size_t(N) * C, 51), w = normal_vector(C, 52), b = normal_vector(C, 53);
+  const auto dout = normal_vector(size_t(N) * C, 54);
+  std::vector<float> out(x.size()), mean(N), rstd(N);
+  layernorm_forward(host, out.data(), mean.data(), rstd.data(), x.data(), w.data(), b.data(), N, C);
+  auto ln_run = [&](grad_write dinp_mode, grad_write params_mode) {
+    std::vector<float> dx(x.size(), dinp_mode == grad_write::add ? 0.0f : nan);
+    std::vector<float> dw(C, params_mode == grad_write::add ? 0.0f : nan), db = dw;
+    layernorm_backward(host, dx.data(), dw.data(), db.data(), dout.data(), x.data(), w.data(), mean.data(),
+                       rstd.data(), N, C, dinp_mode, params_mode);
+    dx.insert(dx.end(), dw.begin(), dw.end());
+    dx.insert(dx.end(), db.begin(), db.end());
+    return dx;
+  };
+  const std::vector<float> ln_added = ln_run(grad_write::add, grad_write::add);
+  CHECK(ln_run(grad_write::overwrite, grad_write::overwrite) == ln_added);
+  // the two modes are independent: writing the input gradient still adds into the parameters' (zeros here)
+  CHECK(ln_run(grad_write::overwrite, grad_write::add) == ln_added);
 }

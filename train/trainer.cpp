@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "model/model_io.h"
 #include "model/ops/tensor_util.h"
@@ -174,7 +175,7 @@ void trainer::compute_gradients(float& loss, double& norm, long& tokens) {
     rows = {first, static_cast<int>(static_cast<long>(b.B) * (rank + 1) / n_ranks) - first};
   }
   tokens = b.scored(0, b.B);
-  model_.zero_grads();
+  bool written = false;   // whether a micro-batch has written the gradients yet
   // Several ranks draw distinct dropout masks from streams split off the shared generator (which then advances
   // past them, when the model drew any).
   rng rank_rng(dropout_rng_.peek_u64(rank));
@@ -192,6 +193,7 @@ void trainer::compute_gradients(float& loss, double& norm, long& tokens) {
     if (count == 0) continue;
     const train_batch mb = b.rows(first, count);
     carried_.load(first, count);
+    if (!std::exchange(written, true)) model_.discard_grads();
     if (uniform) {
       loss_sum += model_.batch_forward_backward(mb, 1.0f / accum, drop);
     } else {   // this micro-batch's share of the global batch's mean, times the ranks (whose mean is taken)
@@ -200,6 +202,7 @@ void trainer::compute_gradients(float& loss, double& norm, long& tokens) {
     }
     carried_.store(first, count);
   }
+  if (!written) model_.zero_grads();   // this rank had no rows
   carried_.share(*comm_, rows.first, rows.count);
   if (n_ranks > 1 && rank_rng.state != rng(dropout_rng_.peek_u64(rank)).state) dropout_rng_.discard(n_ranks);
   loss = static_cast<float>(uniform ? loss_sum / accum : loss_sum);

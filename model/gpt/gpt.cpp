@@ -1,6 +1,9 @@
 // The GPT forward and backward passes: scripts of op calls, side by side. Shapes: B sequences of T
-// positions, C channels, NH heads, V tokens, L layers. Backward adds into the parameter gradients.
+// positions, C channels, NH heads, V tokens, L layers. Backward adds into the parameter gradients, or writes
+// them after discard_grads.
 #include "model/gpt/gpt.h"
+
+#include <utility>
 
 #include "model/ops/attention.h"
 #include "model/ops/dropout.h"
@@ -84,17 +87,19 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
   const long BTC = long(BT) * C;
   const gpt_activations& a = acts_;
   const gpt_grad_scratch& g = dacts_;
+  // Every parameter gradient is written once, then added into, here: wte by the head then the embedding, the
+  // others by their one op.
+  const grad_write pw = std::exchange(grads_discarded_, false) ? grad_write::overwrite : grad_write::add;
 
   // Mean cross-entropy: each counted position carries grad_scale / count.
   tensor_fill(ctx, g.dlosses, loss_count_ > 0 ? grad_scale / float(loss_count_) : 0.0f, BT);
   tensor_fill(ctx, g.dlogits, 0.0f, long(BT) * V);
   softmax_xent_backward(ctx, g.dlogits, g.dlosses, a.probs, targets, BT, V);
   matmul_backward(ctx, g.dln, grad(wte_), nullptr, g.dlogits, a.lnf.in(), weight(wte_), BT, C, V,
-                  grad_write::overwrite);
+                  grad_write::overwrite, pw);
   const float* x_last = a.res3 + long(L - 1) * BTC;
-  tensor_fill(ctx, g.dresidual, 0.0f, BTC);
   layernorm_backward(ctx, g.dresidual, grad(lnfw_), grad(lnfb_), g.dln, x_last, param(lnfw_), a.lnf_mean,
-                     a.lnf_rstd, BT, C);
+                     a.lnf_rstd, BT, C, grad_write::overwrite, pw);
 
   // g.dresidual holds d(block output); each branch's input LayerNorm adds its part, which turns it into
   // d(block input) (the skip connection passes the gradient through unchanged).
@@ -112,11 +117,11 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
     }
     gelu_matmul_backward(ctx, g.dfch, grad(w.fcprojw), grad(w.fcprojb), dmlp_out, a.fch + 4 * lc,
                          a.fch_gelu.offset(4 * lc).in(), weight(w.fcprojw), g.dfch_gelu, BT, 4 * C, C,
-                         grad_write::overwrite);
+                         grad_write::overwrite, pw);
     matmul_backward(ctx, g.dln, grad(w.fcw), grad(w.fcb), g.dfch, a.ln2.offset(lc).in(), weight(w.fcw), BT, C,
-                    4 * C, grad_write::overwrite);
+                    4 * C, grad_write::overwrite, pw);
     layernorm_backward(ctx, g.dresidual, grad(w.ln2w), grad(w.ln2b), g.dln, a.res2 + lc, param(w.ln2w),
-                       a.ln2_mean + ln, a.ln2_rstd + ln, BT, C);
+                       a.ln2_mean + ln, a.ln2_rstd + ln, BT, C, grad_write::add, pw);
 
     // Attention branch: res2 = x + dropout(proj(attention(qkv(ln1(x)))))
     const float* dattn_out = g.dresidual;
@@ -126,13 +131,13 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
       dattn_out = g.ddrop;
     }
     matmul_backward(ctx, g.datty, grad(w.attprojw), grad(w.attprojb), dattn_out, a.atty.offset(lc).in(),
-                    weight(w.attprojw), BT, C, C, grad_write::overwrite);
+                    weight(w.attprojw), BT, C, C, grad_write::overwrite, pw);
     attention_backward(ctx, g.dqkv, g.datty, a.qkv + 3 * lc, a.att + long(l) * B * NH * T * T, B, T, C, NH,
                        grad_write::overwrite);
     matmul_backward(ctx, g.dln, grad(w.qkvw), grad(w.qkvb), g.dqkv, a.ln1.offset(lc).in(), weight(w.qkvw), BT, C,
-                    3 * C, grad_write::overwrite);
+                    3 * C, grad_write::overwrite, pw);
     layernorm_backward(ctx, g.dresidual, grad(w.ln1w), grad(w.ln1b), g.dln, x, param(w.ln1w),
-                       a.ln1_mean + ln, a.ln1_rstd + ln, BT, C);
+                       a.ln1_mean + ln, a.ln1_rstd + ln, BT, C, grad_write::add, pw);
   }
 
   const float* dencoded = g.dresidual;
@@ -141,6 +146,8 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
     dropout_backward(ctx, g.ddrop, g.dresidual, a.encoded_mask, BTC);
     dencoded = g.ddrop;
   }
+  // wte's gradient holds the head's part; wpe's is added into by the embedding's backward alone
+  if (pw == grad_write::overwrite) tensor_fill(ctx, grad(wpe_), 0.0f, long(specs_[wpe_].numel()));
   embedding_backward(ctx, grad(wte_), grad(wpe_), dencoded, inputs, B, T, C);
 }
 

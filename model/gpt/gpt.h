@@ -64,6 +64,7 @@ class gpt_model final : public lm_model {
   void grads_to_device() override;
   void grads_to_host() override;
   void zero_grads() override;          // where the gradients live
+  void discard_grads() override;       // on the CPU the next backward writes them (no zeroing pass)
   float* param_block() override;       // (param count) the parameters where the model runs (host or device)
   float* grad_block() override;        // (param count) their gradients, likewise
 
@@ -107,6 +108,7 @@ class gpt_model final : public lm_model {
   gpt_grad_scratch dacts_;
   arena acts_arena_, dacts_arena_;
   decode_weights_cache<decode_matrices> packed_;   // the decoding states' packed matrices (CPU)
+  bool grads_discarded_ = false;      // discard_grads was called: the next backward writes the gradients
   std::vector<uint16_t> params16_;   // (n_floats_) bf16 copy of the parameters, when the activations keep copies
   long loss_count_ = 0;   // targets counted by the last forward (the mean's denominator)
 

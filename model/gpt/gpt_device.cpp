@@ -47,10 +47,17 @@ void gpt_model::grads_to_host() {
 }
 
 void gpt_model::zero_grads() {
+  grads_discarded_ = false;
   if (on_gpu())
     dgrads_.zero(ctx_);
   else
     grads().zero();
+}
+
+void gpt_model::discard_grads() {
+  if (on_gpu()) return zero_grads();   // one device memset
+  grads().data();                      // allocated (zeroed) on first use, so the padding between tensors is zero
+  grads_discarded_ = true;
 }
 
 float* gpt_model::param_block() { return on_gpu() ? dparams_.data() : params().data(); }

@@ -1,6 +1,7 @@
-// How a backward op treats an input gradient: adds into it (for a caller that sums several branches' parts
-// there), or writes over it, so that the caller need not zero it first. Parameter gradients are always added
-// into (they sum over the steps of gradient accumulation).
+// How a backward op treats a gradient it produces: adds into it, or writes over it, so that the caller need not
+// zero it first. An input gradient is added into where a caller sums several branches' parts there; a
+// parameter gradient is added into on every micro-batch of a step but the first (they sum over gradient
+// accumulation), which may write it (trainable::discard_grads).
 #pragma once
 
 namespace pluma {

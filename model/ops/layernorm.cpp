@@ -2,6 +2,7 @@
 #include "model/ops/layernorm.h"
 
 #include "model/ops/dispatch.h"
+#include "model/ops/tensor_util.h"
 
 namespace pluma {
 
@@ -15,8 +16,18 @@ void layernorm_forward(const exec_context& ctx, operand_out out, float* mean, fl
 
 void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
                         const float* dout, const float* inp, const float* weight, const float* mean,
-                        const float* rstd, int N, int C) {
-  PLUMA_DISPATCH(layernorm_backward, ctx, dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C);
+                        const float* rstd, int N, int C, grad_write dinp_write, grad_write params_write) {
+  op_profile_scope prof("layernorm_backward");
+  if (ctx.dev == device::cpu)
+    return cpu::layernorm_backward(ctx, dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C, dinp_write,
+                                   params_write);
+  // the CUDA kernel adds: overwriting is adding into zeros
+  if (dinp_write == grad_write::overwrite) tensor_fill(ctx, dinp, 0.0f, long(N) * C);
+  if (params_write == grad_write::overwrite) {
+    tensor_fill(ctx, dweight, 0.0f, C);
+    if (dbias) tensor_fill(ctx, dbias, 0.0f, C);
+  }
+  PLUMA_DISPATCH_CUDA(layernorm_backward, ctx, dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C);
 }
 
 }  // namespace pluma

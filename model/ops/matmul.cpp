@@ -33,13 +33,18 @@ void matmul_forward(const exec_context& ctx, float* out, operand inp, operand we
 }
 
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
-                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write) {
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write,
+                     grad_write params_write) {
   if (ctx.dev == device::cpu) {   // the product writes or adds (oneDNN's sum post-op)
     op_profile_scope prof("matmul_backward");
-    return cpu::matmul_backward(ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC, dinp_write);
+    return cpu::matmul_backward(ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC, dinp_write, params_write);
   }
   // the CUDA kernels add: overwriting is adding into zeros
   if (dinp && dinp_write == grad_write::overwrite) tensor_fill(ctx, dinp, 0.0f, long(N) * C);
+  if (params_write == grad_write::overwrite) {
+    tensor_fill(ctx, dweight, 0.0f, long(OC) * C);
+    if (dbias) tensor_fill(ctx, dbias, 0.0f, OC);
+  }
   op_profile_scope prof("matmul_backward");
   const char* what = "matmul_backward: bf16 operands on CUDA";
   PLUMA_DISPATCH_CUDA(matmul_backward, ctx, dinp, dweight, dbias, dout, fp32_only(inp, what), fp32_only(weight, what),

@@ -10,10 +10,11 @@ namespace pluma {
 // (operand.h) under bf16 products on the CPU.
 void matmul_forward(const exec_context& ctx, float* out, operand inp, operand weight, const float* bias, int N,
                     int C, int OC);
-// dinp (N, C) (skipped when nullptr) as dinp_write says; adds into dweight (OC, C), dbias (OC) (skipped when
-// nullptr). inp and weight as in matmul_forward.
+// dinp (N, C) (skipped when nullptr) as dinp_write says; dweight (OC, C) and dbias (OC) (skipped when nullptr)
+// as params_write says (grad_write.h). inp and weight as in matmul_forward.
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
-                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write = grad_write::add);
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write = grad_write::add,
+                     grad_write params_write = grad_write::add);
 
 // The precision of matmul products for the whole process, on both backends: fp32 (the default), or bf16:
 // operands rounded to bfloat16, products accumulated in fp32; parameters, gradients, optimizer moments and every

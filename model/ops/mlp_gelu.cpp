@@ -22,12 +22,14 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out,
 
 void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
                           const float* saved, operand gelu_out, operand weight, float* scratch, int N, int C, int OC,
-                          grad_write dpre_write) {
+                          grad_write dpre_write, grad_write params_write) {
   if (ctx.dev == device::cpu) {
     op_profile_scope prof("gelu_matmul_backward");
-    return cpu::gelu_matmul_backward(ctx, dpre, dweight, dbias, dout, saved, gelu_out, weight, N, C, OC, dpre_write);
+    return cpu::gelu_matmul_backward(ctx, dpre, dweight, dbias, dout, saved, gelu_out, weight, N, C, OC, dpre_write,
+                                     params_write);
   }
-  matmul_backward(ctx, scratch, dweight, dbias, dout, gelu_out, weight, N, C, OC, grad_write::overwrite);
+  matmul_backward(ctx, scratch, dweight, dbias, dout, gelu_out, weight, N, C, OC, grad_write::overwrite,
+                  params_write);
   if (dpre_write == grad_write::overwrite) tensor_fill(ctx, dpre, 0.0f, long(N) * C);   // gelu_backward adds
   gelu_backward(ctx, dpre, saved, scratch, long(N) * C);
 }

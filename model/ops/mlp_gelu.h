@@ -17,11 +17,11 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out,
                          const float* bias, int N, int C, int OC);
 
 // Backward of y = gelu_out · weightᵀ + bias with gelu_out = gelu(pre) (from matmul_gelu_forward, whose saved
-// is given): with dout (N, OC), d pre into dpre (N, C) as dpre_write says (grad_write.h), adds into dweight
-// (OC, C) and dbias (OC, skipped when nullptr). scratch: (N, C) floats the unfused path may use (overwritten).
-// gelu_out and weight may be bf16 copies as in matmul_gelu_forward.
+// is given): with dout (N, OC), d pre into dpre (N, C) as dpre_write says (grad_write.h), dweight (OC, C) and
+// dbias (OC, skipped when nullptr) as params_write says. scratch: (N, C) floats the unfused path may use
+// (overwritten). gelu_out and weight may be bf16 copies as in matmul_gelu_forward.
 void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
                           const float* saved, operand gelu_out, operand weight, float* scratch, int N, int C, int OC,
-                          grad_write dpre_write = grad_write::add);
+                          grad_write dpre_write = grad_write::add, grad_write params_write = grad_write::add);
 
 }  // namespace pluma

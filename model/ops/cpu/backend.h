@@ -18,7 +18,8 @@ namespace pluma::cpu {
 void matmul_forward(const exec_context& ctx, float* out, operand inp, operand weight, const float* bias, int N,
                     int C, int OC);
 void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
-                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write = grad_write::add);
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write = grad_write::add,
+                     grad_write params_write = grad_write::add);
 // model/ops/matmul_decode.h: a few rows against packed weights (cpu/matmul_panels.cpp)
 void matmul_decode(const exec_context& ctx, float* out, const float* inp, const decode_matrix& w, const float* bias,
                    int N);
@@ -39,7 +40,8 @@ void layernorm_forward(const exec_context& ctx, operand_out out, float* mean, fl
                        const float* weight, const float* bias, int N, int C);
 void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, float* dbias,
                         const float* dout, const float* inp, const float* weight, const float* mean,
-                        const float* rstd, int N, int C);
+                        const float* rstd, int N, int C, grad_write dinp_write = grad_write::add,
+                        grad_write params_write = grad_write::add);
 
 // ---- attention
 void attention_forward(const exec_context& ctx, operand_out out, float* att, const float* qkv, int B, int T,

@@ -40,7 +40,8 @@ void layernorm_forward(const exec_context&, operand_out out, float* mean, float*
 
 void layernorm_backward(const exec_context&, float* dinp, float* dweight, float* dbias, const float* dout,
                         const float* inp, const float* weight, const float* mean, const float* rstd, int N,
-                        int C) {
+                        int C, grad_write dinp_write, grad_write params_write) {
+  const bool dinp_over = dinp_write == grad_write::overwrite, params_over = params_write == grad_write::overwrite;
   // dinp = rstd * (dnorm - mean(dnorm) - norm * mean(dnorm * norm)), dnorm = dout * weight
   parallel_for_range(N, long(N) * C, [&](long n0, long n1) {
     for (long n = n0; n < n1; n++) {
@@ -60,11 +61,12 @@ void layernorm_backward(const exec_context&, float* dinp, float* dweight, float*
 #pragma omp simd
       for (int c = 0; c < C; c++) {
         const float norm = (x[c] - m) * s;
-        d[c] += s * (g[c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean);
+        const float v = s * (g[c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean);
+        d[c] = dinp_over ? v : d[c] + v;
       }
     }
   }, 1);
-  // dweight += sum over rows of dout * norm; dbias += sum over rows of dout
+  // dweight (+)= sum over rows of dout * norm; dbias (+)= sum over rows of dout
   parallel_column_blocks(C, long(N) * C, [&](int c0, int c1) {
     float dw[column_block] = {}, db[column_block] = {};
     const int w = c1 - c0;
@@ -79,8 +81,8 @@ void layernorm_backward(const exec_context&, float* dinp, float* dweight, float*
       }
     }
     for (int j = 0; j < w; j++) {
-      dweight[c0 + j] += dw[j];
-      if (dbias) dbias[c0 + j] += db[j];
+      dweight[c0 + j] = params_over ? dw[j] : dweight[c0 + j] + dw[j];
+      if (dbias) dbias[c0 + j] = params_over ? db[j] : dbias[c0 + j] + db[j];
     }
   });
 }

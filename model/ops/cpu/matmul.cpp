@@ -1,7 +1,7 @@
 // matmul on the CPU through oneDNN (cpu/gemm.h): one primitive per (shape, kind), created once and reused.
 // With matmul_set_bf16(true) the products take bf16 operands (fp32 accumulation), forward and backward, rounded
 // here or given as the caller's bf16 copies (model/ops/operand.h); the few-rows path of fp32 operands stays fp32.
-// Backward accumulates straight into the gradients with oneDNN's sum post-op (no temporaries).
+// Backward writes the gradients or accumulates straight into them with oneDNN's sum post-op (no temporaries).
 #include <cstdint>
 #include <vector>
 
@@ -60,7 +60,8 @@ void matmul_forward(const exec_context&, float* out, operand inp, operand weight
 }
 
 void matmul_backward(const exec_context&, float* dinp, float* dweight, float* dbias, const float* dout,
-                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write) {
+                     operand inp, operand weight, int N, int C, int OC, grad_write dinp_write,
+                     grad_write params_write) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_backward: bad dimensions");
   PLUMA_CHECK(!(inp.is_bf16() || weight.is_bf16()) || matmul_bf16(),
               "matmul_backward: bf16 operands without bf16 products");
@@ -68,6 +69,7 @@ void matmul_backward(const exec_context&, float* dinp, float* dweight, float* db
   // With bf16 products dout is rounded once for both.
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dinp_write == grad_write::add;
+  d.dweight.accumulate = params_write == grad_write::add;
   const uint16_t* dout16 = d.dweight.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
   auto dweight_product = [&] { gemm(d.dweight, dout, dout16, inp.f32, inp.bf16, nullptr, dweight); };
   if (dinp)   // the two products are the same size (N * C * OC multiply-adds): side by side on two threads
@@ -76,8 +78,8 @@ void matmul_backward(const exec_context&, float* dinp, float* dweight, float* db
         dweight_product);
   else
     dweight_product();
-  // dbias (OC) += column sums of dout
-  if (dbias) add_column_sums(dbias, dout, N, OC);
+  // dbias (OC) (+)= column sums of dout
+  if (dbias) column_sums(dbias, dout, N, OC, params_write == grad_write::overwrite);
 }
 
 void matmul_forward_reference(float* out, const float* inp, const float* weight, const float* bias, int N,

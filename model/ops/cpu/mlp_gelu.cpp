@@ -33,19 +33,20 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out,
 
 void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, float* dbias, const float* dout,
                           const float* saved, operand gelu_out, operand weight, int N, int C, int OC,
-                          grad_write dpre_write) {
+                          grad_write dpre_write, grad_write params_write) {
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "gelu_matmul_backward: bad dimensions");
   PLUMA_CHECK(!(gelu_out.is_bf16() || weight.is_bf16()) || matmul_bf16(),
               "gelu_matmul_backward: bf16 operands without bf16 products");
   if (N == 0) return;
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dpre_write == grad_write::add;
+  d.dweight.accumulate = params_write == grad_write::add;
   const uint16_t* dout16 = d.dinp.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
   // dpre (+)= (dout · weight) ⊙ gelu'(pre), and dweight, side by side on two threads (the same size)
   gemm_side_by_side(
       int64_t(N) * C * OC, [&] { gemm_mul(d.dinp, dout, dout16, weight.f32, weight.bf16, saved, dpre); },
       [&] { gemm(d.dweight, dout, dout16, gelu_out.f32, gelu_out.bf16, nullptr, dweight); });
-  if (dbias) add_column_sums(dbias, dout, N, OC);
+  if (dbias) column_sums(dbias, dout, N, OC, params_write == grad_write::overwrite);
 }
 
 }  // namespace pluma::cpu

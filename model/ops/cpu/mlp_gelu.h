@@ -11,6 +11,6 @@ void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out,
                          const float* bias, int N, int C, int OC);
 void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, float* dbias, const float* dout,
                           const float* saved, operand gelu_out, operand weight, int N, int C, int OC,
-                          grad_write dpre_write);
+                          grad_write dpre_write, grad_write params_write);
 
 }  // namespace pluma::cpu

@@ -45,8 +45,8 @@ void parallel_column_blocks(int C, long work, F&& f) {
   }
 }
 
-// dst[c] += sum over rows n of x[n*C + c], for x: (N, C), dst: (C).
-inline void add_column_sums(float* dst, const float* x, int N, int C) {
+// dst[c] += (or, with overwrite, =) the sum over rows n of x[n*C + c], for x: (N, C), dst: (C).
+inline void column_sums(float* dst, const float* x, int N, int C, bool overwrite) {
   parallel_column_blocks(C, long(N) * C, [&](int c0, int c1) {
     float acc[column_block] = {};
     const int w = c1 - c0;
@@ -55,7 +55,7 @@ inline void add_column_sums(float* dst, const float* x, int N, int C) {
 #pragma omp simd
       for (int j = 0; j < w; j++) acc[j] += row[j];
     }
-    for (int j = 0; j < w; j++) dst[c0 + j] += acc[j];
+    for (int j = 0; j < w; j++) dst[c0 + j] = overwrite ? acc[j] : dst[c0 + j] + acc[j];
   });
 }
 
