@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "model/core/exec.h"
@@ -16,6 +18,7 @@
 #include "model/ops/cpu/gemm.h"
 #include "model/ops/cpu/vec_math.h"
 #include "model/ops/matmul.h"
+#include "model/ops/mlp_gelu.h"
 #include "model/ops/tensor_util.h"
 #include "tests/op_cases.h"
 #include "tests/normal_vector.h"
@@ -240,6 +243,59 @@ TEST_CASE("matmul: one primitive per shape and kind, reused on later calls") {
   CHECK(cpu::gemm_primitive_count() == warm);
   matmul_forward(host, out.data(), inp.data(), w.data(), nullptr, N, C, OC - 1);  // a new shape
   CHECK(cpu::gemm_primitive_count() == warm + 1);
+}
+
+TEST_CASE("gemm_rows_side_by_side: a forward product's two halves of rows at once, the same bits as one product") {
+  const int threads = omp_get_max_threads();
+  for (int t : {1, 2}) {
+    CAPTURE(t);
+    omp_set_num_threads(t);
+    std::vector<std::pair<int64_t, int64_t>> ran;
+    std::vector<std::thread::id> on;
+    std::mutex mu;
+    const bool split = cpu::gemm_rows_side_by_side(100, 256, 512, [&](int64_t r0, int64_t r1) {
+      std::lock_guard<std::mutex> lock(mu);
+      ran.emplace_back(r0, r1);
+      on.push_back(std::this_thread::get_id());
+    });
+    CHECK(split == (t == 2));
+    if (split) {   // rows [0, 64) and [64, 100): the first half a multiple of 16, on two threads
+      std::sort(ran.begin(), ran.end());
+      CHECK(ran == std::vector<std::pair<int64_t, int64_t>>{{0, 64}, {64, 100}});
+      CHECK(on[0] != on[1]);
+    } else {
+      CHECK(ran.empty());   // the caller runs its usual path
+    }
+    // too small a product, or too few rows: no split
+    CHECK_FALSE(cpu::gemm_rows_side_by_side(100, 8, 8, [](int64_t, int64_t) {}));
+    CHECK_FALSE(cpu::gemm_rows_side_by_side(16, 4096, 4096, [](int64_t, int64_t) {}));
+  }
+  // The baby GPT's qkv and MLP products with their biases (and the GELU epilogue), fp32 and bf16 copies: two
+  // threads (halves side by side) give the bits of one
+  const int N = 768, C = 128, OC = 512;
+  const auto inp = normal_vector(size_t(N) * C, 7), w = normal_vector(size_t(OC) * C, 8), b = normal_vector(OC, 9);
+  std::vector<uint16_t> inp16(inp.size()), w16(w.size());
+  cpu::to_bf16(inp16.data(), inp.data(), inp.size());
+  cpu::to_bf16(w16.data(), w.data(), w.size());
+  for (bool bf16 : {false, true}) {
+    CAPTURE(bf16);
+    matmul_set_bf16(bf16);
+    const operand x = bf16 ? operand(inp16.data()) : operand(inp.data());
+    const operand wt = bf16 ? operand(w16.data()) : operand(w.data());
+    std::vector<std::vector<float>> got;
+    for (int t : {1, 2}) {
+      omp_set_num_threads(t);
+      std::vector<float> out(size_t(N) * OC), saved(out.size()), gelu(out.size());
+      matmul_forward(host, out.data(), x, wt, b.data(), N, C, OC);
+      matmul_gelu_forward(host, saved.data(), gelu.data(), x, wt, b.data(), N, C, OC);
+      out.insert(out.end(), saved.begin(), saved.end());
+      out.insert(out.end(), gelu.begin(), gelu.end());
+      got.push_back(out);
+    }
+    CHECK(std::memcmp(got[0].data(), got[1].data(), got[0].size() * sizeof(float)) == 0);
+  }
+  matmul_set_bf16(false);
+  omp_set_num_threads(threads);
 }
 
 TEST_CASE("gemm_side_by_side: two products at once on two threads, the same bits as one after the other") {

@@ -3,6 +3,7 @@
 // many repeats in wall time and in the calling thread's CPU time (steadier on a loaded machine; with one
 // thread it is the whole cost). Usage: bench_gemm [threads] [min_seconds_per_shape] [fp32|bf16]; with bf16 the
 // operands are given as bf16 copies (as the GPT keeps them under --precision bf16), products summed in fp32.
+// Environment: BT=rows (default 768, the baby's B*T; 384 is half of it), BIAS=1 (forward products add a bias).
 #include <omp.h>
 #include <time.h>
 
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
   const double min_s = argc > 2 ? std::atof(argv[2]) : 0.3;
   const bool bf16 = argc > 3 && std::string(argv[3]) == "bf16";
   omp_set_num_threads(threads);
-  const int BT = 768, C = 128, V = 69;
+  const int BT = std::getenv("BT") ? std::atoi(std::getenv("BT")) : 768, C = 128, V = 69;
   // forward: out (BT, OC) = inp (BT, IC) · Wᵀ, W (OC, IC); dinp (BT, IC) += dout (BT, OC) · W;
   // dW (OC, IC) += doutᵀ · inp
   const std::vector<shape> shapes = {
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
     cpu::set_plain(d.c_strides, s.N, false);
     d.accumulate = s.accumulate;
     d.bf16 = bf16;
-    auto run = [&] { cpu::gemm(d, A.data(), A16.data(), B.data(), B16.data(), nullptr, Cm.data()); };
+    d.bias = std::getenv("BIAS") && !s.accumulate;
+    auto run = [&] { cpu::gemm(d, A.data(), A16.data(), B.data(), B16.data(), d.bias ? A.data() : nullptr, Cm.data()); };
     run();
     double best_w = 1e9, best_c = 1e9;
     const double start = wall();

@@ -67,13 +67,21 @@ size_t view_extent(int64_t rows, int64_t cols, const int64_t s[4]) {
   return static_cast<size_t>((rows - 1) * s[2] + (cols - 1) * s[3] + 1);
 }
 
-struct gemm_plan {
-  std::mutex mu;   // held while a call runs it: its memory objects hold that call's pointers
-  dnnl::matmul prim;
+// The memory objects a call of a plan binds its pointers to, and the arguments that name them.
+struct gemm_args {
+  std::mutex mu;   // held while a call uses them
   dnnl::memory a, b, bias, c, mul, scratch;
-  size_t scratch_bytes = 0;
   dnnl_exec_arg_t args[6];
   int nargs = 0;
+};
+
+// A primitive and two sets of arguments: at most two products run at once (gemm_side_by_side; everything else
+// one at a time), and the two may be of one plan (the two halves of gemm_rows_side_by_side), each then binding
+// its own set.
+struct gemm_plan {
+  dnnl::matmul prim;
+  size_t scratch_bytes = 0;
+  gemm_args slot[2];
 };
 
 // What each calling thread has of its own: a stream, the primitives' scratchpad (user mode, so that two
@@ -108,8 +116,10 @@ class gemm_cache {
     } restore_threads{outer, d.threads};
     thread_state* mine = nullptr;
     const std::shared_ptr<gemm_plan> plan_ref = plan({d, mul != nullptr}, &mine);
-    gemm_plan& p = *plan_ref;
-    std::lock_guard<std::mutex> running(p.mu);
+    gemm_plan& plan = *plan_ref;
+    std::unique_lock<std::mutex> running(plan.slot[0].mu, std::try_to_lock);
+    gemm_args& p = plan.slot[running.owns_lock() ? 0 : 1];
+    if (!running.owns_lock()) running = std::unique_lock<std::mutex>(p.mu);
     if (d.bf16) {
       if (!A16) {
         const size_t na = view_extent(d.M, d.K, d.a_strides);
@@ -132,12 +142,12 @@ class gemm_cache {
     if (d.bias) p.bias.set_data_handle(const_cast<float*>(bias));
     if (mul) p.mul.set_data_handle(const_cast<float*>(mul));
     p.c.set_data_handle(C);
-    if (p.scratch_bytes) {
-      if (mine->scratch.size() < p.scratch_bytes + 64) mine->scratch.resize(p.scratch_bytes + 64);
+    if (plan.scratch_bytes) {
+      if (mine->scratch.size() < plan.scratch_bytes + 64) mine->scratch.resize(plan.scratch_bytes + 64);
       const auto at = reinterpret_cast<uintptr_t>(mine->scratch.data());
       p.scratch.set_data_handle(reinterpret_cast<void*>((at + 63) / 64 * 64));
     }
-    const dnnl_status_t st = dnnl_primitive_execute(p.prim.get(), mine->stream.get(), p.nargs, p.args);
+    const dnnl_status_t st = dnnl_primitive_execute(plan.prim.get(), mine->stream.get(), p.nargs, p.args);
     PLUMA_CHECK(st == dnnl_success, "oneDNN matmul execution failed");
     mine->stream.wait();
   }
@@ -184,24 +194,26 @@ class gemm_cache {
       if (key.mul || d.accumulate) attr.set_post_ops(ops);
       dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, bias_md, c_md), attr, engine_);
       p->prim = dnnl::matmul(pd);
-      p->a = dnnl::memory(a_md, engine_, nullptr);
-      p->b = dnnl::memory(b_md, engine_, nullptr);
-      p->c = dnnl::memory(c_md, engine_, nullptr);
-      p->args[p->nargs++] = {DNNL_ARG_SRC, p->a.get()};
-      p->args[p->nargs++] = {DNNL_ARG_WEIGHTS, p->b.get()};
-      p->args[p->nargs++] = {DNNL_ARG_DST, p->c.get()};
-      if (d.bias) {
-        p->bias = dnnl::memory(bias_md, engine_, nullptr);
-        p->args[p->nargs++] = {DNNL_ARG_BIAS, p->bias.get()};
-      }
-      if (key.mul) {
-        p->mul = dnnl::memory(c_md, engine_, nullptr);
-        p->args[p->nargs++] = {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p->mul.get()};
-      }
       p->scratch_bytes = pd.scratchpad_desc().get_size();
-      if (p->scratch_bytes) {
-        p->scratch = dnnl::memory(pd.scratchpad_desc(), engine_, nullptr);
-        p->args[p->nargs++] = {DNNL_ARG_SCRATCHPAD, p->scratch.get()};
+      for (gemm_args& s : p->slot) {
+        s.a = dnnl::memory(a_md, engine_, nullptr);
+        s.b = dnnl::memory(b_md, engine_, nullptr);
+        s.c = dnnl::memory(c_md, engine_, nullptr);
+        s.args[s.nargs++] = {DNNL_ARG_SRC, s.a.get()};
+        s.args[s.nargs++] = {DNNL_ARG_WEIGHTS, s.b.get()};
+        s.args[s.nargs++] = {DNNL_ARG_DST, s.c.get()};
+        if (d.bias) {
+          s.bias = dnnl::memory(bias_md, engine_, nullptr);
+          s.args[s.nargs++] = {DNNL_ARG_BIAS, s.bias.get()};
+        }
+        if (key.mul) {
+          s.mul = dnnl::memory(c_md, engine_, nullptr);
+          s.args[s.nargs++] = {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, s.mul.get()};
+        }
+        if (p->scratch_bytes) {
+          s.scratch = dnnl::memory(pd.scratchpad_desc(), engine_, nullptr);
+          s.args[s.nargs++] = {DNNL_ARG_SCRATCHPAD, s.scratch.get()};
+        }
       }
     } catch (const dnnl::error& e) {
       PLUMA_CHECK(false, e.what());
@@ -270,8 +282,18 @@ void from_bf16(float* out, const uint16_t* in, size_t n) {
 
 size_t gemm_primitive_count() { return cache().created(); }
 
+bool gemm_side_by_side_runs(int64_t macs) {
+  return omp_get_max_threads() == 2 && macs >= gemm_parallel_min_macs && !omp_in_parallel() && !in_pair;
+}
+
+bool gemm_rows_side_by_side(int64_t M, int64_t K, int64_t N, const std::function<void(int64_t, int64_t)>& rows) {
+  const int64_t half = (M / 2 + 15) / 16 * 16;
+  if (half <= 0 || half >= M || !gemm_side_by_side_runs((M - half) * K * N)) return false;
+  return gemm_side_by_side(half * K * N, [&] { rows(0, half); }, [&] { rows(half, M); });
+}
+
 bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const std::function<void()>& second) {
-  if (omp_get_max_threads() != 2 || macs < gemm_parallel_min_macs || omp_in_parallel() || in_pair) {
+  if (!gemm_side_by_side_runs(macs)) {
     first();
     second();
     return false;

@@ -53,6 +53,15 @@ void from_bf16(float* out, const uint16_t* in, size_t n);
 // calls inside run on their thread alone. Returns whether they ran side by side; an exception in either is
 // thrown here, after both.
 bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const std::function<void()>& second);
+// Whether gemm_side_by_side(macs, ...) called here would run its two products side by side.
+bool gemm_side_by_side_runs(int64_t macs);
+
+// When a product of (M, K, N) split by rows is worth running side by side (gemm_side_by_side_runs of each half's
+// multiply-adds), runs rows(0, half) and rows(half, M) so, half a multiple of 16, and returns true; else runs
+// nothing and returns false. The halves' products run unsplit, each at its one-core speed, where oneDNN
+// splitting one product over two threads runs slower (bench_gemm: 79-90% at the GPT's forward shapes), and work
+// that follows on the same rows (an epilogue) runs on the core whose cache holds them.
+bool gemm_rows_side_by_side(int64_t M, int64_t K, int64_t N, const std::function<void(int64_t, int64_t)>& rows);
 
 // Number of primitives created so far (for tests of the cache).
 size_t gemm_primitive_count();

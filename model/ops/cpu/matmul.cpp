@@ -54,9 +54,17 @@ void matmul_forward(const exec_context&, float* out, operand inp, operand weight
   if (N == 0) return;
   // a few rows of fp32 operands: the rows kernel (fp32 products, decoding's path)
   if (!copies && N <= matmul_rows_max) return matmul_rows(out, inp.f32, weight.f32, bias, N, C, OC);
-  // out (N, OC) = inp (N, C) · weightᵀ, weight (OC, C) read as a transposed (C, OC)
-  gemm(plain_gemm(N, C, OC, false, true, bias != nullptr, false), inp.f32, inp.bf16, weight.f32, weight.bf16, bias,
-       out);
+  // out (N, OC) = inp (N, C) · weightᵀ, weight (OC, C) read as a transposed (C, OC); on two threads two halves
+  // of the rows side by side
+  const auto rows = [&](int64_t r0, int64_t r1) { matmul_rows_gemm(out, inp, weight, bias, r0, r1, C, OC); };
+  if (!gemm_rows_side_by_side(N, C, OC, rows)) rows(0, N);
+}
+
+void matmul_rows_gemm(float* out, operand inp, operand weight, const float* bias, int64_t r0, int64_t r1, int C,
+                      int OC) {
+  const operand in = inp.offset(r0 * C);
+  gemm(plain_gemm(int(r1 - r0), C, OC, false, true, bias != nullptr, false), in.f32, in.bf16, weight.f32,
+       weight.bf16, bias, out + r0 * OC);
 }
 
 void matmul_backward(const exec_context&, float* dinp, float* dweight, float* dbias, const float* dout,

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "model/ops/cpu/gemm.h"
+#include "model/ops/operand.h"
 
 namespace pluma::cpu {
 
@@ -14,6 +15,10 @@ struct matmul_backward_descs {
   gemm_desc dinp, dweight;
 };
 matmul_backward_descs matmul_backward_gemms(int N, int C, int OC);
+
+// Rows [r0, r1) of matmul_forward's product (shapes as model/ops/matmul.h): out rows (+ bias) from inp rows.
+void matmul_rows_gemm(float* out, operand inp, operand weight, const float* bias, int64_t r0, int64_t r1, int C,
+                      int OC);
 
 // The bf16 copy of x: (n), in a buffer of the calling thread, valid until its next call.
 const uint16_t* bf16_copy(const float* x, size_t n);

@@ -14,21 +14,34 @@
 
 namespace pluma::cpu {
 
+namespace {
+
+// Elements [i0, i1) of the GELU epilogue: out = gelu(pre), and pre (in saved) replaced by gelu'(pre).
+void gelu_epilogue(float* saved, operand_out out, long i0, long i1) {
+  vec_for_each(i1 - i0, [&](long i, int w) {
+    const long at = i0 + i;
+    const vec16 x = vec_load_part(saved + at, w);
+    vec16 cdf, pdf;
+    vec_normal_cdf_pdf(x, cdf, pdf);
+    if (out.bf16) vec_store_bf16_part(out.bf16 + at, x * cdf, w);
+    else vec_store_part(out.f32 + at, x * cdf, w);
+    vec_store_part(saved + at, cdf + x * pdf, w);
+  });
+}
+
+}  // namespace
+
 void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out, operand inp, operand weight,
                          const float* bias, int N, int C, int OC) {
+  // On two threads each half of the rows has its product and its epilogue on one core, which holds the rows.
+  if (N > 0 && gemm_rows_side_by_side(N, C, OC, [&](int64_t r0, int64_t r1) {
+        matmul_rows_gemm(saved, inp, weight, bias, r0, r1, C, OC);
+        gelu_epilogue(saved, out, long(r0) * OC, long(r1) * OC);
+      }))
+    return;
   cpu::matmul_forward(ctx, saved, inp, weight, bias, N, C, OC);
   const long n = long(N) * OC;
-  parallel_for_range(n, n, [&](long i0, long i1) {
-    vec_for_each(i1 - i0, [&](long i, int w) {
-      const long at = i0 + i;
-      const vec16 x = vec_load_part(saved + at, w);
-      vec16 cdf, pdf;
-      vec_normal_cdf_pdf(x, cdf, pdf);
-      if (out.bf16) vec_store_bf16_part(out.bf16 + at, x * cdf, w);
-      else vec_store_part(out.f32 + at, x * cdf, w);
-      vec_store_part(saved + at, cdf + x * pdf, w);
-    });
-  });
+  parallel_for_range(n, n, [&](long i0, long i1) { gelu_epilogue(saved, out, i0, i1); });
 }
 
 void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, float* dbias, const float* dout,
