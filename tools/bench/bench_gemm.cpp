@@ -3,7 +3,8 @@
 // many repeats in wall time and in the calling thread's CPU time (steadier on a loaded machine; with one
 // thread it is the whole cost). Usage: bench_gemm [threads] [min_seconds_per_shape] [fp32|bf16]; with bf16 the
 // operands are given as bf16 copies (as the GPT keeps them under --precision bf16), products summed in fp32.
-// Environment: BT=rows (default 768, the baby's B*T; 384 is half of it), BIAS=1 (forward products add a bias).
+// Environment: BT=rows (default 768, the baby's B*T; 384 is half of it), BIAS=1 (forward products add a bias),
+// SHAPE=M,K,N (that forward product alone).
 #include <omp.h>
 #include <time.h>
 
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
   const int BT = std::getenv("BT") ? std::atoi(std::getenv("BT")) : 768, C = 128, V = 69;
   // forward: out (BT, OC) = inp (BT, IC) · Wᵀ, W (OC, IC); dinp (BT, IC) += dout (BT, OC) · W;
   // dW (OC, IC) += doutᵀ · inp
-  const std::vector<shape> shapes = {
+  std::vector<shape> shapes = {
       {"qkv fwd", BT, C, 3 * C, false, true, false, 4},         {"qkv dinp", BT, 3 * C, C, false, false, true, 4},
       {"qkv dW", 3 * C, BT, C, true, false, true, 4},           {"attproj fwd", BT, C, C, false, true, false, 4},
       {"attproj dinp", BT, C, C, false, false, true, 4},        {"attproj dW", C, BT, C, true, false, true, 4},
@@ -57,8 +58,18 @@ int main(int argc, char** argv) {
       {"lm_head fwd", BT, C, V, false, true, false, 1},         {"lm_head dinp", BT, V, C, false, false, true, 1},
       {"lm_head dW", V, BT, C, true, false, true, 1},
   };
+  size_t floats = size_t(BT) * 4 * C;
+  if (const char* one = std::getenv("SHAPE")) {   // M,K,N: that forward product alone
+    shape s{"custom", 0, 0, 0, false, true, false, 1};
+    if (std::sscanf(one, "%d,%d,%d", &s.M, &s.K, &s.N) != 3 || s.M <= 0 || s.K <= 0 || s.N <= 0) {
+      std::fprintf(stderr, "bench_gemm: SHAPE must be M,K,N\n");
+      return 2;
+    }
+    shapes = {s};
+    floats = std::max({size_t(s.M) * s.K, size_t(s.K) * s.N, size_t(s.M) * s.N});
+  }
   rng g(1);
-  std::vector<float> A(size_t(BT) * 4 * C), B(size_t(BT) * 4 * C), Cm(size_t(BT) * 4 * C);
+  std::vector<float> A(floats), B(floats), Cm(floats);
   for (auto& x : A) x = g.normal();
   for (auto& x : B) x = g.normal();
   std::vector<uint16_t> A16(A.size()), B16(B.size());
