@@ -210,6 +210,14 @@ TEST_CASE("backward with params_write overwrite writes the parameter gradients t
     };
     const std::vector<float> added = run(grad_write::add, 0.0f), written = run(grad_write::overwrite, nan);
     CHECK(written == added);
+    // no rows: written gradients are the empty sums, zeros
+    std::vector<float> dw(m.w1.size(), nan), db(m.b1.size(), nan), dw2(m.w2.size(), nan), db2(m.b2.size(), nan);
+    matmul_backward(host, nullptr, dw.data(), db.data(), m.dout.data(), m.x.data(), m.w1.data(), 0, m.C, m.H,
+                    grad_write::overwrite, grad_write::overwrite);
+    gelu_matmul_backward(host, nullptr, dw2.data(), db2.data(), m.dout.data(), saved.data(), h.data(), m.w2.data(),
+                         nullptr, 0, m.H, m.O, grad_write::overwrite, grad_write::overwrite);
+    for (auto* v : {&db, &dw2, &db2}) dw.insert(dw.end(), v->begin(), v->end());
+    CHECK(dw == std::vector<float>(dw.size(), 0.0f));
   }
   matmul_set_bf16(false);
 

@@ -253,22 +253,27 @@ TEST_CASE("gemm_rows_side_by_side: a forward product's two halves of rows at onc
     std::vector<std::pair<int64_t, int64_t>> ran;
     std::vector<std::thread::id> on;
     std::mutex mu;
-    const bool split = cpu::gemm_rows_side_by_side(100, 256, 512, [&](int64_t r0, int64_t r1) {
+    const bool split = cpu::gemm_rows_side_by_side(200, 256, 512, [&](int64_t r0, int64_t r1) {
       std::lock_guard<std::mutex> lock(mu);
       ran.emplace_back(r0, r1);
       on.push_back(std::this_thread::get_id());
     });
     CHECK(split == (t == 2));
-    if (split) {   // rows [0, 64) and [64, 100): the first half a multiple of 16, on two threads
+    if (split) {   // rows [0, 112) and [112, 200): the first half a multiple of 16, on two threads
       std::sort(ran.begin(), ran.end());
-      CHECK(ran == std::vector<std::pair<int64_t, int64_t>>{{0, 64}, {64, 100}});
+      CHECK(ran == std::vector<std::pair<int64_t, int64_t>>{{0, 112}, {112, 200}});
       CHECK(on[0] != on[1]);
     } else {
       CHECK(ran.empty());   // the caller runs its usual path
     }
-    // too small a product, or too few rows: no split
-    CHECK_FALSE(cpu::gemm_rows_side_by_side(100, 8, 8, [](int64_t, int64_t) {}));
-    CHECK_FALSE(cpu::gemm_rows_side_by_side(16, 4096, 4096, [](int64_t, int64_t) {}));
+    // too small a product, or a half of too few rows (even where its product would be worth it): no split, and
+    // nothing run
+    bool called = false;
+    const auto mark = [&](int64_t, int64_t) { called = true; };
+    CHECK_FALSE(cpu::gemm_rows_side_by_side(200, 8, 8, mark));
+    CHECK_FALSE(cpu::gemm_rows_side_by_side(16, 4096, 4096, mark));
+    CHECK_FALSE(cpu::gemm_rows_side_by_side(127, 4096, 4096, mark));   // halves of 64 and 63 rows
+    CHECK_FALSE(called);
   }
   // The baby GPT's qkv and MLP products with their biases (and the GELU epilogue), fp32 and bf16 copies: two
   // threads (halves side by side) give the bits of one

@@ -6,6 +6,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -287,9 +288,11 @@ bool gemm_side_by_side_runs(int64_t macs) {
 }
 
 bool gemm_rows_side_by_side(int64_t M, int64_t K, int64_t N, const std::function<void(int64_t, int64_t)>& rows) {
-  const int64_t half = (M / 2 + 15) / 16 * 16;
-  if (half <= 0 || half >= M || !gemm_side_by_side_runs((M - half) * K * N)) return false;
-  return gemm_side_by_side(half * K * N, [&] { rows(0, half); }, [&] { rows(half, M); });
+  const int64_t half = (M / 2 + 15) / 16 * 16, smaller = std::min(half, M - half);
+  if (smaller < gemm_rows_half_min || !gemm_side_by_side_runs(smaller * K * N)) return false;
+  // decided: both halves run here (one after the other only if the region got a single thread)
+  gemm_side_by_side(smaller * K * N, [&] { rows(0, half); }, [&] { rows(half, M); });
+  return true;
 }
 
 bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const std::function<void()>& second) {

@@ -2,6 +2,7 @@
 // With matmul_set_bf16(true) the products take bf16 operands (fp32 accumulation), forward and backward, rounded
 // here or given as the caller's bf16 copies (model/ops/operand.h); the few-rows path of fp32 operands stays fp32.
 // Backward writes the gradients or accumulates straight into them with oneDNN's sum post-op (no temporaries).
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -73,7 +74,13 @@ void matmul_backward(const exec_context&, float* dinp, float* dweight, float* db
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_backward: bad dimensions");
   PLUMA_CHECK(!(inp.is_bf16() || weight.is_bf16()) || matmul_bf16(),
               "matmul_backward: bf16 operands without bf16 products");
-  if (N == 0) return;
+  if (N == 0) {   // no rows: the sums over them are zero
+    if (params_write == grad_write::overwrite) {
+      std::fill_n(dweight, long(OC) * C, 0.0f);
+      if (dbias) std::fill_n(dbias, OC, 0.0f);
+    }
+    return;
+  }
   // With bf16 products dout is rounded once for both.
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dinp_write == grad_write::add;

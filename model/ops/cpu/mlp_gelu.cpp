@@ -3,6 +3,8 @@
 // product multiplied by gelu'(pre) and added into dpre (oneDNN post-ops: binary mul, then sum).
 #include "model/ops/cpu/mlp_gelu.h"
 
+#include <algorithm>
+
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
 #include "model/ops/cpu/bf16_round.h"
@@ -33,6 +35,9 @@ void gelu_epilogue(float* saved, operand_out out, long i0, long i1) {
 
 void matmul_gelu_forward(const exec_context& ctx, float* saved, operand_out out, operand inp, operand weight,
                          const float* bias, int N, int C, int OC) {
+  PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_gelu_forward: bad dimensions");
+  PLUMA_CHECK(!(inp.is_bf16() || weight.is_bf16()) || matmul_bf16(),
+              "matmul_gelu_forward: bf16 operands without bf16 products");
   // On two threads each half of the rows has its product and its epilogue on one core, which holds the rows.
   if (N > 0 && gemm_rows_side_by_side(N, C, OC, [&](int64_t r0, int64_t r1) {
         matmul_rows_gemm(saved, inp, weight, bias, r0, r1, C, OC);
@@ -50,7 +55,13 @@ void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, floa
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "gelu_matmul_backward: bad dimensions");
   PLUMA_CHECK(!(gelu_out.is_bf16() || weight.is_bf16()) || matmul_bf16(),
               "gelu_matmul_backward: bf16 operands without bf16 products");
-  if (N == 0) return;
+  if (N == 0) {   // no rows: the sums over them are zero
+    if (params_write == grad_write::overwrite) {
+      std::fill_n(dweight, long(OC) * C, 0.0f);
+      if (dbias) std::fill_n(dbias, OC, 0.0f);
+    }
+    return;
+  }
   matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
   d.dinp.accumulate = dpre_write == grad_write::add;
   d.dweight.accumulate = params_write == grad_write::add;
