@@ -147,7 +147,7 @@ void gpt_model::backward(const int* inputs, const int* targets, int B, int T, fl
     dencoded = g.ddrop;
   }
   // wte's gradient holds the head's part; wpe's is added into by the embedding's backward alone
-  if (pw == grad_write::overwrite) tensor_fill(ctx, grad(wpe_), 0.0f, long(specs_[wpe_].numel()));
+  zero_to_overwrite(ctx, pw, grad(wpe_), long(specs_[wpe_].numel()));
   embedding_backward(ctx, grad(wte_), grad(wpe_), dencoded, inputs, B, T, C);
 }
 

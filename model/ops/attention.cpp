@@ -21,7 +21,7 @@ void attention_backward(const exec_context& ctx, float* dqkv, const float* dout,
     return cpu::attention_backward(ctx, dqkv, dout, qkv, att, B, T, C, NH, dqkv_write);
   }
   // the CUDA kernels add: overwriting is adding into zeros
-  if (dqkv_write == grad_write::overwrite) tensor_fill(ctx, dqkv, 0.0f, long(B) * T * 3 * C);
+  zero_to_overwrite(ctx, dqkv_write, dqkv, long(B) * T * 3 * C);
   op_profile_scope prof("attention_backward");
   PLUMA_DISPATCH_CUDA(attention_backward, ctx, dqkv, dout, qkv, att, B, T, C, NH);
 }

@@ -22,11 +22,9 @@ void layernorm_backward(const exec_context& ctx, float* dinp, float* dweight, fl
     return cpu::layernorm_backward(ctx, dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C, dinp_write,
                                    params_write);
   // the CUDA kernel adds: overwriting is adding into zeros
-  if (dinp_write == grad_write::overwrite) tensor_fill(ctx, dinp, 0.0f, long(N) * C);
-  if (params_write == grad_write::overwrite) {
-    tensor_fill(ctx, dweight, 0.0f, C);
-    if (dbias) tensor_fill(ctx, dbias, 0.0f, C);
-  }
+  zero_to_overwrite(ctx, dinp_write, dinp, long(N) * C);
+  zero_to_overwrite(ctx, params_write, dweight, C);
+  zero_to_overwrite(ctx, params_write, dbias, C);
   PLUMA_DISPATCH_CUDA(layernorm_backward, ctx, dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C);
 }
 

@@ -40,11 +40,9 @@ void matmul_backward(const exec_context& ctx, float* dinp, float* dweight, float
     return cpu::matmul_backward(ctx, dinp, dweight, dbias, dout, inp, weight, N, C, OC, dinp_write, params_write);
   }
   // the CUDA kernels add: overwriting is adding into zeros
-  if (dinp && dinp_write == grad_write::overwrite) tensor_fill(ctx, dinp, 0.0f, long(N) * C);
-  if (params_write == grad_write::overwrite) {
-    tensor_fill(ctx, dweight, 0.0f, long(OC) * C);
-    if (dbias) tensor_fill(ctx, dbias, 0.0f, OC);
-  }
+  zero_to_overwrite(ctx, dinp_write, dinp, long(N) * C);
+  zero_to_overwrite(ctx, params_write, dweight, long(OC) * C);
+  zero_to_overwrite(ctx, params_write, dbias, OC);
   op_profile_scope prof("matmul_backward");
   const char* what = "matmul_backward: bf16 operands on CUDA";
   PLUMA_DISPATCH_CUDA(matmul_backward, ctx, dinp, dweight, dbias, dout, fp32_only(inp, what), fp32_only(weight, what),

@@ -30,7 +30,7 @@ void gelu_matmul_backward(const exec_context& ctx, float* dpre, float* dweight, 
   }
   matmul_backward(ctx, scratch, dweight, dbias, dout, gelu_out, weight, N, C, OC, grad_write::overwrite,
                   params_write);
-  if (dpre_write == grad_write::overwrite) tensor_fill(ctx, dpre, 0.0f, long(N) * C);   // gelu_backward adds
+  zero_to_overwrite(ctx, dpre_write, dpre, long(N) * C);   // gelu_backward adds
   gelu_backward(ctx, dpre, saved, scratch, long(N) * C);
 }
 

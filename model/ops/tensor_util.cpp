@@ -12,6 +12,10 @@ void tensor_fill(const exec_context& ctx, float* out, float value, long N) {
   PLUMA_DISPATCH(tensor_fill, ctx, out, value, N);
 }
 
+void zero_to_overwrite(const exec_context& ctx, grad_write write, float* g, long N) {
+  if (g && write == grad_write::overwrite) tensor_fill(ctx, g, 0.0f, N);
+}
+
 void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N) {
   PLUMA_DISPATCH_CPU_ONLY(tensor_copy, ctx, out, inp, N);
 }

@@ -5,11 +5,15 @@
 
 #include "model/core/exec.h"
 #include "model/core/rng.h"
+#include "model/ops/grad_write.h"
 
 namespace pluma {
 
 // out: (N) = value
 void tensor_fill(const exec_context& ctx, float* out, float value, long N);
+// For kernels that only add into a gradient: g: (N) filled with zeros when it is to be overwritten (write is
+// grad_write::overwrite and g is not nullptr), so adding into it writes it.
+void zero_to_overwrite(const exec_context& ctx, grad_write write, float* g, long N);
 // out: (N) = inp: (N)
 void tensor_copy(const exec_context& ctx, float* out, const float* inp, long N);
 // out: (N) ~ N(mean, std), drawn from gen in index order

@@ -58,11 +58,11 @@ bool gemm_side_by_side_runs(int64_t macs);
 
 // When a product of (M, K, N) split by rows is worth running side by side (gemm_side_by_side_runs of the smaller
 // half's multiply-adds, both halves at least gemm_rows_half_min rows), runs rows(0, half) and rows(half, M) so,
-// half a multiple of 16, and returns true; else runs nothing and returns false. The halves' products run unsplit, each at its one-core speed, where oneDNN
-// splitting one product over two threads runs slower (bench_gemm: 79-90% at the GPT's forward shapes), and work
-// that follows on the same rows (an epilogue) runs on the core whose cache holds them.
-// Halves of fewer rows would go to other kernels (a single row to a matrix-vector one), whose sums may round
-// differently: a row's bits would depend on the thread count.
+// half a multiple of 16, and returns true; else runs nothing and returns false. The halves' products run
+// unsplit, each at its one-core speed, where oneDNN splitting one product over two threads runs slower
+// (bench_gemm: 79-90% at the GPT's forward shapes), and work that follows on the same rows (an epilogue) runs on
+// the core whose cache holds them. Halves of fewer rows would go to other kernels (a single row to a
+// matrix-vector one), whose sums may round differently: a row's bits would depend on the thread count.
 bool gemm_rows_side_by_side(int64_t M, int64_t K, int64_t N, const std::function<void(int64_t, int64_t)>& rows);
 constexpr int64_t gemm_rows_half_min = 64;
 

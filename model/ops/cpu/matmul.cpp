@@ -42,9 +42,16 @@ const uint16_t* bf16_copy(const float* x, size_t n) {
   return buf.data();
 }
 
-matmul_backward_descs matmul_backward_gemms(int N, int C, int OC) {
+matmul_backward_descs matmul_backward_gemms(int N, int C, int OC, grad_write dinp_write, grad_write params_write) {
   // dout read as a transposed (OC, N) for dweight
-  return {plain_gemm(N, OC, C, false, false, false, true), plain_gemm(OC, N, C, true, false, false, true)};
+  return {plain_gemm(N, OC, C, false, false, false, dinp_write == grad_write::add),
+          plain_gemm(OC, N, C, true, false, false, params_write == grad_write::add)};
+}
+
+void matmul_backward_no_rows(float* dweight, float* dbias, int C, int OC, grad_write params_write) {
+  if (params_write == grad_write::add) return;
+  std::fill_n(dweight, long(OC) * C, 0.0f);
+  if (dbias) std::fill_n(dbias, OC, 0.0f);
 }
 
 void matmul_forward(const exec_context&, float* out, operand inp, operand weight, const float* bias, int N,
@@ -74,17 +81,9 @@ void matmul_backward(const exec_context&, float* dinp, float* dweight, float* db
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "matmul_backward: bad dimensions");
   PLUMA_CHECK(!(inp.is_bf16() || weight.is_bf16()) || matmul_bf16(),
               "matmul_backward: bf16 operands without bf16 products");
-  if (N == 0) {   // no rows: the sums over them are zero
-    if (params_write == grad_write::overwrite) {
-      std::fill_n(dweight, long(OC) * C, 0.0f);
-      if (dbias) std::fill_n(dbias, OC, 0.0f);
-    }
-    return;
-  }
+  if (N == 0) return matmul_backward_no_rows(dweight, dbias, C, OC, params_write);
   // With bf16 products dout is rounded once for both.
-  matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
-  d.dinp.accumulate = dinp_write == grad_write::add;
-  d.dweight.accumulate = params_write == grad_write::add;
+  const matmul_backward_descs d = matmul_backward_gemms(N, C, OC, dinp_write, params_write);
   const uint16_t* dout16 = d.dweight.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
   auto dweight_product = [&] { gemm(d.dweight, dout, dout16, inp.f32, inp.bf16, nullptr, dweight); };
   if (dinp)   // the two products are the same size (N * C * OC multiply-adds): side by side on two threads

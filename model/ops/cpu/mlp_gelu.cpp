@@ -3,8 +3,6 @@
 // product multiplied by gelu'(pre) and added into dpre (oneDNN post-ops: binary mul, then sum).
 #include "model/ops/cpu/mlp_gelu.h"
 
-#include <algorithm>
-
 #include "model/core/check.h"
 #include "model/ops/cpu/backend.h"
 #include "model/ops/cpu/bf16_round.h"
@@ -55,16 +53,8 @@ void gelu_matmul_backward(const exec_context&, float* dpre, float* dweight, floa
   PLUMA_CHECK(N >= 0 && C > 0 && OC > 0, "gelu_matmul_backward: bad dimensions");
   PLUMA_CHECK(!(gelu_out.is_bf16() || weight.is_bf16()) || matmul_bf16(),
               "gelu_matmul_backward: bf16 operands without bf16 products");
-  if (N == 0) {   // no rows: the sums over them are zero
-    if (params_write == grad_write::overwrite) {
-      std::fill_n(dweight, long(OC) * C, 0.0f);
-      if (dbias) std::fill_n(dbias, OC, 0.0f);
-    }
-    return;
-  }
-  matmul_backward_descs d = matmul_backward_gemms(N, C, OC);
-  d.dinp.accumulate = dpre_write == grad_write::add;
-  d.dweight.accumulate = params_write == grad_write::add;
+  if (N == 0) return matmul_backward_no_rows(dweight, dbias, C, OC, params_write);
+  const matmul_backward_descs d = matmul_backward_gemms(N, C, OC, dpre_write, params_write);
   const uint16_t* dout16 = d.dinp.bf16 ? bf16_copy(dout, size_t(N) * OC) : nullptr;
   // dpre (+)= (dout · weight) ⊙ gelu'(pre), and dweight, side by side on two threads (the same size)
   gemm_side_by_side(
