@@ -75,6 +75,10 @@ class trainable {
   // between tensors stays zero). A model whose backward can write its gradients (the GPT on the CPU) skips
   // zero_grads' pass over them; the default zeroes.
   virtual void discard_grads() { zero_grads(); }
+  // Data parallel lanes (train/lanes.h): a second model of this shape, for another thread, that reads this
+  // model's parameters (params(), param_block()) and has gradients, activations and scratch of its own;
+  // nullptr when the model cannot have lanes (the default), or not where it runs now (a GPU).
+  virtual std::unique_ptr<trainable> make_lane() { return nullptr; }
   virtual void params_to_device() {}
   virtual void params_to_host() {}
   virtual void grads_to_device() {}

@@ -739,18 +739,17 @@ std::vector<float> run_losses(train_session& s) {
 
 }  // namespace
 
-TEST_CASE("a tiny GPT resumes exactly through the session: 6 + 6 iterations equal 12 straight, bit for bit") {
-  one_thread threads;
-  std::string corpus = write_corpus();
+namespace {
 
+// 12 iterations straight, and 6 then 6 more resumed from the checkpoint: the losses and the parameters equal
+// bit for bit. The straight run's losses.
+std::vector<float> check_resume_exact(const std::string& corpus, const std::string& name) {
   train_session straight;
-  REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_straight"), straight));
-  CHECK(straight.model->kind() == model_kind::gpt);
-  CHECK(straight.tok->vocab_size() == 4 + 21);   // the specials and the corpus's 21 distinct characters
+  REQUIRE(train_session_open(gpt_config_for(corpus, name + "_straight"), straight));
   std::vector<float> all = run_losses(straight);
   REQUIRE(all.size() == 12);
 
-  train_config c1 = gpt_config_for(corpus, "gpt_split");
+  train_config c1 = gpt_config_for(corpus, name + "_split");
   c1.iters = 6;
   c1.schedule.decay_iters = 12;
   train_session first;
@@ -766,6 +765,7 @@ TEST_CASE("a tiny GPT resumes exactly through the session: 6 + 6 iterations equa
   REQUIRE(train_session_open(saved, second));
   CHECK(second.resumed);
   CHECK(second.tr->step() == 6);
+  CHECK(second.tr->lanes() == straight.tr->lanes());
   std::vector<float> part2 = run_losses(second);
   REQUIRE(part1.size() == 6);
   REQUIRE(part2.size() == 6);
@@ -775,6 +775,41 @@ TEST_CASE("a tiny GPT resumes exactly through the session: 6 + 6 iterations equa
   }
   CHECK(same_params(*second.model, *straight.model));
   CHECK(all.back() < all.front());
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("a tiny GPT resumes exactly through the session: 6 + 6 iterations equal 12 straight, bit for bit") {
+  one_thread threads;
+  std::string corpus = write_corpus();
+  train_session s;
+  REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_first_look"), s));
+  CHECK(s.model->kind() == model_kind::gpt);
+  CHECK(s.tok->vocab_size() == 4 + 21);   // the specials and the corpus's 21 distinct characters
+  CHECK(s.tr->lanes() == 1);
+  check_resume_exact(corpus, "gpt");
+}
+
+TEST_CASE("on two threads a GPT trains in two lanes, resumes exactly, and learns as on one thread") {
+  std::string corpus = write_corpus();
+  std::vector<float> one_lane;
+  {
+    one_thread threads;
+    train_session s;
+    REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_one_lane"), s));
+    one_lane = run_losses(s);
+  }
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(2);
+  train_session s;
+  REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_two_lanes"), s));
+  CHECK(s.tr->lanes() == 2);
+  const std::vector<float> lanes = check_resume_exact(corpus, "gpt_lanes");
+  omp_set_num_threads(saved);
+  // the first step's loss is the same batch's mean either way (the lanes' dropout masks are their own)
+  CHECK(lanes.front() == doctest::Approx(one_lane.front()).epsilon(0.05));
+  CHECK(one_lane.back() < one_lane.front());
 }
 
 TEST_CASE("the session refuses a context longer than a split and a too-large model, with what to do") {

@@ -90,9 +90,12 @@ void print_setup(const train_session& s) {
   std::string micro = c.grad_accum > 1 ? " in " + std::to_string(c.grad_accum) + " micro-batches" : "";
   if (c.model == model_kind::lstm || c.sampler == sampler_kind::stream)
     micro += c.sampler == sampler_kind::stream ? " from contiguous streams (state carried)" : " from random windows (zero state)";
-  std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %d threads\n",
+  const int lanes = s.tr->lanes();
+  const std::string threads = std::to_string(omp_get_max_threads()) + " threads" +
+                              (lanes > 1 ? " (" + std::to_string(lanes) + " lanes: each thread its own rows)" : "");
+  std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %s\n",
               model_kind_name(s.model->kind()), model_shape(*s.model).c_str(), count_text(s.n_params).c_str(),
-              bytes_human(s.training_bytes).c_str(), c.batch, c.context, micro.c_str(), omp_get_max_threads());
+              bytes_human(s.training_bytes).c_str(), c.batch, c.context, micro.c_str(), threads.c_str());
   if (c.dev == device::cuda) std::printf("device: %s\n", cuda_device_description().c_str());
   if (c.bf16) std::printf("precision: matmul operands in bf16, fp32 accumulation, weights and optimizer\n");
 }

@@ -2,11 +2,15 @@
 // is in trainer_loop.cpp).
 #include "train/trainer.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <utility>
 
 #include "model/model_io.h"
+#include "model/ops/lanes.h"
 #include "model/ops/tensor_util.h"
 #include "train/text_format.h"
 
@@ -48,6 +52,13 @@ trainer::trainer(trainable& model, const tokenizer& tok, const tokenizer* src_to
       dropout_rng_(dropout_seed(cfg)),
       carried_(model, source.max_rows()) {
   settle_config();
+}
+
+int trainer::lanes() const {
+  if (model_.exec().dev != device::cpu || carried_.active()) return 1;
+  const double grad_bytes = double(sizeof(float)) * double(std::max<size_t>(1, model_.params().size()));
+  const int by_memory = 1 + int(std::min(64.0, double(lanes_extra_bytes) / grad_bytes));
+  return std::max(1, std::min({omp_get_max_threads(), lanes_max(), by_memory}));
 }
 
 void trainer::settle_config() {
@@ -176,6 +187,7 @@ void trainer::compute_gradients(float& loss, double& norm, long& tokens) {
   }
   tokens = b.scored(0, b.B);
   bool written = false;   // whether a micro-batch has written the gradients yet
+  lanes_->begin_step();
   // Several ranks draw distinct dropout masks from streams split off the shared generator (which then advances
   // past them, when the model drew any).
   rng rank_rng(dropout_rng_.peek_u64(rank));
@@ -193,16 +205,19 @@ void trainer::compute_gradients(float& loss, double& norm, long& tokens) {
     if (count == 0) continue;
     const train_batch mb = b.rows(first, count);
     carried_.load(first, count);
-    if (!std::exchange(written, true)) model_.discard_grads();
+    written = true;
     if (uniform) {
-      loss_sum += model_.batch_forward_backward(mb, 1.0f / accum, drop);
+      loss_sum += lanes_->forward_backward(mb, 1.0f / accum, drop);
     } else {   // this micro-batch's share of the global batch's mean, times the ranks (whose mean is taken)
       const double w = static_cast<double>(mb.scored(0, count)) * n_ranks / static_cast<double>(tokens);
-      loss_sum += model_.batch_forward_backward(mb, static_cast<float>(w), drop) * w;
+      loss_sum += lanes_->forward_backward(mb, static_cast<float>(w), drop) * w;
     }
     carried_.store(first, count);
   }
-  if (!written) model_.zero_grads();   // this rank had no rows
+  if (written)
+    lanes_->end_step();
+  else
+    model_.zero_grads();   // this rank had no rows
   carried_.share(*comm_, rows.first, rows.count);
   if (n_ranks > 1 && rank_rng.state != rng(dropout_rng_.peek_u64(rank)).state) dropout_rng_.discard(n_ranks);
   loss = static_cast<float>(uniform ? loss_sum / accum : loss_sum);

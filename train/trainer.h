@@ -32,6 +32,7 @@
 #include "train/carried_state.h"
 #include "train/distributed.h"
 #include "train/evaluator.h"
+#include "train/lanes.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/train_config.h"
@@ -98,6 +99,9 @@ class trainer {
   status run(const train_callback& callback, train_result& result);
 
   int step() const { return step_; }
+  // The data parallel lanes (train/lanes.h) run() computes with: one per CPU thread for a model that can make
+  // them (the GPT on the CPU), as many as keep their extra gradients within lanes_extra_bytes; else 1.
+  int lanes() const;
   optimizer& optim() { return opt_; }
   static uint64_t dropout_seed(const train_config& cfg);   // the dropout stream's seed for this kind of model
 
@@ -118,7 +122,8 @@ class trainer {
   // and the batch's scored targets.
   void compute_gradients(float& loss, double& norm, long& tokens);
   void apply_update(int it, double norm);   // the optimizer step at the policy's lr; step_ = it + 1
-  void settle_config();   // the defaults that follow from other settings (decay_iters, checkpoint_interval)
+  void settle_config();
+  static constexpr double lanes_extra_bytes = 256.0 * 1024 * 1024;   // the defaults that follow from other settings (decay_iters, checkpoint_interval)
   double lr_of(int it) const { return lr_at(cfg_.schedule, it, plateau_); }
   // After an evaluation (not a resumed run's repeat): the plateau rule (a scheduled one only) and keep-best
   // (a scheduled one or the one at the run's natural end; never iteration 0's untrained model). True when best
@@ -141,6 +146,7 @@ class trainer {
   communicator* comm_ = &single_process_communicator();
   rng dropout_rng_;
   carried_state carried_;   // truncated BPTT: the recurrent state of every stream between steps
+  std::unique_ptr<lane_set> lanes_;   // run()'s data parallel lanes over the CPU threads (lanes_for_run)
   int step_ = 0;
   bool epoch_done_ = false;       // the last batch taken ended an epoch of the source
   lr_plateau plateau_;

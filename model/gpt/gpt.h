@@ -65,6 +65,8 @@ class gpt_model final : public lm_model {
   void grads_to_host() override;
   void zero_grads() override;          // where the gradients live
   void discard_grads() override;       // on the CPU the next backward writes them (no zeroing pass)
+  // On the CPU: a model of the same config reading this one's parameters (this one must outlive it).
+  std::unique_ptr<trainable> make_lane() override;
   float* param_block() override;       // (param count) the parameters where the model runs (host or device)
   float* grad_block() override;        // (param count) their gradients, likewise
 
@@ -104,6 +106,7 @@ class gpt_model final : public lm_model {
   std::vector<block_index> blocks_;
   size_t n_floats_ = 0;   // floats of the parameter arena (size-table total)
   arena params_, grads_;
+  gpt_model* lane_of_ = nullptr;   // a lane (make_lane): the model whose parameters this one reads
   gpt_activations acts_;
   gpt_grad_scratch dacts_;
   arena acts_arena_, dacts_arena_;

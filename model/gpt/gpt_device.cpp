@@ -21,6 +21,7 @@ status gpt_model::set_device(const exec_context& ctx) {
     dtokens_ = device_buffer();
     return status::ok();
   }
+  if (lane_of_) return status::error("a lane of a GPT (make_lane) runs on the CPU only");
   std::string why;
   if (!cuda_available(why)) return status::error("no CUDA device: " + why);
   PLUMA_TRY(dparams_.resize(n_floats_, ctx).with_context("gpt parameters"));
@@ -58,6 +59,13 @@ void gpt_model::discard_grads() {
   if (on_gpu()) return zero_grads();   // one device memset
   grads().data();                      // allocated (zeroed) on first use, so the padding between tensors is zero
   grads_discarded_ = true;
+}
+
+std::unique_ptr<trainable> gpt_model::make_lane() {
+  if (on_gpu()) return nullptr;
+  auto lane = std::make_unique<gpt_model>(cfg_);
+  lane->lane_of_ = lane_of_ ? lane_of_ : this;
+  return lane;
 }
 
 float* gpt_model::param_block() { return on_gpu() ? dparams_.data() : params().data(); }

@@ -18,6 +18,7 @@ gpt_model::gpt_model(const gpt_config& config) : cfg_(config) {
 // Parameters and gradients are allocated on first use, so that a caller can weigh training_bytes() first
 // (and sampling never allocates gradients).
 arena& gpt_model::params() {
+  if (lane_of_) return lane_of_->params();
   if (params_.size() != n_floats_) params_.resize(n_floats_);
   return params_;
 }

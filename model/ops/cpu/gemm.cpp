@@ -76,13 +76,13 @@ struct gemm_args {
   int nargs = 0;
 };
 
-// A primitive and two sets of arguments: at most two products run at once (gemm_side_by_side; everything else
-// one at a time), and the two may be of one plan (the two halves of gemm_rows_side_by_side), each then binding
-// its own set.
+// A primitive and a set of arguments for each product that may run at once: two of gemm_side_by_side, or one
+// per lane of run_lanes (everything else one at a time). Products running at once may be of one plan (the two
+// halves of gemm_rows_side_by_side, the lanes' same layer), each then binding its own set.
 struct gemm_plan {
   dnnl::matmul prim;
   size_t scratch_bytes = 0;
-  gemm_args slot[2];
+  gemm_args slot[lanes_max];
 };
 
 // What each calling thread has of its own: a stream, the primitives' scratchpad (user mode, so that two
@@ -94,8 +94,8 @@ struct thread_state {
   std::vector<uint16_t> a16, b16;     // bf16 operands (grown, never shrunk)
 };
 
-// Set on the two threads of gemm_side_by_side: their products run on their own thread, without the lock
-// that otherwise keeps one product at a time.
+// Set on the two threads of gemm_side_by_side and on the threads of run_lanes: their products run on their own
+// thread, without the lock that otherwise keeps one product at a time.
 thread_local bool in_pair = false;
 
 class gemm_cache {
@@ -118,9 +118,13 @@ class gemm_cache {
     thread_state* mine = nullptr;
     const std::shared_ptr<gemm_plan> plan_ref = plan({d, mul != nullptr}, &mine);
     gemm_plan& plan = *plan_ref;
+    // the first free set of arguments (waiting for the last one when all are taken)
+    int free_slot = 0;
     std::unique_lock<std::mutex> running(plan.slot[0].mu, std::try_to_lock);
-    gemm_args& p = plan.slot[running.owns_lock() ? 0 : 1];
-    if (!running.owns_lock()) running = std::unique_lock<std::mutex>(p.mu);
+    while (!running.owns_lock() && ++free_slot < lanes_max - 1)
+      running = std::unique_lock<std::mutex>(plan.slot[free_slot].mu, std::try_to_lock);
+    if (!running.owns_lock()) running = std::unique_lock<std::mutex>(plan.slot[free_slot].mu);
+    gemm_args& p = plan.slot[free_slot];
     if (d.bf16) {
       if (!A16) {
         const size_t na = view_extent(d.M, d.K, d.a_strides);
@@ -321,6 +325,34 @@ bool gemm_side_by_side(int64_t macs, const std::function<void()>& first, const s
   for (const std::exception_ptr& e : failed)
     if (e) std::rethrow_exception(e);
   return threads == 2;
+}
+
+int run_lanes(int n, const std::function<void(int)>& lane) {
+  PLUMA_CHECK(n >= 1 && n <= lanes_max, "run_lanes: 1 to lanes_max lanes");
+  const int threads = omp_in_parallel() || in_pair ? 1 : std::min(n, omp_get_max_threads());
+  std::vector<std::exception_ptr> failed(n);   // an exception may not leave the region: caught there, thrown after
+  int got = 1;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    if (t == 0) got = nt;
+    const bool was_alone = in_pair;
+    const int outer = omp_get_max_threads();
+    in_pair = true;
+    omp_set_num_threads(1);   // every op of a lane runs on its thread alone
+    for (int k = t; k < n; k += nt) {
+      try {
+        lane(k);
+      } catch (...) {
+        failed[k] = std::current_exception();
+      }
+    }
+    omp_set_num_threads(outer);
+    in_pair = was_alone;
+  }
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
+  return got;
 }
 
 }  // namespace pluma::cpu

@@ -66,6 +66,14 @@ bool gemm_side_by_side_runs(int64_t macs);
 bool gemm_rows_side_by_side(int64_t M, int64_t K, int64_t N, const std::function<void(int64_t, int64_t)>& rows);
 constexpr int64_t gemm_rows_half_min = 64;
 
+// Data parallel lanes: runs lane(k) for every k in [0, n), n <= lanes_max, each lane on one thread that
+// computes alone (its ops unsplit, its products on that thread and not waiting for other threads' products):
+// on min(n, the thread count) OpenMP threads, thread t running lanes t, t + threads, ... in order; on the calling
+// thread alone, in lane order, inside a parallel region or a lane. Returns the threads that ran; an exception in
+// a lane is thrown here, after all lanes.
+int run_lanes(int n, const std::function<void(int)>& lane);
+constexpr int lanes_max = 8;
+
 // Number of primitives created so far (for tests of the cache).
 size_t gemm_primitive_count();
 
