@@ -198,6 +198,10 @@ TEST_CASE("config check names the offending option") {
         "--lr-min (0.1) is above --lr (0.001); the cosine schedule decays from --lr down to --lr-min");
   CHECK(msg([](train_config& c) { c.optim.beta2 = 1.0f; }) == "--beta2 must be in [0, 1) (got 1)");
   CHECK(msg([](train_config& c) { c.schedule.lr_max = NAN; }) == "--lr must be positive (got nan)");
+  CHECK(msg([](train_config& c) { c.lanes = -1; }) == "--lanes must be 0 or more (got -1)");
+  CHECK(msg([](train_config& c) { c.lanes = 99; }) == "--lanes must be at most 16 (got 99)");
+  CHECK(msg([](train_config& c) { c.lanes = 4, c.grad_accum = 4; }) ==
+        "--lanes 4 needs at least as many sequences per micro-batch (batch/grad-accum = 3)");
 }
 
 TEST_CASE("durations take s, m, h suffixes") {
@@ -741,9 +745,9 @@ std::vector<float> run_losses(train_session& s) {
 
 namespace {
 
-// 12 iterations straight, and 6 then 6 more resumed from the checkpoint: the losses and the parameters equal
-// bit for bit. The straight run's losses.
-std::vector<float> check_resume_exact(const std::string& corpus, const std::string& name) {
+// 12 iterations straight, and 6 then 6 more resumed from the checkpoint (on resume_threads OpenMP threads
+// when not 0): the losses and the parameters equal bit for bit. The straight run's losses.
+std::vector<float> check_resume_exact(const std::string& corpus, const std::string& name, int resume_threads = 0) {
   train_session straight;
   REQUIRE(train_session_open(gpt_config_for(corpus, name + "_straight"), straight));
   std::vector<float> all = run_losses(straight);
@@ -762,11 +766,14 @@ std::vector<float> check_resume_exact(const std::string& corpus, const std::stri
   CHECK(saved.iters == 6);
   CHECK(saved.schedule.decay_iters == 12);
   saved.iters = 12;
+  const int threads_before = omp_get_max_threads();
+  if (resume_threads > 0) omp_set_num_threads(resume_threads);
   REQUIRE(train_session_open(saved, second));
   CHECK(second.resumed);
   CHECK(second.tr->step() == 6);
-  CHECK(second.tr->lanes() == straight.tr->lanes());
+  CHECK(second.tr->lanes() == straight.tr->lanes());   // the checkpoint's, whatever the threads now
   std::vector<float> part2 = run_losses(second);
+  omp_set_num_threads(threads_before);
   REQUIRE(part1.size() == 6);
   REQUIRE(part2.size() == 6);
   for (int i = 0; i < 12; i++) {
@@ -791,7 +798,7 @@ TEST_CASE("a tiny GPT resumes exactly through the session: 6 + 6 iterations equa
   check_resume_exact(corpus, "gpt");
 }
 
-TEST_CASE("on two threads a GPT trains in two lanes, resumes exactly, and learns as on one thread") {
+TEST_CASE("on two threads a GPT trains in two lanes, resumes exactly on one thread, and learns as on one") {
   std::string corpus = write_corpus();
   std::vector<float> one_lane;
   {
@@ -800,16 +807,28 @@ TEST_CASE("on two threads a GPT trains in two lanes, resumes exactly, and learns
     REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_one_lane"), s));
     one_lane = run_losses(s);
   }
-  const int saved = omp_get_max_threads();
-  omp_set_num_threads(2);
+  struct two_threads {
+    int saved = omp_get_max_threads();
+    two_threads() { omp_set_num_threads(2); }
+    ~two_threads() { omp_set_num_threads(saved); }
+  } threads;
   train_session s;
   REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_two_lanes"), s));
   CHECK(s.tr->lanes() == 2);
-  const std::vector<float> lanes = check_resume_exact(corpus, "gpt_lanes");
-  omp_set_num_threads(saved);
-  // the first step's loss is the same batch's mean either way (the lanes' dropout masks are their own)
+  // the checkpoint keeps the lane count: resumed on one thread, the two lanes run one after the other
+  const std::vector<float> lanes = check_resume_exact(corpus, "gpt_lanes", /*resume_threads=*/1);
+  // the first step's loss is the same batch's mean either way, but the lanes' dropout masks are their own
   CHECK(lanes.front() == doctest::Approx(one_lane.front()).epsilon(0.05));
+  CHECK_FALSE(same_bits(lanes.front(), one_lane.front()));
   CHECK(one_lane.back() < one_lane.front());
+  // --lanes 1 on two threads: the model alone, as on one thread (the ops' sums do not depend on the threads)
+  train_config off = gpt_config_for(corpus, "gpt_lanes_off");
+  off.lanes = 1;
+  train_session o;
+  REQUIRE(train_session_open(off, o));
+  CHECK(o.tr->lanes() == 1);
+  const std::vector<float> off_losses = run_losses(o);
+  for (int i = 0; i < 12; i++) CHECK(same_bits(off_losses[i], one_lane[i]));
 }
 
 TEST_CASE("the session refuses a context longer than a split and a too-large model, with what to do") {

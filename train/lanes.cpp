@@ -23,9 +23,9 @@ void lane_set::begin_step() {
 }
 
 float lane_set::forward_backward(const train_batch& b, float grad_scale, rng& dropout_rng) {
-  const int n = std::min(count(), b.B);
-  if (n <= 1) {
-    if (count() > 1 && b.B == 0) return 0.0f;
+  if (b.B == 0) return 0.0f;
+  const int n = count();
+  if (n == 1 || b.B < n) {   // the model alone, on every thread
     written_[0] = true;
     return model_.batch_forward_backward(b, grad_scale, dropout_rng);
   }

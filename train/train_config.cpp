@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/model_limits.h"
+#include "model/ops/lanes.h"
 #include "train/text_format.h"
 
 namespace pluma {
@@ -176,6 +177,12 @@ status train_config_check(const train_config& c) {
   PLUMA_TRY(non_negative("--checkpoint-interval", c.checkpoint_interval));
   PLUMA_TRY(non_negative("--max-time", c.max_time_s));
   PLUMA_TRY(non_negative("--threads", c.threads));
+  PLUMA_TRY(non_negative("--lanes", c.lanes));
+  if (c.lanes > lanes_max())
+    return status::error("--lanes must be at most " + std::to_string(lanes_max()) + " (got " + std::to_string(c.lanes) + ")");
+  if (c.lanes > 1 && c.batch / c.grad_accum < c.lanes)
+    return status::error("--lanes " + std::to_string(c.lanes) + " needs at least as many sequences per micro-batch (batch/grad-accum = " +
+                         std::to_string(c.batch / c.grad_accum) + ")");
   if (c.out.empty()) return status::error("--out must name the checkpoint file to write");
   return status::ok();
 }
@@ -215,7 +222,8 @@ nlohmann::json train_config_to_json(const train_config& c) {
       {"max_epochs", c.max_epochs}, {"dec_hidden", c.dec_hidden}, {"src", c.src}, {"tgt", c.tgt}, {"tsv", c.tsv},
       {"valid_src", c.valid_src}, {"valid_tgt", c.valid_tgt}, {"valid_tsv", c.valid_tsv},
       {"valid_size", c.valid_size}, {"max_len", c.max_len}, {"joint_vocab", c.joint_vocab},
-      {"space_prefix", c.space_prefix}, {"label_smoothing", c.label_smoothing}, {"bleu_batch", c.bleu_batch}};
+      {"space_prefix", c.space_prefix}, {"label_smoothing", c.label_smoothing}, {"bleu_batch", c.bleu_batch},
+      {"lanes", c.lanes}};
 }
 
 status train_config_from_json(const nlohmann::json& j, train_config& c) {
@@ -268,6 +276,7 @@ status train_config_from_json(const nlohmann::json& j, train_config& c) {
     c.joint_vocab = j.value("joint_vocab", c.joint_vocab), c.space_prefix = j.value("space_prefix", c.space_prefix);
     c.label_smoothing = j.value("label_smoothing", c.label_smoothing);
     c.bleu_batch = j.value("bleu_batch", c.bleu_batch);
+    c.lanes = j.value("lanes", 1);   // checkpoints from before lanes computed in one
   } catch (const nlohmann::json::exception& e) {
     return status::error(std::string("the saved training settings are incomplete or malformed: ") + e.what());
   }

@@ -69,6 +69,10 @@ struct train_config {
   std::string metrics;               // JSON lines file; empty = none
   std::string resume;                // checkpoint to continue from
   int threads = 0;                   // 0 = OpenMP's default
+  // Data parallel lanes over the CPU threads (train/lanes.h): 0 = chosen when the trainer is built (one per
+  // thread where the model can have them and they fit, else 1), and that choice is what a checkpoint saves, so
+  // a resumed run computes as the first did; 1 = off.
+  int lanes = 0;
   device dev = device::cpu;          // where the model trains; not saved (a checkpoint moves freely)
 };
 
@@ -93,7 +97,7 @@ status train_config_check(const train_config& cfg);
 // Parses "90", "90s", "10m", "1.5h" into seconds.
 status duration_parse(const std::string& text, double& seconds);
 
-// The settings saved in a checkpoint (everything but the paths and the thread count).
+// The settings saved in a checkpoint (everything but the paths and the thread count; lanes as the trainer chose).
 nlohmann::json train_config_to_json(const train_config& cfg);
 status train_config_from_json(const nlohmann::json& j, train_config& cfg);
 

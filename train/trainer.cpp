@@ -54,14 +54,16 @@ trainer::trainer(trainable& model, const tokenizer& tok, const tokenizer* src_to
   settle_config();
 }
 
-int trainer::lanes() const {
-  if (model_.exec().dev != device::cpu || carried_.active()) return 1;
-  const double grad_bytes = double(sizeof(float)) * double(std::max<size_t>(1, model_.params().size()));
-  const int by_memory = 1 + int(std::min(64.0, double(lanes_extra_bytes) / grad_bytes));
-  return std::max(1, std::min({omp_get_max_threads(), lanes_max(), by_memory}));
-}
-
 void trainer::settle_config() {
+  if (cfg_.lanes == 0) {
+    const int threads = omp_get_max_threads();
+    const double per_lane = double(cfg_.bf16 ? 6 : 4) * double(model_.params().size());   // gradients, bf16 weights
+    const bool fits = double(threads - 1) * per_lane <= lanes_extra_bytes;
+    const bool rows = source_.uniform() && source_.max_rows() / cfg_.grad_accum >= threads;
+    cfg_.lanes = threads > 1 && threads <= lanes_max() && fits && rows && !carried_.active() ? threads : 1;
+  }
+  lanes_ = std::make_unique<lane_set>(model_, carried_.active() ? 1 : cfg_.lanes);
+  cfg_.lanes = lanes_->count();   // what the model can have (1 on a GPU): what checkpoints save
   if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
   if (cfg_.checkpoint_interval == 0) cfg_.checkpoint_interval = cfg_.eval_interval;
 }

@@ -99,9 +99,11 @@ class trainer {
   status run(const train_callback& callback, train_result& result);
 
   int step() const { return step_; }
-  // The data parallel lanes (train/lanes.h) run() computes with: one per CPU thread for a model that can make
-  // them (the GPT on the CPU), as many as keep their extra gradients within lanes_extra_bytes; else 1.
-  int lanes() const;
+  // The data parallel lanes (train/lanes.h) of every step: the config's, where the model can have them (the GPT
+  // on the CPU), else 1. The config's 0 becomes one per CPU thread when the model can have them, every
+  // micro-batch has a row for each, there are at most lanes_max() threads and the lanes' own gradients (and
+  // bf16 weights) take at most lanes_extra_bytes; else 1. Checkpoints save the count.
+  int lanes() const { return lanes_->count(); }
   optimizer& optim() { return opt_; }
   static uint64_t dropout_seed(const train_config& cfg);   // the dropout stream's seed for this kind of model
 
@@ -122,8 +124,8 @@ class trainer {
   // and the batch's scored targets.
   void compute_gradients(float& loss, double& norm, long& tokens);
   void apply_update(int it, double norm);   // the optimizer step at the policy's lr; step_ = it + 1
-  void settle_config();
-  static constexpr double lanes_extra_bytes = 256.0 * 1024 * 1024;   // the defaults that follow from other settings (decay_iters, checkpoint_interval)
+  void settle_config();   // the defaults that follow from other settings (decay_iters, checkpoint_interval, lanes)
+  static constexpr double lanes_extra_bytes = 256.0 * 1024 * 1024;
   double lr_of(int it) const { return lr_at(cfg_.schedule, it, plateau_); }
   // After an evaluation (not a resumed run's repeat): the plateau rule (a scheduled one only) and keep-best
   // (a scheduled one or the one at the run's natural end; never iteration 0's untrained model). True when best
@@ -146,7 +148,7 @@ class trainer {
   communicator* comm_ = &single_process_communicator();
   rng dropout_rng_;
   carried_state carried_;   // truncated BPTT: the recurrent state of every stream between steps
-  std::unique_ptr<lane_set> lanes_;   // run()'s data parallel lanes over the CPU threads (lanes_for_run)
+  std::unique_ptr<lane_set> lanes_;   // the data parallel lanes over the CPU threads (lanes())
   int step_ = 0;
   bool epoch_done_ = false;       // the last batch taken ended an epoch of the source
   lr_plateau plateau_;

@@ -199,7 +199,6 @@ status trainer::run(const train_callback& callback, train_result& result) {
   result = train_result{};
   loop lp(*this, callback, result);
   PLUMA_TRY(distributed_agree(*comm_, to_device()));   // one GPU short of memory ends every rank, said once
-  lanes_ = std::make_unique<lane_set>(model_, lanes());
   const bool log_here = !cfg_.metrics.empty() && comm_->rank() == 0;
   PLUMA_TRY(distributed_agree(*comm_, log_here ? lp.metrics.open(cfg_.metrics, step_ > 0 ? step_ : -1) : status::ok()));
   for (int it = step_;; it++) {

@@ -62,6 +62,7 @@ void gpt_model::build_size_table() {
 }
 
 void gpt_model::init_params(uint64_t seed) {
+  PLUMA_CHECK(!lane_of_, "gpt: a lane reads its model's parameters and draws none");
   const exec_context& ctx = cpu_context();   // drawn on the host, so every device starts from the same weights
   rng gen(seed);
   params();

@@ -13,8 +13,8 @@ int lanes_max();
 // running lanes t, t + threads, ... in order (inside a parallel region: here, in lane order). The results do
 // not depend on how many threads ran. Returns that count; an exception in a lane is thrown here, after all.
 int lanes_run(int n, const std::function<void(int)>& lane);
-// dst[i] += srcs[0][i] + srcs[1][i] + ..., summed in that order, split over the threads (the same bits for
-// any thread count). dst: (N), every src: (N).
+// dst[i] = ((dst[i] + srcs[0][i]) + srcs[1][i]) + ..., in that order, split over the threads (the same bits
+// for any thread count). dst: (N), every src: (N).
 void lanes_sum_into(float* dst, const std::vector<const float*>& srcs, long N);
 
 }  // namespace pluma

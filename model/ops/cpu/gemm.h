@@ -32,7 +32,7 @@ inline void set_plain(int64_t s[4], int64_t ld, bool transposed) {
 
 // Runs d on the given pointers. The oneDNN primitive for a desc is created on its first use and reused
 // afterwards, so a warm call allocates nothing. Calls from several threads run one product at a time (a
-// lock), except the two of gemm_side_by_side.
+// lock), except the two of gemm_side_by_side and those of run_lanes' lanes.
 // Products below gemm_parallel_min_macs multiply-adds run on one thread: their parallel region would cost
 // about what it saves, and much more when the other threads have gone to sleep (decoding's prefills come
 // between long single-threaded stretches) or are descheduled on a loaded machine.
@@ -72,7 +72,7 @@ constexpr int64_t gemm_rows_half_min = 64;
 // thread alone, in lane order, inside a parallel region or a lane. Returns the threads that ran; an exception in
 // a lane is thrown here, after all lanes.
 int run_lanes(int n, const std::function<void(int)>& lane);
-constexpr int lanes_max = 8;
+constexpr int lanes_max = 16;
 
 // Number of primitives created so far (for tests of the cache).
 size_t gemm_primitive_count();
