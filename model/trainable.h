@@ -79,6 +79,10 @@ class trainable {
   // model's parameters (params(), param_block()) and has gradients, activations and scratch of its own;
   // nullptr when the model cannot have lanes (the default), or not where it runs now (a GPU).
   virtual std::unique_ptr<trainable> make_lane() { return nullptr; }
+  // Whether the trainer gives the model a lane per thread unless told otherwise (--lanes 0): where lanes
+  // measured faster (the GPT); an LSTM's and a translator's steps are mostly large products, which split well
+  // over the threads, and take lanes when asked (docs/BENCHMARKS.md, seventh round).
+  virtual bool lanes_by_default() const { return false; }
   virtual void params_to_device() {}
   virtual void params_to_host() {}
   virtual void grads_to_device() {}

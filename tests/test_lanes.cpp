@@ -13,6 +13,8 @@
 #include "model/gpt/gpt.h"
 #include "model/ops/lanes.h"
 #include "model/ops/matmul.h"
+#include "model/rnn/lstm_lm.h"
+#include "tests/grad_diff.h"
 #include "train/lanes.h"
 
 using namespace pluma;
@@ -100,13 +102,9 @@ TEST_CASE("lanes: the step is the whole batch's gradient, rows split evenly or n
       const float whole = m.batch_forward_backward(a.b, 0.5f, r) + m.batch_forward_backward(b.b, 0.5f, r);
       const std::vector<float> ref = grads_of(m);
       CHECK(lanes.loss == doctest::Approx(whole).epsilon(1e-5));
-      double err = 0, scale = 0;
-      for (size_t i = 0; i < ref.size(); i++) {
-        err = std::max(err, double(std::fabs(lanes.grads[i] - ref[i])));
-        scale = std::max(scale, double(std::fabs(ref[i])));
-      }
-      CHECK(scale > 1e-3);
-      CHECK(err <= (bf16 ? 2e-3 : 1e-5) * scale);   // bf16: the halves' activations round by their own sums
+      const grad_diff d = grad_diff_of(lanes.grads.data(), ref.data(), ref.size());
+      CHECK(d.scale > 1e-3);
+      CHECK(d.relative() <= (bf16 ? 2e-3 : 1e-5));   // bf16: the halves' activations round by their own sums
       CHECK(lanes.rng_state == rng(77).state);       // no dropout: the generator stays
     }
   }
@@ -174,13 +172,37 @@ TEST_CASE("lanes: a micro-batch of fewer rows than lanes is the model's alone; a
   m.batch_forward_backward(one_row.b, 0.5f, r2);
   m.batch_forward_backward(two_rows.b, 0.5f, r2);
   const std::vector<float> ref = grads_of(m);
-  double err = 0, scale = 0;
-  for (size_t i = 0; i < ref.size(); i++) {
-    err = std::max(err, double(std::fabs(got[i] - ref[i])));
-    scale = std::max(scale, double(std::fabs(ref[i])));
-  }
-  CHECK(scale > 1e-3);
-  CHECK(err <= 1e-5 * scale);
+  const grad_diff d = grad_diff_of(got.data(), ref.data(), ref.size());
+  CHECK(d.scale > 1e-3);
+  CHECK(d.relative() <= 1e-5);
+}
+
+TEST_CASE("lanes: an LSTM on random windows has lanes, whose step is the whole batch's; one carrying state has none") {
+  threads_scope threads(2);
+  lstm_config c;
+  c.vocab_size = 11, c.embd = 12, c.hidden = 16, c.layers = 2, c.dropout = 0.0f;
+  c.carry_state = true;
+  lstm_lm carrying(c);
+  CHECK(carrying.make_lane() == nullptr);
+  CHECK_FALSE(carrying.lanes_by_default());
+  c.carry_state = false;
+  lstm_lm m(c);
+  m.init_params(7);
+  const batch_data a(5, 20, 11, 70);
+  lane_set lanes(m, 2);
+  REQUIRE(lanes.count() == 2);
+  rng r(3);
+  lanes.begin_step();
+  const float loss = lanes.forward_backward(a.b, 1.0f, r);
+  lanes.end_step();
+  const std::vector<float> got(m.grads().data(), m.grads().data() + m.grads().size());
+  rng r2(3);
+  m.discard_grads();
+  const float whole = m.batch_forward_backward(a.b, 1.0f, r2);
+  CHECK(loss == doctest::Approx(whole).epsilon(1e-5));
+  const grad_diff d = grad_diff_of(got.data(), m.grads().data(), got.size());
+  CHECK(d.scale > 1e-3);
+  CHECK(d.relative() <= 1e-5);
 }
 
 TEST_CASE("lanes_run: every lane once, on the threads there are, exceptions after all; lanes_sum_into in order") {

@@ -2,6 +2,7 @@
 // length-aware LSTM backward and the whole model (decoder steps included); the PyTorch fixture
 // (tests/fixtures/seq2seq_reference.pluma: logits, loss, gradients, greedy and beam decodes); greedy == beam 1.
 #include <doctest/doctest.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,7 +23,9 @@
 #include "model/ops/seq_ops.h"
 #include "model/rnn/seq2seq.h"
 #include "model/rnn/seq2seq_io.h"
+#include "tests/grad_diff.h"
 #include "tokenizer/tokenizer.h"
+#include "train/lanes.h"
 
 using namespace pluma;
 
@@ -547,4 +550,48 @@ TEST_CASE("seq2seq checkpoint: round trip with both tokenizers; other models and
                                       [](const checkpoint_tensor& t) { return t.name == "proj.bias"; }));
   CHECK(seq2seq_checkpoint_load(no_param, back, s2, t2).message() == "checkpoint lacks tensor proj.bias");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("seq2seq lanes: the step is the whole batch's gradient, each lane weighed by its rows' targets") {
+  struct two_threads {
+    int saved = omp_get_max_threads();
+    two_threads() { omp_set_num_threads(2); }
+    ~two_threads() { omp_set_num_threads(saved); }
+  } threads;
+  seq2seq_config cfg = tiny_config();
+  cfg.emb = 8, cfg.enc_hidden = 6, cfg.dec_hidden = 10;
+  seq2seq_model m(cfg);
+  m.init_params(3);
+  m.set_label_smoothing(0.1f);
+  rng g(11);
+  const std::vector<int> tgt_lens = {5, 1, 2, 6, 3};   // rows 0-1 (lane 0) score 8 targets, rows 2-4 (lane 1) 14
+  const test_batch tb = make_batch({4, 2, 3, 5, 1}, tgt_lens, 9, 8, g);
+  std::vector<int> scored;
+  for (int n : tgt_lens) scored.push_back(n + 1);
+  train_batch b;
+  b.B = tb.B, b.T = tb.T, b.S = tb.S;
+  b.inputs = tb.tgt_in.data(), b.targets = tb.tgt_out.data(), b.src = tb.src.data(), b.src_len = tb.src_len.data();
+  b.tgt_len = scored.data();
+  lane_set lanes(m, 2);
+  REQUIRE(lanes.count() == 2);
+  rng r(5);
+  lanes.begin_step();
+  const float loss = lanes.forward_backward(b, 0.7f, r);
+  lanes.end_step();
+  const std::vector<float> got(m.grads().data(), m.grads().data() + m.grads().size());
+  m.grads().zero();
+  rng r2(5);
+  const float whole = m.batch_forward_backward(b, 0.7f, r2);
+  CHECK(loss == doctest::Approx(whole).epsilon(1e-5));
+  const grad_diff d = grad_diff_of(got.data(), m.grads().data(), got.size());
+  CHECK(d.scale > 1e-3);
+  CHECK(d.relative() <= 1e-5);
+  // the lane reads the model's label smoothing and parameters: a change shows in the next step
+  m.set_label_smoothing(0.0f);
+  lanes.begin_step();
+  const float unsmoothed = lanes.forward_backward(b, 0.7f, r);
+  lanes.end_step();
+  rng r3(5);
+  CHECK(unsmoothed == doctest::Approx(m.batch_forward_backward(b, 0.7f, r3)).epsilon(1e-5));
+  CHECK(unsmoothed != doctest::Approx(loss).epsilon(1e-4));
 }

@@ -202,6 +202,8 @@ TEST_CASE("config check names the offending option") {
   CHECK(msg([](train_config& c) { c.lanes = 99; }) == "--lanes must be at most 16 (got 99)");
   CHECK(msg([](train_config& c) { c.lanes = 4, c.grad_accum = 4; }) ==
         "--lanes 4 needs at least as many sequences per micro-batch (batch/grad-accum = 3)");
+  CHECK(msg([](train_config& c) { train_model_defaults(model_kind::lstm, c), c.lanes = 2; }) ==
+        "--lanes 2 needs --sampler windows for an lstm: on streams each row carries its state into the next batch");
 }
 
 TEST_CASE("durations take s, m, h suffixes") {

@@ -77,12 +77,15 @@ std::string model_shape(const trainable& m) {
 
 void print_setup(const train_session& s) {
   const train_config& c = s.cfg;
+  const int lanes = s.tr->lanes();
+  const std::string threads = std::to_string(omp_get_max_threads()) + " threads" +
+                              (lanes > 1 ? " (" + std::to_string(lanes) + " lanes: each thread its own rows)" : "");
   if (c.model == model_kind::seq2seq) {
     for (const auto& line : s.pairs.summary) std::printf("%s\n", line.c_str());
     std::printf("tokenizers: %s, %d source / %d target tokens\n", s.tokenizer_origin.c_str(), s.src_tok->vocab_size(),
                 s.tok->vocab_size());
-    std::printf("model: seq2seq (%s), %s parameters; batches of up to %d sentence pairs, %d threads\n",
-                model_shape(*s.model).c_str(), count_text(s.n_params).c_str(), c.batch, omp_get_max_threads());
+    std::printf("model: seq2seq (%s), %s parameters; batches of up to %d sentence pairs, %s\n",
+                model_shape(*s.model).c_str(), count_text(s.n_params).c_str(), c.batch, threads.c_str());
     return;
   }
   std::printf("data: %s: %zu train / %zu val tokens; tokenizer %s (%d tokens)\n", s.corpus_path.c_str(),
@@ -90,9 +93,6 @@ void print_setup(const train_session& s) {
   std::string micro = c.grad_accum > 1 ? " in " + std::to_string(c.grad_accum) + " micro-batches" : "";
   if (c.model == model_kind::lstm || c.sampler == sampler_kind::stream)
     micro += c.sampler == sampler_kind::stream ? " from contiguous streams (state carried)" : " from random windows (zero state)";
-  const int lanes = s.tr->lanes();
-  const std::string threads = std::to_string(omp_get_max_threads()) + " threads" +
-                              (lanes > 1 ? " (" + std::to_string(lanes) + " lanes: each thread its own rows)" : "");
   std::printf("model: %s (%s), %s parameters, about %s to train; batch %d x %d tokens%s, %s\n",
               model_kind_name(s.model->kind()), model_shape(*s.model).c_str(), count_text(s.n_params).c_str(),
               bytes_human(s.training_bytes).c_str(), c.batch, c.context, micro.c_str(), threads.c_str());

@@ -106,9 +106,10 @@ void declare_train_options(option_table& t, train_config& c, std::string& preset
   t.add(R, "metrics", "JSON-lines metrics log (iter, loss, train_loss, val_loss, val_bleu, lr, tokens_per_s)", c.metrics);
   t.add(R, "resume", "Continue from this checkpoint, exactly where it stopped", c.resume);
   t.add(R, "threads", "OpenMP threads (0 = the default)", c.threads);
-  t.add(R, "lanes", "gpt on the CPU: split every micro-batch's rows into N lanes, each through the model on a thread "
-                    "of its own, gradients summed once a step (0 = one per thread where they fit, 1 = off; the "
-                    "results depend on N, which a checkpoint keeps)", c.lanes);
+  t.add(R, "lanes", "gpt (on the CPU), seq2seq and lstm on random windows: split every micro-batch's rows into N "
+                    "lanes, each through the model on a thread of its own, gradients summed once a step (0 = one "
+                    "per thread for a gpt where they fit, else 1 = off; the results depend on N, which a "
+                    "checkpoint keeps)", c.lanes);
   t.add_text(R, "device", "cpu or cuda (gpt only: parameters, gradients, optimizer moments and activations on the GPU; "
                           "checkpoints are the same files either way)",
              "cpu", [&c](const std::string& s) {
@@ -120,7 +121,7 @@ void declare_train_options(option_table& t, train_config& c, std::string& preset
 }
 
 status check_model_options(const std::set<std::string>& given, model_kind kind) {
-  static const std::vector<std::string> gpt_only = {"heads", "no-bias", "lanes"}, lm_only = {"context", "seq-len", "sampler",
+  static const std::vector<std::string> gpt_only = {"heads", "no-bias"}, lm_only = {"context", "seq-len", "sampler",
       "data", "val-fraction", "eval-iters"};
   static const std::vector<std::string> seq2seq_only = {"dec-hidden", "src", "tgt", "tsv", "valid-src", "valid-tgt",
       "valid-tsv", "valid-size", "max-tokens", "separate-vocab", "no-space-prefix", "label-smoothing", "bleu-batch",

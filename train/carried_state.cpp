@@ -27,6 +27,8 @@ carried_state::carried_state(trainable& model, int B) : lstm_(dynamic_cast<lstm_
   H_ = lstm_->config().hidden;
 }
 
+bool carried_state::carries() const { return lstm_ && lstm_->config().carry_state; }
+
 size_t carried_state::row_block() const { return static_cast<size_t>(B_) * H_; }
 
 void carried_state::load(int r0, int n) {

@@ -20,6 +20,8 @@ class carried_state {
   carried_state(trainable& model, int B);
 
   bool active() const { return lstm_ != nullptr; }
+  // The model carries its state from batch to batch (an LSTM on the stream sampler): its rows are streams.
+  bool carries() const;
   // The next batch starts from zeros (the sampler began a new pass, or its batches are independent).
   void clear() { zero_ = true; }
   bool is_zero() const { return zero_; }

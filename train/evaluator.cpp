@@ -23,6 +23,7 @@ float lm_evaluator::loss(const fixed_batches& fb, communicator& comm) {
   // The ranks' means (over as many rows each) are averaged.
   const batch_slice rows = batch_slice_of(fb.B, comm.rank(), comm.size());
   int micro = rows.count % grad_accum_ == 0 ? rows.count / grad_accum_ : rows.count;
+  if (micro % lanes_ == 0) micro /= lanes_;
   double sum = 0;
   int n = 0;
   for (int i = 0; i < fb.count; i++)

@@ -34,9 +34,10 @@ class evaluator {
 class lm_evaluator final : public evaluator {
  public:
   // Each rank evaluates its rows of every batch in micro-batches of the training micro-batch (batch/grad_accum
-  // over the ranks): the same memory as training.
+  // over the ranks), each in `lanes` pieces where they divide it: the memory of training (of one lane).
   lm_evaluator(lm_model& m, const fixed_batches& train, const fixed_batches& val, int grad_accum)
       : m_(m), train_(train), val_(val), grad_accum_(grad_accum) {}
+  void set_lanes(int lanes) { lanes_ = lanes; }
   eval_result evaluate(communicator& comm) override;
   uint64_t data_hash() const override;
 
@@ -46,6 +47,7 @@ class lm_evaluator final : public evaluator {
   const fixed_batches& train_;
   const fixed_batches& val_;
   int grad_accum_;
+  int lanes_ = 1;
 };
 
 }  // namespace pluma

@@ -1,5 +1,5 @@
 // lanes: data parallel over the threads of one process. On the CPU, a model that can make lanes
-// (trainable::make_lane: the GPT) computes each micro-batch as n lanes: lane k takes the rows
+// (trainable::make_lane: the GPT, the translator, an LSTM on random windows) computes each micro-batch as n lanes: lane k takes the rows
 // [B*k/n, B*(k+1)/n) through a forward and backward of its own on one thread (lane 0 is the model itself, the
 // others models made by make_lane that read its parameters), with activations and gradients of its own, and
 // the lanes' gradients are summed into the model's once per step (lane 0's first, then lane 1's, ...).

@@ -180,6 +180,9 @@ status train_config_check(const train_config& c) {
   PLUMA_TRY(non_negative("--lanes", c.lanes));
   if (c.lanes > lanes_max())
     return status::error("--lanes must be at most " + std::to_string(lanes_max()) + " (got " + std::to_string(c.lanes) + ")");
+  if (c.lanes > 1 && c.model == model_kind::lstm && c.sampler == sampler_kind::stream)
+    return status::error("--lanes " + std::to_string(c.lanes) + " needs --sampler windows for an lstm: on streams each "
+                         "row carries its state into the next batch");
   if (c.lanes > 1 && c.batch / c.grad_accum < c.lanes)
     return status::error("--lanes " + std::to_string(c.lanes) + " needs at least as many sequences per micro-batch (batch/grad-accum = " +
                          std::to_string(c.batch / c.grad_accum) + ")");

@@ -31,6 +31,7 @@ trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, 
       tok_(tok),
       own_source_(std::make_unique<lm_batch_source>(sampler)),
       own_eval_(std::make_unique<lm_evaluator>(model, train_eval, val_eval, cfg.grad_accum)),
+      own_lm_eval_(static_cast<lm_evaluator*>(own_eval_.get())),
       source_(*own_source_),
       eval_(*own_eval_),
       cfg_(cfg),
@@ -59,11 +60,13 @@ void trainer::settle_config() {
     const int threads = omp_get_max_threads();
     const double per_lane = double(cfg_.bf16 ? 6 : 4) * double(model_.params().size());   // gradients, bf16 weights
     const bool fits = double(threads - 1) * per_lane <= lanes_extra_bytes;
-    const bool rows = source_.uniform() && source_.max_rows() / cfg_.grad_accum >= threads;
-    cfg_.lanes = threads > 1 && threads <= lanes_max() && fits && rows && !carried_.active() ? threads : 1;
+    const bool rows = source_.max_rows() / cfg_.grad_accum >= threads;   // a translator's batches: at most
+    const bool pays = model_.lanes_by_default() && !carried_.carries();
+    cfg_.lanes = threads > 1 && threads <= lanes_max() && fits && rows && pays ? threads : 1;
   }
-  lanes_ = std::make_unique<lane_set>(model_, carried_.active() ? 1 : cfg_.lanes);
+  lanes_ = std::make_unique<lane_set>(model_, carried_.carries() ? 1 : cfg_.lanes);
   cfg_.lanes = lanes_->count();   // what the model can have (1 on a GPU): what checkpoints save
+  if (own_lm_eval_) own_lm_eval_->set_lanes(cfg_.lanes);
   if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
   if (cfg_.checkpoint_interval == 0) cfg_.checkpoint_interval = cfg_.eval_interval;
 }

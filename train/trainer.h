@@ -100,9 +100,10 @@ class trainer {
 
   int step() const { return step_; }
   // The data parallel lanes (train/lanes.h) of every step: the config's, where the model can have them (the GPT
-  // on the CPU), else 1. The config's 0 becomes one per CPU thread when the model can have them, every
-  // micro-batch has a row for each, there are at most lanes_max() threads and the lanes' own gradients (and
-  // bf16 weights) take at most lanes_extra_bytes; else 1. Checkpoints save the count.
+  // on the CPU, the translator, an LSTM on random windows), else 1. The config's 0 becomes one per CPU thread
+  // for a model that takes lanes by default (trainable::lanes_by_default: the GPT) when every micro-batch has a
+  // row for each, there are at most lanes_max() threads and the lanes' own gradients (and bf16 weights) take
+  // at most lanes_extra_bytes; else 1. Checkpoints save the count.
   int lanes() const { return lanes_->count(); }
   optimizer& optim() { return opt_; }
   static uint64_t dropout_seed(const train_config& cfg);   // the dropout stream's seed for this kind of model
@@ -140,6 +141,7 @@ class trainer {
   const tokenizer* src_tok_ = nullptr;
   std::unique_ptr<batch_source> own_source_;   // the language-model constructor's plug-ins
   std::unique_ptr<evaluator> own_eval_;
+  lm_evaluator* own_lm_eval_ = nullptr;        // own_eval_, when the language-model constructor made it
   batch_source& source_;
   evaluator& eval_;
   train_config cfg_;

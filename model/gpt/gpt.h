@@ -67,6 +67,7 @@ class gpt_model final : public lm_model {
   void discard_grads() override;       // on the CPU the next backward writes them (no zeroing pass)
   // On the CPU: a model of the same config reading this one's parameters (this one must outlive it).
   std::unique_ptr<trainable> make_lane() override;
+  bool lanes_by_default() const override { return true; }
   float* param_block() override;       // (param count) the parameters where the model runs (host or device)
   float* grad_block() override;        // (param count) their gradients, likewise
 

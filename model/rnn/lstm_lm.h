@@ -61,6 +61,9 @@ class lstm_lm final : public lm_model {
   void decode_step(decode_state& state, const int* tokens, float* logits) override;
 
   size_t training_bytes(int B, int T) const override;
+  // Without carry_state (random windows): a model of the same config and implementation that reads this one's
+  // parameters (this one must outlive it); nullptr with carry_state, whose state runs through every row.
+  std::unique_ptr<trainable> make_lane() override;
 
   // The LSTM layers' implementation over whole sequences (lstm_impl_default unless set); results agree to
   // float rounding.
@@ -81,7 +84,7 @@ class lstm_lm final : public lm_model {
   struct layer_index {
     int w_ih, w_hh, b_ih, b_hh;
   };
-  float* param(int i) { return params_.at(specs_[i]); }
+  float* param(int i) { return params().at(specs_[i]); }
   float* grad(int i) { return grads_.at(specs_[i]); }
   int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
   void build_size_table();
@@ -103,6 +106,7 @@ class lstm_lm final : public lm_model {
   std::vector<layer_index> layers_;
   size_t n_floats_ = 0;
   arena params_, grads_;
+  lstm_lm* lane_of_ = nullptr;   // a lane (make_lane): the model whose parameters this one reads
   lstm_activations acts_;
   lstm_grad_scratch dacts_;
   arena acts_arena_, dacts_arena_;

@@ -19,6 +19,7 @@ lstm_lm::lstm_lm(const lstm_config& config) : cfg_(config) {
 // Allocated on first use, so a caller can weigh training_bytes() first (and sampling never allocates
 // gradients).
 arena& lstm_lm::params() {
+  if (lane_of_) return lane_of_->params();
   if (params_.size() != n_floats_) params_.resize(n_floats_);
   return params_;
 }
@@ -26,6 +27,14 @@ arena& lstm_lm::params() {
 arena& lstm_lm::grads() {
   if (grads_.size() != n_floats_) grads_.resize(n_floats_);
   return grads_;
+}
+
+std::unique_ptr<trainable> lstm_lm::make_lane() {
+  if (cfg_.carry_state) return nullptr;
+  auto lane = std::make_unique<lstm_lm>(cfg_);
+  lane->lane_of_ = lane_of_ ? lane_of_ : this;
+  lane->impl_ = impl_;
+  return lane;
 }
 
 int lstm_lm::add_spec(const std::string& name, std::vector<int64_t> shape, bool decay) {
@@ -51,6 +60,7 @@ void lstm_lm::build_size_table() {
 }
 
 void lstm_lm::init_params(uint64_t seed) {
+  PLUMA_CHECK(!lane_of_, "lstm: a lane reads its model's parameters and draws none");
   rng gen(seed);
   params();
   const float bound = 1.0f / std::sqrt(static_cast<float>(cfg_.hidden));   // every LSTM and head tensor has fan-in H

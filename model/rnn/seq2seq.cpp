@@ -123,12 +123,19 @@ seq2seq_model::seq2seq_model(const seq2seq_config& cfg) : cfg_(cfg), ws_(std::ma
 
 seq2seq_model::~seq2seq_model() = default;
 
+std::unique_ptr<trainable> seq2seq_model::make_lane() {
+  auto lane = std::make_unique<seq2seq_model>(cfg_);
+  lane->lane_of_ = lane_of_ ? lane_of_ : this;
+  return lane;
+}
+
 arena& seq2seq_model::grads() {
   if (grads_.size() != n_floats_) grads_.resize(n_floats_);
   return grads_;
 }
 
 void seq2seq_model::init_params(uint64_t seed) {
+  PLUMA_CHECK(!lane_of_, "seq2seq: a lane reads its model's parameters and draws none");
   rng gen(seed);
   const int E = cfg_.emb, He = cfg_.enc_hidden, D = 2 * He, Hd = cfg_.dec_hidden;
   auto uniform = [&](int i, double bound) {
@@ -172,11 +179,11 @@ seq2seq_inputs inputs_of(const train_batch& b) {
 }  // namespace
 
 float seq2seq_model::batch_forward_backward(const train_batch& b, float grad_scale, rng& dropout_rng) {
-  return forward_backward(inputs_of(b), label_smoothing_, grad_scale, dropout_rng);
+  return forward_backward(inputs_of(b), label_smoothing(), grad_scale, dropout_rng);
 }
 
 loss_total seq2seq_model::batch_loss(const train_batch& b) {
-  const seq2seq_loss l = forward_loss(inputs_of(b), label_smoothing_);
+  const seq2seq_loss l = forward_loss(inputs_of(b), label_smoothing());
   return {l.smoothed, l.tokens};
 }
 

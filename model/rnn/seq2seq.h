@@ -107,9 +107,11 @@ class seq2seq_model final : public trainable {
   // trainable: forward_backward and forward_loss (its label-smoothed sum) with the label smoothing set here
   // (a training setting, not part of the model; 0 until set).
   void set_label_smoothing(float ls) { label_smoothing_ = ls; }
-  float label_smoothing() const { return label_smoothing_; }
+  float label_smoothing() const { return lane_of_ ? lane_of_->label_smoothing_ : label_smoothing_; }
   float batch_forward_backward(const train_batch& b, float grad_scale, rng& dropout_rng) override;
   loss_total batch_loss(const train_batch& b) override;
+  // A model of the same config that reads this one's parameters and label smoothing (this one must outlive it).
+  std::unique_ptr<trainable> make_lane() override;
   // Evaluation logits (no dropout). logits: (B, T, V)
   void forward_logits(const seq2seq_inputs& in, float* logits);
 
@@ -131,6 +133,7 @@ class seq2seq_model final : public trainable {
   int add_spec(const std::string& name, std::vector<int64_t> shape, bool decay);
   float* param(int i) { return params().at(specs_[i]); }
   arena& allocated_params() const {
+    if (lane_of_) return lane_of_->allocated_params();
     if (params_.size() != n_floats_) params_.resize(n_floats_);
     return params_;
   }
@@ -156,6 +159,7 @@ class seq2seq_model final : public trainable {
   arena grads_;
   std::unique_ptr<seq2seq_workspace> ws_;
   float label_smoothing_ = 0.0f;
+  const seq2seq_model* lane_of_ = nullptr;   // a lane (make_lane): the model whose parameters this one reads
 };
 
 }  // namespace pluma
