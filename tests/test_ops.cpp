@@ -564,6 +564,35 @@ TEST_CASE("adam's L2 term equals adding l2 * param to the scaled gradient first"
   }
 }
 
+TEST_CASE("adamw_update_spans: the bits of one call per span, on one thread and two, gaps untouched") {
+  // small spans (below the threads' threshold) and large ones, decaying and not, with gaps between
+  const std::vector<adamw_span> spans = {{0, 5, true}, {5, 70000, false}, {70016, 33, true}, {70049, 40000, true},
+                                         {110100, 3, false}};
+  const size_t n = 110103;
+  std::vector<float> p0(n), g(n), m0(n), v0(n);
+  rng r(8);
+  for (size_t i = 0; i < n; i++) p0[i] = r.normal(), g[i] = r.normal(), m0[i] = 0.1f * r.normal(), v0[i] = r.uniform();
+  adamw_params hp{.lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .step = 3};
+  adamw_params hpd = hp;
+  hpd.weight_decay = 0.1f;
+  std::vector<float> p1 = p0, m1 = m0, v1 = v0;
+  for (const adamw_span& s : spans)
+    adamw_update(host, p1.data() + s.offset, g.data() + s.offset, m1.data() + s.offset, v1.data() + s.offset, s.n,
+                 s.decay ? hpd : hp, 0.7f);
+  const int threads = omp_get_max_threads();
+  for (int t : {1, 2}) {
+    CAPTURE(t);
+    omp_set_num_threads(t);
+    std::vector<float> p2 = p0, m2 = m0, v2 = v0;
+    adamw_update_spans(host, p2.data(), g.data(), m2.data(), v2.data(), spans, hp, hpd, 0.7f);
+    CHECK(std::memcmp(p1.data(), p2.data(), n * sizeof(float)) == 0);
+    CHECK(std::memcmp(m1.data(), m2.data(), n * sizeof(float)) == 0);
+    CHECK(std::memcmp(v1.data(), v2.data(), n * sizeof(float)) == 0);
+    CHECK(p2[70005] == p0[70005]);   // a gap between spans
+  }
+  omp_set_num_threads(threads);
+}
+
 TEST_CASE("tensor_sumsq: the sum of squares in double, the same on one and two threads") {
   std::vector<float> x(100003);
   rng g(3);

@@ -32,21 +32,18 @@ optimizer::optimizer(const optimizer_config& cfg, const std::vector<tensor_spec>
 
 void optimizer::step(const exec_context& ctx, float* params, float* grads, float lr, float grad_scale) {
   steps_++;
-  for (const auto& s : spans_) {
-    const float wd = s.decay ? cfg_.weight_decay : 0.0f;
-    adamw_params hp;
-    hp.lr = lr;
-    hp.beta1 = cfg_.beta1;
-    hp.beta2 = cfg_.beta2;
-    hp.eps = cfg_.eps;
-    // adamw: decoupled decay of the parameter; adam: the L2 term joins the (clipped) gradient before the
-    // moments see it
-    hp.weight_decay = cfg_.kind == optimizer_kind::adamw ? wd : 0.0f;
-    hp.l2 = cfg_.kind == optimizer_kind::adam ? wd : 0.0f;
-    hp.step = steps_;
-    adamw_update(ctx, params + s.offset, grads + s.offset, m_data() + s.offset, v_data() + s.offset, s.n, hp,
-                 grad_scale);
-  }
+  adamw_params hp;
+  hp.lr = lr;
+  hp.beta1 = cfg_.beta1;
+  hp.beta2 = cfg_.beta2;
+  hp.eps = cfg_.eps;
+  hp.step = steps_;
+  // adamw: decoupled decay of the parameter; adam: the L2 term joins the (clipped) gradient before the
+  // moments see it
+  adamw_params hp_decay = hp;
+  hp_decay.weight_decay = cfg_.kind == optimizer_kind::adamw ? cfg_.weight_decay : 0.0f;
+  hp_decay.l2 = cfg_.kind == optimizer_kind::adam ? cfg_.weight_decay : 0.0f;
+  adamw_update_spans(ctx, params, grads, m_data(), v_data(), spans_, hp, hp_decay, grad_scale);
 }
 
 void optimizer::step(const exec_context& ctx, arena& params, arena& grads, float lr, float grad_scale) {

@@ -12,6 +12,7 @@
 #include "model/core/device_arena.h"
 #include "model/core/exec.h"
 #include "model/core/status.h"
+#include "model/ops/adamw.h"
 
 namespace pluma {
 
@@ -53,12 +54,8 @@ class optimizer {
   void set_step_count(int n) { steps_ = n; }
 
  private:
-  struct span {         // a run of consecutive tensors with the same decay flag
-    size_t offset, n;   // in floats
-    bool decay;
-  };
   optimizer_config cfg_;
-  std::vector<span> spans_;
+  std::vector<adamw_span> spans_;   // runs of consecutive tensors with the same decay flag (floats)
   arena m_, v_;
   int steps_ = 0;
   exec_context ctx_ = cpu_context();

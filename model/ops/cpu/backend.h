@@ -74,5 +74,8 @@ void softmax_xent_backward(const exec_context& ctx, float* dlogits, const float*
 // ---- adamw
 void adamw_update(const exec_context& ctx, float* params, const float* grads, float* m, float* v, size_t n,
                   const adamw_params& hp, float grad_scale);
+void adamw_update_spans(const exec_context& ctx, float* params, const float* grads, float* m, float* v,
+                        const std::vector<adamw_span>& spans, const adamw_params& hp, const adamw_params& hp_decay,
+                        float grad_scale);
 
 }  // namespace pluma::cpu
