@@ -78,7 +78,8 @@ std::string model_shape(const trainable& m) {
 void print_setup(const train_session& s) {
   const train_config& c = s.cfg;
   const int lanes = s.tr->lanes();
-  const std::string threads = std::to_string(omp_get_max_threads()) + " threads" +
+  const int n_threads = omp_get_max_threads();
+  const std::string threads = std::to_string(n_threads) + (n_threads == 1 ? " thread" : " threads") +
                               (lanes > 1 ? " (" + std::to_string(lanes) + " lanes: each thread its own rows)" : "");
   if (c.model == model_kind::seq2seq) {
     for (const auto& line : s.pairs.summary) std::printf("%s\n", line.c_str());

@@ -61,6 +61,10 @@ expect 2 "--max-time: bad duration '40parsecs'" -- train --max-time 40parsecs --
 expect 2 "--lr must be positive" -- train --lr -1 --data tiny.txt
 expect 2 "--iters: 'abc' is not a valid value" -- train --iters abc --data tiny.txt
 expect 2 "--threads must be 0 or more" -- train --threads -3 --data tiny.txt
+expect 2 "--lanes must be 0 or more" -- train --lanes -1 --data tiny.txt
+expect 2 "--lanes must be at most 16" -- train --lanes 40 --data tiny.txt
+expect 2 "--lanes 8 needs at least as many sequences per micro-batch" -- train --lanes 8 --batch 4 --data tiny.txt
+expect 2 "--lanes 2 needs --sampler windows for an lstm" -- train --model lstm --lanes 2 --data tiny.txt
 expect 2 "'--out' needs a value" -- train --data tiny.txt --out
 expect 2 "unexpected argument 'Once upon'" -- generate --checkpoint m.pluma "Once upon"
 expect 2 "unexpected argument '10'" -- train --data tiny.txt --iters 5 10

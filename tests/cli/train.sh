@@ -29,6 +29,17 @@ step_losses() { grep -o '"loss":[-0-9.e]*' "$1" | cut -d: -f2; }
 check "--precision bf16: the losses are fp32's within 1%, not the same bits" \
   "paste <(step_losses bf16.jsonl) <(step_losses fp32.jsonl) | awk '{n++; d = \$1 - \$2; if (d < 0) d = -d; if (d > 0.01 * \$2) bad = 1; if (\$1 != \$2) differ = 1} END {exit !(n == 4 && !bad && differ)}'"
 
+# ---- lanes: one per thread, said at the start; the count rides in the checkpoint, and a resume on one thread
+# continues the two-lane run exactly
+run lanes train $TINY --iters 6 --out lanes.pluma --metrics lanes.jsonl --threads 2
+check "two threads train a gpt in two lanes and say so" "[ $rc -eq 0 ] && grep -q ', 2 threads (2 lanes: each thread its own rows)$' lanes.out"
+run lanes3 train $TINY --iters 3 --lr-decay-iters 6 --out lanes3.pluma --metrics lanes3.jsonl --threads 2
+run lanes_resume train --resume lanes3.pluma --iters 6 --threads 1 --metrics lanes3.jsonl
+check "a two-lane run resumed on one thread keeps its lanes" "[ $rc -eq 0 ] && grep -q ', 1 thread (2 lanes: each thread its own rows)$' lanes_resume.out"
+check "... and continues exactly" "[ \"\$(losses lanes.jsonl)\" = \"\$(losses lanes3.jsonl)\" ] && [ \"\$(tensors lanes.pluma)\" = \"\$(tensors lanes3.pluma)\" ]"
+run nolanes train $TINY --iters 2 --out nolanes.pluma --threads 2 --lanes 1
+check "--lanes 1: no lanes" "[ $rc -eq 0 ] && grep -q ', 2 threads$' nolanes.out"
+
 # ---- a small run: progress, evaluations, checkpoints, metrics, plot
 run basic train $TINY --iters 12 --out basic.pluma --metrics basic.jsonl --threads 1
 check "a small run exits 0" "[ $rc -eq 0 ]"

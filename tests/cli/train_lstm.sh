@@ -24,7 +24,7 @@ TINY="--model lstm --layers 2 --hidden 16 --seq-len 16 --batch 4 --eval-interval
 # ---- the stream sampler (the lstm default) and char-rnn's defaults
 run stream train $TINY --iters 6 --out stream.pluma
 check "stream: exits 0" "[ $rc -eq 0 ]"
-check "stream: the model line names the lstm shape and the sampler" "grep -q '^model: lstm (carry_state true, dropout 0, embd 16, hidden 16, layers 2, tie_weights false), 6,629 parameters, about .* to train; batch 4 x 16 tokens from contiguous streams (state carried), 1 threads$' stream.out"
+check "stream: the model line names the lstm shape and the sampler" "grep -q '^model: lstm (carry_state true, dropout 0, embd 16, hidden 16, layers 2, tie_weights false), 6,629 parameters, about .* to train; batch 4 x 16 tokens from contiguous streams (state carried), 1 thread$' stream.out"
 check "stream: constant lr 2e-3 from the first step (no warmup)" "grep -q '^iter 0/6 | loss [0-9.]* | lr 2.00e-03 |' stream.out && grep -q '^iter 5/6 | loss [0-9.]* | lr 2.00e-03 |' stream.out"
 check "stream: evaluations at 0, 5, 6" "[ \"\$(grep -o '^eval [0-9]*' stream.out | tr '\n' ' ')\" = 'eval 0 eval 5 eval 6 ' ]"
 check "stream: the checkpoint holds the carried state (layers, batch, hidden)" "header stream.pluma | grep -q '\"training.state.h\":{\"data_offsets\":\[[0-9]*,[0-9]*\],\"dtype\":\"F32\",\"shape\":\[2,4,16\]}'"
@@ -35,7 +35,7 @@ check "--embd sets the embedding width apart from --hidden" "[ $rc -eq 0 ] && gr
 # ---- random windows: zero state per window, nothing carried
 run windows train $TINY --sampler windows --iters 6 --out windows.pluma
 check "windows: exits 0" "[ $rc -eq 0 ]"
-check "windows: the model line says so" "grep -q '^model: lstm (carry_state false, .*batch 4 x 16 tokens from random windows (zero state), 1 threads$' windows.out"
+check "windows: the model line says so" "grep -q '^model: lstm (carry_state false, .*batch 4 x 16 tokens from random windows (zero state), 1 thread$' windows.out"
 check "windows: no carried state in the checkpoint" "! header windows.pluma | grep -q 'training.state'"
 check "windows and stream train differently" "[ \"\$(grep '^iter 5/' windows.out | cut -d'|' -f2)\" != \"\$(grep '^iter 5/' stream.out | cut -d'|' -f2)\" ]"
 
