@@ -2,7 +2,9 @@
 // variable PLUMA_PROFILE names a file; then every dispatched op (model/ops/dispatch.h) is timed and, at
 // exit, a table (op, calls, wall ms, CPU ms of the calling thread, share) is written to that file. The
 // calling thread's CPU time is the steadier figure on a loaded machine (time spent descheduled is not in it);
-// with one thread it is the op's whole cost. Costs one predictable branch when off.
+// with one thread it is the op's whole cost. Lanes (train/lanes.h) time their ops on their own threads, so a
+// run in lanes adds up the lanes' times: the table's totals may exceed the time elapsed (its last line gives
+// both). Costs one predictable branch when off.
 #pragma once
 #include <chrono>
 
