@@ -77,7 +77,8 @@ class trainable {
   virtual void discard_grads() { zero_grads(); }
   // Data parallel lanes (train/lanes.h): a second model of this shape, for another thread, that reads this
   // model's parameters (params(), param_block()) and has gradients, activations and scratch of its own;
-  // nullptr when the model cannot have lanes (the default), or not where it runs now (a GPU).
+  // nullptr when the model cannot have lanes (the default), not where it runs now (a GPU), or not with rows
+  // that carry state from batch to batch (an LSTM on streams).
   virtual std::unique_ptr<trainable> make_lane() { return nullptr; }
   // Whether the trainer gives the model a lane per thread unless told otherwise (--lanes 0): where lanes
   // measured faster (the GPT); an LSTM's and a translator's steps are mostly large products, which split well

@@ -15,6 +15,7 @@
 #include "model/ops/matmul.h"
 #include "model/rnn/lstm_lm.h"
 #include "tests/grad_diff.h"
+#include "train/evaluator.h"
 #include "train/lanes.h"
 
 using namespace pluma;
@@ -188,6 +189,10 @@ TEST_CASE("lanes: an LSTM on random windows has lanes, whose step is the whole b
   c.carry_state = false;
   lstm_lm m(c);
   m.init_params(7);
+  for (lstm_impl impl : {lstm_impl::kernels, lstm_impl_default}) {   // a lane computes as its model does
+    m.set_impl(impl);
+    CHECK(static_cast<lstm_lm&>(*m.make_lane()).impl() == impl);
+  }
   const batch_data a(5, 20, 11, 70);
   lane_set lanes(m, 2);
   REQUIRE(lanes.count() == 2);
@@ -203,6 +208,30 @@ TEST_CASE("lanes: an LSTM on random windows has lanes, whose step is the whole b
   const grad_diff d = grad_diff_of(got.data(), m.grads().data(), got.size());
   CHECK(d.scale > 1e-3);
   CHECK(d.relative() <= 1e-5);
+}
+
+TEST_CASE("lanes: an evaluation in the lanes' pieces gives the mean over the whole batch") {
+  threads_scope threads(2);
+  gpt_model m(lane_config(0.0f));
+  randomize(m, 6);
+  for (int B : {4, 5}) {   // 5 rows: not in pieces
+    for (int accum : {1, 2}) {
+      CAPTURE(B);
+      CAPTURE(accum);
+      fixed_batches fb;
+      fb.count = 3, fb.B = B, fb.T = 16;
+      fb.inputs = tokens(size_t(3) * B * 16, 11, 80), fb.targets = tokens(size_t(3) * B * 16, 11, 81);
+      lm_evaluator whole(m, fb, fb, accum), pieces(m, fb, fb, accum);
+      pieces.set_lanes(2);
+      const eval_result a = whole.evaluate(single_process_communicator());
+      const eval_result b = pieces.evaluate(single_process_communicator());
+      // the mean of every position's loss, however the rows are cut
+      double sum = 0;
+      for (int i = 0; i < fb.count; i++) sum += m.forward_loss(fb.inputs_of(i), fb.targets_of(i), B, 16);
+      CHECK(a.val_loss == doctest::Approx(sum / fb.count).epsilon(1e-6));
+      CHECK(b.val_loss == doctest::Approx(sum / fb.count).epsilon(1e-6));
+    }
+  }
 }
 
 TEST_CASE("lanes_run: every lane once, on the threads there are, exceptions after all; lanes_sum_into in order") {

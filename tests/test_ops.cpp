@@ -565,9 +565,9 @@ TEST_CASE("adam's L2 term equals adding l2 * param to the scaled gradient first"
 }
 
 TEST_CASE("adamw_update_spans: the bits of one call per span, on one thread and two, gaps untouched") {
-  // small spans (below the threads' threshold) and large ones, decaying and not, with gaps between
-  const std::vector<adamw_span> spans = {{0, 5, true}, {5, 70000, false}, {70016, 33, true}, {70049, 40000, true},
-                                         {110100, 3, false}};
+  // small spans and large ones, decaying and not, an empty one, with gaps between
+  const std::vector<adamw_span> spans = {{0, 5, true}, {5, 70000, false}, {70016, 33, true}, {70049, 0, false},
+                                         {70049, 40000, true}, {110100, 3, false}};
   const size_t n = 110103;
   std::vector<float> p0(n), g(n), m0(n), v0(n);
   rng r(8);
@@ -580,7 +580,7 @@ TEST_CASE("adamw_update_spans: the bits of one call per span, on one thread and 
     adamw_update(host, p1.data() + s.offset, g.data() + s.offset, m1.data() + s.offset, v1.data() + s.offset, s.n,
                  s.decay ? hpd : hp, 0.7f);
   const int threads = omp_get_max_threads();
-  for (int t : {1, 2}) {
+  for (int t : {1, 2, 3}) {
     CAPTURE(t);
     omp_set_num_threads(t);
     std::vector<float> p2 = p0, m2 = m0, v2 = v0;

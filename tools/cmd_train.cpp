@@ -80,7 +80,9 @@ void print_setup(const train_session& s) {
   const int lanes = s.tr->lanes();
   const int n_threads = omp_get_max_threads();
   const std::string threads = std::to_string(n_threads) + (n_threads == 1 ? " thread" : " threads") +
-                              (lanes > 1 ? " (" + std::to_string(lanes) + " lanes: each thread its own rows)" : "");
+                              (lanes > 1 ? " (" + std::to_string(lanes) +
+                                               (lanes > n_threads ? " lanes, in turn)" : " lanes: each thread its own rows)")
+                                         : "");
   if (c.model == model_kind::seq2seq) {
     for (const auto& line : s.pairs.summary) std::printf("%s\n", line.c_str());
     std::printf("tokenizers: %s, %d source / %d target tokens\n", s.tokenizer_origin.c_str(), s.src_tok->vocab_size(),

@@ -70,8 +70,8 @@ struct train_config {
   std::string resume;                // checkpoint to continue from
   int threads = 0;                   // 0 = OpenMP's default
   // Data parallel lanes over the CPU threads (train/lanes.h): 0 = chosen when the trainer is built (one per
-  // thread where the model can have them and they fit, else 1), and that choice is what a checkpoint saves, so
-  // a resumed run computes as the first did; 1 = off.
+  // thread for a model that takes them by default, the GPT, where they fit; else 1), and the count that runs is
+  // what a checkpoint saves, so a resumed run computes as the first did; 1 = off.
   int lanes = 0;
   device dev = device::cpu;          // where the model trains; not saved (a checkpoint moves freely)
 };

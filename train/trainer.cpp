@@ -60,11 +60,15 @@ void trainer::settle_config() {
     const int threads = omp_get_max_threads();
     const double per_lane = double(cfg_.bf16 ? 6 : 4) * double(model_.params().size());   // gradients, bf16 weights
     const bool fits = double(threads - 1) * per_lane <= lanes_extra_bytes;
-    const bool rows = source_.max_rows() / cfg_.grad_accum >= threads;   // a translator's batches: at most
+    const bool rows = source_.max_rows() / cfg_.grad_accum >= threads;
     const bool pays = model_.lanes_by_default() && !carried_.carries();
     cfg_.lanes = threads > 1 && threads <= lanes_max() && fits && rows && pays ? threads : 1;
   }
-  lanes_ = std::make_unique<lane_set>(model_, carried_.carries() ? 1 : cfg_.lanes);
+  set_lanes(carried_.carries() ? 1 : cfg_.lanes);
+}
+
+void trainer::set_lanes(int n) {
+  lanes_ = std::make_unique<lane_set>(model_, n);
   cfg_.lanes = lanes_->count();   // what the model can have (1 on a GPU): what checkpoints save
   if (own_lm_eval_) own_lm_eval_->set_lanes(cfg_.lanes);
   if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
@@ -165,6 +169,8 @@ status trainer::restore(const checkpoint& ck) {
 status trainer::distribute(communicator& comm) {
   comm_ = &comm;
   if (comm.size() == 1) return status::ok();
+  // Lanes split a rank's share of each micro-batch: with fewer rows than lanes there, none
+  if (lanes_->count() > 1 && source_.max_rows() / comm.size() / cfg_.grad_accum < lanes_->count()) set_lanes(1);
   if (source_.uniform()) PLUMA_TRY(distributed_check_batch(source_.max_rows(), cfg_.grad_accum, comm.size()));
   const std::string model_json = model_.config_json().dump();
   PLUMA_TRY(distributed_check_same(comm, bytes_hash(model_json.data(), model_json.size()), "model"));

@@ -103,7 +103,8 @@ class trainer {
   // on the CPU, the translator, an LSTM on random windows), else 1. The config's 0 becomes one per CPU thread
   // for a model that takes lanes by default (trainable::lanes_by_default: the GPT) when every micro-batch has a
   // row for each, there are at most lanes_max() threads and the lanes' own gradients (and bf16 weights) take
-  // at most lanes_extra_bytes; else 1. Checkpoints save the count.
+  // at most lanes_extra_bytes; else 1. Several ranks (distribute) drop the lanes where a rank's share of a
+  // micro-batch has fewer rows than lanes. Checkpoints save the count.
   int lanes() const { return lanes_->count(); }
   optimizer& optim() { return opt_; }
   static uint64_t dropout_seed(const train_config& cfg);   // the dropout stream's seed for this kind of model
@@ -126,6 +127,7 @@ class trainer {
   void compute_gradients(float& loss, double& norm, long& tokens);
   void apply_update(int it, double norm);   // the optimizer step at the policy's lr; step_ = it + 1
   void settle_config();   // the defaults that follow from other settings (decay_iters, checkpoint_interval, lanes)
+  void set_lanes(int n);  // n lanes where the model can have them (else 1), in the config and the evaluator too
   static constexpr double lanes_extra_bytes = 256.0 * 1024 * 1024;
   double lr_of(int it) const { return lr_at(cfg_.schedule, it, plateau_); }
   // After an evaluation (not a resumed run's repeat): the plateau rule (a scheduled one only) and keep-best

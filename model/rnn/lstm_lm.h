@@ -13,6 +13,7 @@
 // it where the stream of batches is not contiguous (reset_state). forward_loss, forward_logits and
 // decode_begin start from zeros and leave the training state alone.
 #pragma once
+#include <array>
 #include <map>
 #include <memory>
 #include <utility>
@@ -112,7 +113,7 @@ class lstm_lm final : public lm_model {
   arena acts_arena_, dacts_arena_;
   long loss_count_ = 0;
   lstm_impl impl_ = lstm_impl_default;
-  std::map<std::pair<int, int>, std::vector<std::unique_ptr<lstm_primitive>>> primitives_;   // (B, T) -> per layer
+  std::map<std::array<int, 3>, std::vector<std::unique_ptr<lstm_primitive>>> primitives_;   // (B, T, threads) -> per layer
   std::vector<float> state_h_, state_c_;   // (L, B, H) the carried state
   int state_B_ = 0;
 };

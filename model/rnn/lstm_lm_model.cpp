@@ -1,5 +1,8 @@
 // The LSTM LM's size table, initialization, buffers, truncated-BPTT state and the lm_model entry points
 // around the scripts in lstm_lm.cpp.
+#include <omp.h>
+
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -94,8 +97,11 @@ void lstm_lm::set_impl(lstm_impl impl) {
 }
 
 lstm_primitive& lstm_lm::primitive(int l, int B, int T) {
-  if (primitives_.size() >= 4 && !primitives_.count({B, T})) primitives_.clear();   // shapes keep changing
-  auto& layers = primitives_[{B, T}];
+  // oneDNN makes a primitive for the threads there are (omp_get_max_threads: one in a lane, all of them
+  // outside), so those are part of the key
+  const std::array<int, 3> key{B, T, omp_get_max_threads()};
+  if (primitives_.size() >= 4 && !primitives_.count(key)) primitives_.clear();   // shapes keep changing
+  auto& layers = primitives_[key];
   if (layers.empty()) {
     for (int k = 0; k < cfg_.layers; k++)
       layers.push_back(std::make_unique<lstm_primitive>(cpu_context(), T, B, k == 0 ? cfg_.embd : cfg_.hidden,

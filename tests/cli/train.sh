@@ -35,7 +35,7 @@ run lanes train $TINY --iters 6 --out lanes.pluma --metrics lanes.jsonl --thread
 check "two threads train a gpt in two lanes and say so" "[ $rc -eq 0 ] && grep -q ', 2 threads (2 lanes: each thread its own rows)$' lanes.out"
 run lanes3 train $TINY --iters 3 --lr-decay-iters 6 --out lanes3.pluma --metrics lanes3.jsonl --threads 2
 run lanes_resume train --resume lanes3.pluma --iters 6 --threads 1 --metrics lanes3.jsonl
-check "a two-lane run resumed on one thread keeps its lanes" "[ $rc -eq 0 ] && grep -q ', 1 thread (2 lanes: each thread its own rows)$' lanes_resume.out"
+check "a two-lane run resumed on one thread keeps its lanes" "[ $rc -eq 0 ] && grep -q ', 1 thread (2 lanes, in turn)$' lanes_resume.out"
 check "... and continues exactly" "[ \"\$(losses lanes.jsonl)\" = \"\$(losses lanes3.jsonl)\" ] && [ \"\$(tensors lanes.pluma)\" = \"\$(tensors lanes3.pluma)\" ]"
 run nolanes train $TINY --iters 2 --out nolanes.pluma --threads 2 --lanes 1
 check "--lanes 1: no lanes" "[ $rc -eq 0 ] && grep -q ', 2 threads$' nolanes.out"

@@ -39,6 +39,15 @@ check "windows: the model line says so" "grep -q '^model: lstm (carry_state fals
 check "windows: no carried state in the checkpoint" "! header windows.pluma | grep -q 'training.state'"
 check "windows and stream train differently" "[ \"\$(grep '^iter 5/' windows.out | cut -d'|' -f2)\" != \"\$(grep '^iter 5/' stream.out | cut -d'|' -f2)\" ]"
 
+# ---- lanes, when asked: random windows only; a two-lane run resumed on one thread continues exactly
+run wlanes train $TINY --sampler windows --iters 6 --threads 2 --lanes 2 --out wlanes.pluma --metrics wlanes.jsonl
+check "windows, --lanes 2: said at the start" "[ $rc -eq 0 ] && grep -q ', 2 threads (2 lanes: each thread its own rows)$' wlanes.out"
+run wdefault train $TINY --sampler windows --iters 1 --threads 2 --out wdefault.pluma
+check "windows: no lanes unless asked" "[ $rc -eq 0 ] && grep -q ', 2 threads$' wdefault.out"
+run wl1 train $TINY --sampler windows --iters 3 --lr-decay-iters 6 --threads 2 --lanes 2 --out wl1.pluma --metrics wl1.jsonl
+run wl2 train --resume wl1.pluma --iters 6 --threads 1 --metrics wl1.jsonl
+check "windows, --lanes 2: resumed on one thread, exactly" "[ $rc -eq 0 ] && grep -q ', 1 thread (2 lanes, in turn)$' wl2.out && [ \"\$(losses wlanes.jsonl)\" = \"\$(losses wl1.jsonl)\" ]"
+
 # ---- exact resume: 6 + 6 iterations (dropout on, one thread, stream sampler) equal 12 straight, bit for bit
 R="$TINY --dropout 0.1 --lr-decay-iters 12"
 run straight train $R --iters 12 --out straight.pluma --metrics straight.jsonl

@@ -48,6 +48,9 @@ struct lstm_primitive::impl {
   dnnl::lstm_forward fwd, inf;
   dnnl::lstm_backward bwd;
   dnnl::memory wl_fwd, wi_fwd, wl_inf, wi_inf, wl_bwd, wi_bwd, dwl, dwi, workspace;
+  // The primitives' scratchpad, the layer's own (user mode), so that any thread may run them: a lane's layers
+  // are made on its thread, and oneDNN's own scratchpad here belongs to the thread that made a primitive.
+  dnnl::memory fwd_scratch, inf_scratch, bwd_scratch;
   std::vector<float> bias;               // (4H) b_ih + b_hh
   std::vector<float> zeros_bh;           // (B, H) the missing initial state / final-state gradient
   std::vector<float> hT, cT;             // (B, H) used when the caller does not want the final state
@@ -71,16 +74,18 @@ struct lstm_primitive::impl {
     md dwl_any({1, 1, C, 4, H}, dt::f32, tag::any), dwi_any({1, 1, H, 4, H}, dt::f32, tag::any);
     const auto dir = dnnl::rnn_direction::unidirectional_left2right;
     auto& eng = cpu_engine();
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     dnnl::lstm_forward::desc fd(dnnl::prop_kind::forward_training, dir, src, iter, iter_c, wl_any, wi_any, s.bias_md,
                                 dst, iter, iter_c);
-    s.fwd_pd = dnnl::lstm_forward::primitive_desc(fd, eng);
+    s.fwd_pd = dnnl::lstm_forward::primitive_desc(fd, attr, eng);
     dnnl::lstm_forward::desc id(dnnl::prop_kind::forward_inference, dir, src, iter, iter_c, wl_any, wi_any, s.bias_md,
                                 dst, iter, iter_c);
-    s.inf_pd = dnnl::lstm_forward::primitive_desc(id, eng);
+    s.inf_pd = dnnl::lstm_forward::primitive_desc(id, attr, eng);
     dnnl::lstm_backward::desc bd(dnnl::prop_kind::backward, dir, src, iter, iter_c, wl_any, wi_any, s.bias_md, dst,
                                  iter, iter_c, s.src_md, s.iter_md, s.iter_md, dwl_any, dwi_any, s.bias_md, s.dst_md,
                                  s.iter_md, s.iter_md);
-    s.bwd_pd = dnnl::lstm_backward::primitive_desc(bd, eng, s.fwd_pd);
+    s.bwd_pd = dnnl::lstm_backward::primitive_desc(bd, attr, eng, s.fwd_pd);
     s.fwd = dnnl::lstm_forward(s.fwd_pd);
     s.inf = dnnl::lstm_forward(s.inf_pd);
     s.bwd = dnnl::lstm_backward(s.bwd_pd);
@@ -132,6 +137,9 @@ lstm_primitive::lstm_primitive(const exec_context& ctx, int T, int B, int C, int
   s.dwl = dnnl::memory(s.bwd_pd.diff_weights_layer_desc(), eng);
   s.dwi = dnnl::memory(s.bwd_pd.diff_weights_iter_desc(), eng);
   s.workspace = dnnl::memory(s.fwd_pd.workspace_desc(), eng);
+  s.fwd_scratch = dnnl::memory(s.fwd_pd.scratchpad_desc(), eng);
+  s.inf_scratch = dnnl::memory(s.inf_pd.scratchpad_desc(), eng);
+  s.bwd_scratch = dnnl::memory(s.bwd_pd.scratchpad_desc(), eng);
 
   const size_t BH = size_t(B) * H;
   s.bias.resize(4 * size_t(H));
@@ -175,8 +183,10 @@ void lstm_primitive::forward(float* h, float* hT, float* cT, const float* x, con
       {DNNL_ARG_DST_ITER_C, s.mem(s.iter_md, s.cT_used)}};
   if (training) {
     args.insert({DNNL_ARG_WORKSPACE, s.workspace});
+    args.insert({DNNL_ARG_SCRATCHPAD, s.fwd_scratch});
     s.fwd.execute(s.strm, args);
   } else {
+    args.insert({DNNL_ARG_SCRATCHPAD, s.inf_scratch});
     s.inf.execute(s.strm, args);
   }
   s.strm.wait();
@@ -218,7 +228,8 @@ void lstm_primitive::backward(float* dx, float* dh0, float* dc0, float* dw_ih, f
       {DNNL_ARG_DIFF_BIAS, s.mem(s.bias_md, s.dbias.data())},
       {DNNL_ARG_DIFF_DST_LAYER, s.mem(s.dst_md, dh)},
       {DNNL_ARG_DIFF_DST_ITER, s.mem(s.iter_md, dhT ? dhT : s.zeros_bh.data())},
-      {DNNL_ARG_DIFF_DST_ITER_C, s.mem(s.iter_md, dcT ? dcT : s.zeros_bh.data())}};
+      {DNNL_ARG_DIFF_DST_ITER_C, s.mem(s.iter_md, dcT ? dcT : s.zeros_bh.data())},
+      {DNNL_ARG_SCRATCHPAD, s.bwd_scratch}};
   s.bwd.execute(s.strm, args);
   dnnl::memory dwl_user = s.mem(s.wl_user_md, s.dwl_user.data());
   dnnl::memory dwi_user = s.mem(s.wi_user_md, s.dwi_user.data());
