@@ -65,14 +65,14 @@ void trainer::settle_config() {
     cfg_.lanes = threads > 1 && threads <= lanes_max() && fits && rows && pays ? threads : 1;
   }
   set_lanes(carried_.carries() ? 1 : cfg_.lanes);
+  if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
+  if (cfg_.checkpoint_interval == 0) cfg_.checkpoint_interval = cfg_.eval_interval;
 }
 
 void trainer::set_lanes(int n) {
   lanes_ = std::make_unique<lane_set>(model_, n);
   cfg_.lanes = lanes_->count();   // what the model can have (1 on a GPU): what checkpoints save
   if (own_lm_eval_) own_lm_eval_->set_lanes(cfg_.lanes);
-  if (cfg_.schedule.decay_iters == 0) cfg_.schedule.decay_iters = cfg_.iters;
-  if (cfg_.checkpoint_interval == 0) cfg_.checkpoint_interval = cfg_.eval_interval;
 }
 
 trainer::~trainer() = default;
