@@ -15,18 +15,13 @@
 #include "model/ops/matmul.h"
 #include "model/rnn/lstm_lm.h"
 #include "tests/grad_diff.h"
+#include "tests/threads_scope.h"
 #include "train/evaluator.h"
 #include "train/lanes.h"
 
 using namespace pluma;
 
 namespace {
-
-struct threads_scope {
-  int saved = omp_get_max_threads();
-  explicit threads_scope(int n) { omp_set_num_threads(n); }
-  ~threads_scope() { omp_set_num_threads(saved); }
-};
 
 gpt_config lane_config(float dropout) {
   gpt_config c;

@@ -22,6 +22,7 @@
 #include "model/ops/tensor_util.h"
 #include "tests/op_cases.h"
 #include "tests/normal_vector.h"
+#include "tests/threads_scope.h"
 
 using namespace pluma;
 using pluma::testing::normal_vector;
@@ -579,10 +580,9 @@ TEST_CASE("adamw_update_spans: the bits of one call per span, on one thread and 
   for (const adamw_span& s : spans)
     adamw_update(host, p1.data() + s.offset, g.data() + s.offset, m1.data() + s.offset, v1.data() + s.offset, s.n,
                  s.decay ? hpd : hp, 0.7f);
-  const int threads = omp_get_max_threads();
   for (int t : {1, 2, 3}) {
     CAPTURE(t);
-    omp_set_num_threads(t);
+    threads_scope threads(t);
     std::vector<float> p2 = p0, m2 = m0, v2 = v0;
     adamw_update_spans(host, p2.data(), g.data(), m2.data(), v2.data(), spans, hp, hpd, 0.7f);
     CHECK(std::memcmp(p1.data(), p2.data(), n * sizeof(float)) == 0);
@@ -590,7 +590,6 @@ TEST_CASE("adamw_update_spans: the bits of one call per span, on one thread and 
     CHECK(std::memcmp(v1.data(), v2.data(), n * sizeof(float)) == 0);
     CHECK(p2[70005] == p0[70005]);   // a gap between spans
   }
-  omp_set_num_threads(threads);
 }
 
 TEST_CASE("tensor_sumsq: the sum of squares in double, the same on one and two threads") {

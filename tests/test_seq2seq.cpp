@@ -24,6 +24,7 @@
 #include "model/rnn/seq2seq.h"
 #include "model/rnn/seq2seq_io.h"
 #include "tests/grad_diff.h"
+#include "tests/threads_scope.h"
 #include "tokenizer/tokenizer.h"
 #include "train/lanes.h"
 
@@ -553,11 +554,7 @@ TEST_CASE("seq2seq checkpoint: round trip with both tokenizers; other models and
 }
 
 TEST_CASE("seq2seq lanes: the step is the whole batch's gradient, each lane weighed by its rows' targets") {
-  struct two_threads {
-    int saved = omp_get_max_threads();
-    two_threads() { omp_set_num_threads(2); }
-    ~two_threads() { omp_set_num_threads(saved); }
-  } threads;
+  threads_scope threads(2);
   seq2seq_config cfg = tiny_config();
   cfg.emb = 8, cfg.enc_hidden = 6, cfg.dec_hidden = 10;
   seq2seq_model m(cfg);

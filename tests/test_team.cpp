@@ -10,16 +10,12 @@
 #include <vector>
 
 #include "model/ops/cpu/decode_team.h"
+#include "tests/threads_scope.h"
 
 using namespace pluma::cpu;
 
 namespace {
 
-struct threads_set {
-  int saved = omp_get_max_threads();
-  explicit threads_set(int n) { omp_set_num_threads(n); }
-  ~threads_set() { omp_set_num_threads(saved); }
-};
 
 // Runs one loop over [0, n) that adds 1 to hits[i] and checks the pieces' bounds; returns how many pieces
 // ran on a thread other than the caller's.
@@ -38,7 +34,7 @@ int one_loop(std::vector<int>& hits, long n, long align, bool& bounds_ok) {
 
 TEST_CASE("the team covers every index exactly once, for any size, alignment and thread count") {
   for (int threads : {1, 2, 3}) {
-    threads_set ts(threads);
+    threads_scope ts(threads);
     for (long n : {1L, 2L, 7L, 8L, 31L, 64L, 1000L})
       for (long align : {1L, 8L}) {
         CAPTURE(threads);
@@ -56,12 +52,12 @@ TEST_CASE("the team covers every index exactly once, for any size, alignment and
 }
 
 TEST_CASE("small work and one thread stay on the caller") {
-  threads_set ts(2);
+  threads_scope ts(2);
   const std::thread::id me = std::this_thread::get_id();
   bool here = true;
   team_for_range(100, team_min_work - 1, [&](long, long) { here = here && std::this_thread::get_id() == me; });
   CHECK(here);
-  threads_set one(1);
+  threads_scope one(1);
   team_for_range(100, 1L << 30, [&](long, long) { here = here && std::this_thread::get_id() == me; });
   CHECK(here);
 }
@@ -78,7 +74,7 @@ int loops_until_helped(std::vector<int>& hits, int helped, bool& bounds_ok, long
 }
 
 TEST_CASE("a helper slow inside its piece is waited for: every output is there when the loop returns") {
-  threads_set ts(2);
+  threads_scope ts(2);
   const std::thread::id me = std::this_thread::get_id();
   std::vector<int> out(64, 0);
   int helped = 0;
@@ -102,7 +98,7 @@ TEST_CASE("a helper slow inside its piece is waited for: every output is there w
 }
 
 TEST_CASE("a loop inside a piece runs alone, without deadlock") {
-  threads_set ts(2);
+  threads_scope ts(2);
   std::vector<int> out(64 * 16, 0);
   team_for_range(64, 1L << 30, [&](long i0, long i1) {
     for (long i = i0; i < i1; i++)
@@ -118,7 +114,7 @@ TEST_CASE("a loop inside a piece runs alone, without deadlock") {
 // It waits for a helper running beside the caller: skipped (and reported so) on one core.
 TEST_CASE("a late helper loses no piece and does not hold the caller, who then runs alone for a while" *
           doctest::skip(std::thread::hardware_concurrency() < 2)) {
-  threads_set ts(2);
+  threads_scope ts(2);
   std::vector<int> hits(256, 0);
   bool bounds_ok = true;
   long loops = 0;
@@ -168,7 +164,7 @@ TEST_CASE("a late helper loses no piece and does not hold the caller, who then r
 
 TEST_CASE("loops that run faster alone are run alone, after a trial; the team is tried again later" *
           doctest::skip(std::thread::hardware_concurrency() < 2)) {
-  threads_set ts(2);
+  threads_scope ts(2);
   team_try_helpers_now();   // a fresh choice: the team first
   const std::thread::id me = std::this_thread::get_id();
   // A piece run by a helper costs 30 us more (a far core): the team loses to the caller alone.
@@ -202,7 +198,7 @@ TEST_CASE("loops that run faster alone are run alone, after a trial; the team is
 }
 
 TEST_CASE("several callers at once: one has the team, the others run alone, all correct") {
-  threads_set ts(2);
+  threads_scope ts(2);
   std::vector<std::vector<int>> hits(3, std::vector<int>(500, 0));
   std::vector<int> ok(3, 1);
   std::vector<std::thread> callers;

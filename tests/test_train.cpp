@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/threads_scope.h"
 #include "tests/train_toy.h"
 #include "train/lr_schedule.h"
 #include "train/metrics.h"
@@ -295,10 +296,8 @@ constexpr int toy_V = 7;
 
 // The toy runs are tiny and single-threaded in substance: one OpenMP thread keeps the optimizer's parallel
 // regions from waiting on a busy machine.
-struct one_thread {
-  int saved = omp_get_max_threads();
-  one_thread() { omp_set_num_threads(1); }
-  ~one_thread() { omp_set_num_threads(saved); }
+struct one_thread : threads_scope {
+  one_thread() : threads_scope(1) {}
 };
 
 struct toy_run {
@@ -809,11 +808,7 @@ TEST_CASE("on two threads a GPT trains in two lanes, resumes exactly on one thre
     REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_one_lane"), s));
     one_lane = run_losses(s);
   }
-  struct two_threads {
-    int saved = omp_get_max_threads();
-    two_threads() { omp_set_num_threads(2); }
-    ~two_threads() { omp_set_num_threads(saved); }
-  } threads;
+  threads_scope threads(2);
   train_session s;
   REQUIRE(train_session_open(gpt_config_for(corpus, "gpt_two_lanes"), s));
   CHECK(s.tr->lanes() == 2);

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "model/rnn/lstm_lm.h"
+#include "tests/threads_scope.h"
 #include "tests/train_toy.h"
 #include "train/carried_state.h"
 #include "train/session.h"
@@ -27,10 +28,8 @@ std::string tmp_path(const std::string& name) {
 
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
-struct one_thread {
-  int saved = omp_get_max_threads();
-  one_thread() { omp_set_num_threads(1); }
-  ~one_thread() { omp_set_num_threads(saved); }
+struct one_thread : threads_scope {
+  one_thread() : threads_scope(1) {}
 };
 
 // 100 characters: a 90-token training split and a 10-token validation split. With batch 3 and seq-len 6 every

@@ -31,7 +31,6 @@ trainer::trainer(lm_model& model, const tokenizer& tok, batch_sampler& sampler, 
       tok_(tok),
       own_source_(std::make_unique<lm_batch_source>(sampler)),
       own_eval_(std::make_unique<lm_evaluator>(model, train_eval, val_eval, cfg.grad_accum)),
-      own_lm_eval_(static_cast<lm_evaluator*>(own_eval_.get())),
       source_(*own_source_),
       eval_(*own_eval_),
       cfg_(cfg),
@@ -72,7 +71,7 @@ void trainer::settle_config() {
 void trainer::set_lanes(int n) {
   lanes_ = std::make_unique<lane_set>(model_, n);
   cfg_.lanes = lanes_->count();   // what the model can have (1 on a GPU): what checkpoints save
-  if (own_lm_eval_) own_lm_eval_->set_lanes(cfg_.lanes);
+  if (own_eval_) own_eval_->set_lanes(cfg_.lanes);
 }
 
 trainer::~trainer() = default;

@@ -142,8 +142,7 @@ class trainer {
   const tokenizer& tok_;
   const tokenizer* src_tok_ = nullptr;
   std::unique_ptr<batch_source> own_source_;   // the language-model constructor's plug-ins
-  std::unique_ptr<evaluator> own_eval_;
-  lm_evaluator* own_lm_eval_ = nullptr;        // own_eval_, when the language-model constructor made it
+  std::unique_ptr<lm_evaluator> own_eval_;
   batch_source& source_;
   evaluator& eval_;
   train_config cfg_;
